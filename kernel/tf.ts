@@ -1,0 +1,14 @@
+/**
+ * The one place TensorFlow.js is imported. Every other module imports `tf` from here, so the
+ * gradients, the cpu and wasm backends and our own kernels are registered exactly once.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "./_vendor/tfjs_gradients.js";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+
+export { tf };
+/** A 4-D tensor in TensorFlow.js's NHWC layout: `[batch, height, width, channels]`. */
+export type Tensor4D = tf.Tensor4D;
