@@ -1,0 +1,161 @@
+/**
+ * The training options: one typed schema with the official pix2pixHD flag names and defaults
+ * (options/base_options.py + options/train_options.py at 14b3b3c), shared by the trainer, the
+ * `train` command and the checkpoint metadata.
+ *
+ * @module
+ */
+import { defineSchema, type OptionsOf, resolveOptions } from "../../kernel/options.ts";
+import { OptionsError } from "../../kernel/errors.ts";
+
+/** Every training option, its default and its help line. */
+export const trainSchema = defineSchema({
+  // experiment
+  name: { type: "string", default: "label2city", doc: "name of the experiment: where samples and models go" },
+  checkpoints_dir: { type: "string", default: "./checkpoints", doc: "models are saved here" },
+  dataroot: { type: "string", default: "./datasets/cityscapes/", doc: "the dataset folder" },
+  phase: { type: "string", default: "train", doc: "dataset subfolders used: {phase}_label, {phase}_img, …" },
+  seed: { type: "int", default: 0, min: 0, doc: "seed of every random draw (init, data order, crops, pool)" },
+  backend: {
+    type: "enum",
+    default: "auto",
+    choices: ["auto", "tensorflow", "onednn", "webgpu", "wasm", "cpu"],
+    doc: "tensor backend (env P2PHD_BACKEND)",
+  },
+  debug: { type: "boolean", default: false, doc: "tiny run: 1 epoch of at most 10 images, print and display every step" },
+  // input
+  label_nc: { type: "int", default: 35, min: 0, doc: "number of input label classes (0: the input is an RGB image)" },
+  input_nc: { type: "int", default: 3, min: 1, doc: "input image channels when label_nc is 0" },
+  output_nc: { type: "int", default: 3, min: 1, doc: "output image channels" },
+  no_instance: { type: "boolean", default: false, doc: "do not add the instance-boundary map as input" },
+  batchSize: { type: "int", default: 1, min: 1, doc: "input batch size" },
+  loadSize: { type: "int", default: 1024, min: 1, doc: "scale images to this size" },
+  fineSize: { type: "int", default: 512, min: 1, doc: "then crop to this size" },
+  resize_or_crop: {
+    type: "enum",
+    default: "scale_width",
+    choices: ["resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none"],
+    doc: "scaling and cropping of images at load time",
+  },
+  no_flip: { type: "boolean", default: false, doc: "do not flip the images for data augmentation" },
+  serial_batches: { type: "boolean", default: false, doc: "take images in order, not shuffled" },
+  max_dataset_size: { type: "int", default: null, min: 1, doc: "at most this many images per epoch (default: all)" },
+  // generator
+  netG: { type: "enum", default: "global", choices: ["global", "local"], doc: "generator: global or local (enhancer)" },
+  ngf: { type: "int", default: 64, min: 1, doc: "generator filters in the first conv layer" },
+  n_downsample_global: { type: "int", default: 4, min: 1, max: 8, doc: "downsampling layers in the global generator" },
+  n_blocks_global: { type: "int", default: 9, min: 0, doc: "residual blocks in the global generator" },
+  n_local_enhancers: { type: "int", default: 1, min: 1, max: 4, doc: "number of local enhancers" },
+  n_blocks_local: { type: "int", default: 3, min: 0, doc: "residual blocks in each local enhancer" },
+  niter_fix_global: { type: "int", default: 0, min: 0, doc: "epochs that train only the outermost local enhancer" },
+  norm: { type: "enum", default: "instance", choices: ["instance", "batch"], doc: "normalisation layers" },
+  // instance-wise features
+  instance_feat: { type: "boolean", default: false, doc: "add encoded instance features as input" },
+  label_feat: { type: "boolean", default: false, doc: "add encoded label features as input" },
+  feat_num: { type: "int", default: 3, min: 1, doc: "vector length of the encoded features" },
+  nef: { type: "int", default: 16, min: 1, doc: "encoder filters in the first conv layer" },
+  n_downsample_E: { type: "int", default: 4, min: 1, max: 8, doc: "downsampling layers in the encoder" },
+  // discriminator and losses
+  num_D: { type: "int", default: 2, min: 1, doc: "number of discriminators (scales)" },
+  n_layers_D: { type: "int", default: 3, min: 1, doc: "layers of each discriminator" },
+  ndf: { type: "int", default: 64, min: 1, doc: "discriminator filters in the first conv layer" },
+  lambda_feat: { type: "number", default: 10, min: 0, doc: "weight of the feature-matching and VGG losses" },
+  no_ganFeat_loss: { type: "boolean", default: false, doc: "no discriminator feature-matching loss" },
+  no_vgg_loss: { type: "boolean", default: false, doc: "no VGG perceptual loss" },
+  vgg_weights: {
+    type: "string",
+    default: null,
+    doc: "torchvision vgg19 weights (vgg19-dcbb9e9d.pth) for the VGG loss",
+  },
+  no_lsgan: { type: "boolean", default: false, doc: "vanilla GAN loss (BCE) instead of least squares" },
+  pool_size: { type: "int", default: 0, min: 0, doc: "size of the buffer of generated images shown to D" },
+  // optimisation and schedule
+  lr: { type: "number", default: 0.0002, min: 0, doc: "initial learning rate of Adam" },
+  beta1: { type: "number", default: 0.5, min: 0, max: 1, doc: "momentum term of Adam" },
+  niter: { type: "int", default: 100, min: 0, doc: "epochs at the starting learning rate" },
+  niter_decay: { type: "int", default: 100, min: 0, doc: "epochs of linear decay of the learning rate to zero" },
+  // starting point
+  load_pretrain: { type: "string", default: "", doc: "checkpoint folder of a trained global generator to start from" },
+  continue_train: { type: "boolean", default: false, doc: "continue training: load the latest model" },
+  which_epoch: { type: "string", default: "latest", doc: "which checkpoint to load: latest or an epoch number" },
+  // watching
+  save_latest_freq: { type: "int", default: 1000, min: 1, doc: "iterations between saves of the latest model" },
+  save_epoch_freq: { type: "int", default: 10, min: 1, doc: "epochs between checkpoints kept for good" },
+  print_freq: { type: "int", default: 100, min: 1, doc: "iterations between loss logs" },
+  display_freq: { type: "int", default: 100, min: 1, doc: "iterations between images on the web page" },
+  no_html: { type: "boolean", default: false, doc: "do not write the web page checkpoints/<name>/web/" },
+});
+
+/** The training options, resolved. */
+export type TrainOptions = OptionsOf<typeof trainSchema>;
+
+/**
+ * Options that only steer a run (where it writes, how often it reports, which backend) and may change
+ * between a run and its continuation; every other option defines the model or the data and must not.
+ */
+export const RUN_CONTROL_KEYS: ReadonlySet<string> = new Set([
+  "name",
+  "checkpoints_dir",
+  "dataroot",
+  "backend",
+  "debug",
+  "continue_train",
+  "which_epoch",
+  "load_pretrain",
+  "niter",
+  "niter_decay",
+  "save_latest_freq",
+  "save_epoch_freq",
+  "print_freq",
+  "display_freq",
+  "no_html",
+  "vgg_weights",
+]);
+
+/**
+ * Resolves and checks training options: the schema's defaults under the given values, the official
+ * `--debug` overrides, and the combinations the official code rejects or silently mishandles.
+ *
+ * @param given the user's options (keys as the official flags)
+ * @returns the complete options
+ * @throws {OptionsError} on an unknown key, a bad value or an impossible combination
+ */
+export function resolveTrainOptions(given: Record<string, unknown> = {}): TrainOptions {
+  const opts = resolveOptions("train", trainSchema, given);
+  if (opts.debug) {
+    Object.assign(opts, { display_freq: 1, print_freq: 1, niter: 1, niter_decay: 0, max_dataset_size: 10 });
+  }
+  if (opts.niter + opts.niter_decay < 1) {
+    throw new OptionsError("train", "niter", `plus niter_decay must be at least 1 epoch: current value is ${opts.niter} + ${opts.niter_decay}`);
+  }
+  if (opts.niter_fix_global > 0 && opts.netG !== "local") {
+    throw new OptionsError("train", "niter_fix_global", `needs --netG local (it fixes the global part of a local enhancer): current value is ${opts.niter_fix_global}`);
+  }
+  if (opts.instance_feat && opts.no_instance) {
+    throw new OptionsError("train", "instance_feat", "needs instance maps; drop --no_instance: current value is true");
+  }
+  if (opts.label_nc === 0 && (opts.instance_feat || opts.label_feat)) {
+    throw new OptionsError("train", opts.instance_feat ? "instance_feat" : "label_feat", "needs a label map input (label_nc > 0): current value is true");
+  }
+  if (opts.continue_train && opts.load_pretrain) {
+    throw new OptionsError("train", "load_pretrain", `cannot be combined with --continue_train (the run's own checkpoint is loaded): current value is ${JSON.stringify(opts.load_pretrain)}`);
+  }
+  return opts;
+}
+
+/** Whether the run trains the feature encoder jointly with G (`--instance_feat` or `--label_feat`). */
+export function usesFeatures(opts: TrainOptions): boolean {
+  return opts.instance_feat || opts.label_feat;
+}
+
+/** The number of channels of the generator's input. */
+export function generatorInputChannels(opts: TrainOptions): number {
+  const labels = opts.label_nc === 0 ? opts.input_nc : opts.label_nc;
+  return labels + (opts.no_instance ? 0 : 1) + (usesFeatures(opts) ? opts.feat_num : 0);
+}
+
+/** The number of channels of the discriminator's input: the label input (with boundary) plus the image. */
+export function discriminatorInputChannels(opts: TrainOptions): number {
+  const labels = opts.label_nc === 0 ? opts.input_nc : opts.label_nc;
+  return labels + (opts.no_instance ? 0 : 1) + opts.output_nc;
+}
