@@ -26,7 +26,15 @@ export type DType =
 export interface NdArray {
   shape: number[];
   dtype: DType;
-  data: Float32Array | Float64Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array | Uint16Array;
+  data:
+    | Float32Array
+    | Float64Array
+    | Int32Array
+    | BigInt64Array
+    | Int16Array
+    | Int8Array
+    | Uint8Array
+    | Uint16Array;
 }
 
 /** The typed array behind each dtype. */
@@ -106,7 +114,7 @@ export function typedArrayFromBytes(
   const swap = size > 1 && littleEndian !== HOST_LITTLE_ENDIAN;
   const own = copy || !aligned || swap ? bytes.slice() : bytes;
   if (swap) swapBytes(own, size);
-  return new CONSTRUCTORS[dtype](own.buffer, own.byteOffset, own.byteLength / size);
+  return new CONSTRUCTORS[dtype](own.buffer as ArrayBuffer, own.byteOffset, own.byteLength / size);
 }
 
 /**

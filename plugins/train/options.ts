@@ -14,14 +14,16 @@ export const trainSchema = defineSchema({
   name: { type: "string", default: "label2city", doc: "name of the experiment: where samples and models go" },
   checkpoints_dir: { type: "string", default: "./checkpoints", doc: "models are saved here" },
   dataroot: { type: "string", default: "./datasets/cityscapes/", doc: "the dataset folder" },
-  phase: { type: "string", default: "train", doc: "dataset subfolders used: {phase}_label, {phase}_img, …" },
-  seed: { type: "int", default: 0, min: 0, doc: "seed of every random draw (init, data order, crops, pool)" },
-  backend: {
+  dataset: {
     type: "enum",
-    default: "auto",
-    choices: ["auto", "tensorflow", "onednn", "webgpu", "wasm", "cpu"],
-    doc: "tensor backend (env P2PHD_BACKEND)",
+    default: "aligned",
+    choices: ["aligned", "cityscapes"],
+    doc: "layout: aligned ({phase}_label, _inst, _img) or the original Cityscapes tree (gtFine/, leftImg8bit/)",
   },
+  phase: { type: "string", default: "train", doc: "dataset subfolders used: {phase}_label, {phase}_img, …" },
+  nThreads: { type: "int", default: 2, min: 0, doc: "samples read ahead in background workers (0: inline)" },
+  skip_inspect: { type: "boolean", default: false, doc: "skip the up-front check of every dataset file" },
+  seed: { type: "int", default: 0, min: 0, doc: "seed of every random draw (init, data order, crops, pool)" },
   debug: { type: "boolean", default: false, doc: "tiny run: 1 epoch of at most 10 images, print and display every step" },
   // input
   label_nc: { type: "int", default: 35, min: 0, doc: "number of input label classes (0: the input is an RGB image)" },
@@ -90,14 +92,15 @@ export const trainSchema = defineSchema({
 export type TrainOptions = OptionsOf<typeof trainSchema>;
 
 /**
- * Options that only steer a run (where it writes, how often it reports, which backend) and may change
+ * Options that only steer a run (where it writes, how often it reports, how long) and may change
  * between a run and its continuation; every other option defines the model or the data and must not.
  */
 export const RUN_CONTROL_KEYS: ReadonlySet<string> = new Set([
   "name",
   "checkpoints_dir",
   "dataroot",
-  "backend",
+  "nThreads",
+  "skip_inspect",
   "debug",
   "continue_train",
   "which_epoch",

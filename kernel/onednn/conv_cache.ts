@@ -1,0 +1,72 @@
+/**
+ * A bounded least-recently-used cache of convolution primitives, keyed by geometry. Creating a oneDNN
+ * primitive generates machine code (about a millisecond); a training step reuses a few dozen shapes.
+ *
+ * @module
+ */
+import { type ConvPrimitive, type ConvSpec, convSpecKey, createConvPrimitive } from "./conv_primitive.ts";
+import type { DnnlContext } from "./native.ts";
+
+/** The primitive cache of one oneDNN context. */
+export interface ConvCache {
+  /**
+   * The primitive for a geometry, created on first use.
+   *
+   * @param spec the geometry
+   * @returns the cached or new primitive
+   * @throws {BackendError} when oneDNN cannot build it
+   */
+  get(spec: ConvSpec): ConvPrimitive;
+  /** How many primitives are alive. */
+  readonly size: number;
+  /** How many primitives were created since the cache was made (more than `size` means evictions). */
+  readonly created: number;
+  /** Implementation name per cached geometry key (for `doctor` and profiling). */
+  implementations(): Map<string, string>;
+  /** Frees every cached primitive. */
+  clear(): void;
+}
+
+/**
+ * Creates a cache.
+ *
+ * @param ctx the oneDNN context
+ * @param capacity the most primitives kept; the least recently used one is freed beyond it
+ * @returns the cache
+ */
+export function createConvCache(ctx: DnnlContext, capacity: number): ConvCache {
+  const entries = new Map<string, ConvPrimitive>();
+  let created = 0;
+  return {
+    get(spec) {
+      const key = convSpecKey(spec);
+      let primitive = entries.get(key);
+      if (primitive) {
+        entries.delete(key); // re-insert: Map iteration order is the recency order
+      } else {
+        primitive = createConvPrimitive(ctx, spec);
+        created++;
+        while (entries.size >= capacity) {
+          const [oldest, evicted] = entries.entries().next().value!;
+          entries.delete(oldest);
+          evicted.dispose();
+        }
+      }
+      entries.set(key, primitive);
+      return primitive;
+    },
+    get size() {
+      return entries.size;
+    },
+    get created() {
+      return created;
+    },
+    implementations() {
+      return new Map([...entries].map(([key, p]) => [key, p.impl]));
+    },
+    clear() {
+      for (const p of entries.values()) p.dispose();
+      entries.clear();
+    },
+  };
+}

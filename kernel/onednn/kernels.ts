@@ -1,0 +1,208 @@
+/**
+ * TensorFlow.js kernels for the wasm backend that run convolutions on oneDNN, reading and writing the
+ * tensors in the wasm heap in place (NHWC, filters `[kh, kw, in, out]`: no layout copies).
+ *
+ * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also `conv2dTranspose`'s forward) and
+ * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient). Cases oneDNN does not cover here
+ * (NCHW, non-float32 tensors, `prelu` activation, non-per-channel bias) go to the kernel that was
+ * registered before.
+ *
+ * @module
+ */
+import { BackendError } from "../errors.ts";
+import { tf } from "../tf.ts";
+import type { ConvCache } from "./conv_cache.ts";
+import type { ConvActivation } from "./conv_primitive.ts";
+import { convSpecOf } from "./conv_spec.ts";
+import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
+
+/** The kernels this module provides, in registration order. */
+export const ONEDNN_KERNEL_NAMES = ["Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"] as const;
+
+/** A kernel name this module provides. */
+export type OneDnnKernelName = typeof ONEDNN_KERNEL_NAMES[number];
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+
+const FUSED_ACTIVATIONS: ReadonlySet<string> = new Set<ConvActivation>([
+  "linear",
+  "relu",
+  "relu6",
+  "leakyrelu",
+  "elu",
+  "sigmoid",
+]);
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Allocates the output and runs the primitive on heap pointers taken after the allocation. */
+function run(
+  backend: WasmBackendLike,
+  cache: ConvCache,
+  spec: Parameters<ConvCache["get"]>[0],
+  outShape: number[],
+  inputs: readonly tf.TensorInfo[],
+): tf.TensorInfo {
+  const out = backend.makeOutput(outShape, "float32");
+  if (size(outShape) === 0) return out;
+  if (inputs.some((t) => size(t.shape) === 0)) {
+    // An empty reduction (0 input channels, or an empty batch for the filter gradient): all zeros.
+    const offset = backend.dataIdMap.get(out.dataId)!.memoryOffset!;
+    backend.wasm.HEAPU8.fill(0, offset, offset + size(outShape) * 4);
+    return out;
+  }
+  const primitive = cache.get(spec);
+  primitive.execute(heapPointers(backend, [...inputs.map((t) => t.dataId), out.dataId]));
+  return out;
+}
+
+function dataFormatOf(attrs: { dataFormat?: string }): "channelsLast" | "channelsFirst" {
+  return tf.backend_util.convertConv2DDataFormat((attrs.dataFormat ?? "NHWC") as "NHWC" | "NCHW");
+}
+
+function usable(backend: unknown, tensors: readonly tf.TensorInfo[], attrs: { dataFormat?: string }) {
+  return isWasmBackend(backend) && dataFormatOf(attrs) === "channelsLast" &&
+    tensors.every((t) => t.dtype === "float32");
+}
+
+function conv2d(cache: ConvCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x, filter } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DAttrs;
+    if (!usable(args.backend, [x, filter], attrs)) return delegate("Conv2D", fallback, args);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      "channelsLast",
+    );
+    return run(args.backend as WasmBackendLike, cache, convSpecOf("forward", info), info.outShape, [x, filter]);
+  };
+}
+
+function fusedConv2d(cache: ConvCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x, filter, bias } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+    const outChannels = filter.shape[3];
+    const supported = usable(args.backend, bias ? [x, filter, bias] : [x, filter], attrs) &&
+      FUSED_ACTIVATIONS.has(attrs.activation ?? "linear") &&
+      (bias == null || (size(bias.shape) === outChannels && bias.shape.at(-1) === outChannels));
+    if (!supported) return delegate("FusedConv2D", fallback, args);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      "channelsLast",
+    );
+    const spec = convSpecOf("forward", info, {
+      bias: bias != null,
+      activation: (attrs.activation ?? "linear") as ConvActivation,
+      leakyreluAlpha: attrs.leakyreluAlpha ?? 0.2,
+    });
+    const inputs = bias ? [x, filter, bias] : [x, filter];
+    return run(args.backend as WasmBackendLike, cache, spec, info.outShape, inputs);
+  };
+}
+
+function conv2dBackpropInput(cache: ConvCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    if (!usable(args.backend, [dy, filter], attrs)) return delegate("Conv2DBackpropInput", fallback, args);
+    const info = tf.backend_util.computeConv2DInfo(
+      attrs.inputShape,
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      "channelsLast",
+    );
+    checkShape("Conv2DBackpropInput", "dy", dy.shape, info.outShape);
+    const spec = convSpecOf("backward_data", info);
+    return run(args.backend as WasmBackendLike, cache, spec, [...attrs.inputShape], [dy, filter]);
+  };
+}
+
+function conv2dBackpropFilter(cache: ConvCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x, dy } = args.inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    if (!usable(args.backend, [x, dy], attrs)) return delegate("Conv2DBackpropFilter", fallback, args);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      "channelsLast",
+    );
+    checkShape("Conv2DBackpropFilter", "dy", dy.shape, info.outShape);
+    const spec = convSpecOf("backward_weights", info);
+    return run(args.backend as WasmBackendLike, cache, spec, [...attrs.filterShape], [x, dy]);
+  };
+}
+
+function checkShape(kernel: string, name: string, actual: readonly number[], expected: readonly number[]): void {
+  if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
+    throw new BackendError(
+      "onednn",
+      `${kernel}: ${name} has shape [${actual}] but the convolution's output is [${expected}]`,
+    );
+  }
+}
+
+function delegate(kernel: string, fallback: Fallback | undefined, args: KernelArgs) {
+  if (fallback) return fallback(args);
+  throw new BackendError(
+    "onednn",
+    `${kernel} on oneDNN needs float32 NHWC tensors on the wasm backend, and no other ${kernel} kernel ` +
+      `is registered for backend "${tf.getBackend()}"`,
+  );
+}
+
+/**
+ * The kernel configs for the wasm backend. Each one keeps the config it replaces as its fallback, and
+ * delegates that config's `setupFunc`, so the replaced kernel stays usable for the cases we hand back.
+ *
+ * @param cache the primitive cache to use
+ * @param previous the configs registered before, by kernel name
+ * @returns one config per name in {@link ONEDNN_KERNEL_NAMES}
+ */
+export function oneDnnKernelConfigs(
+  cache: ConvCache,
+  previous: ReadonlyMap<string, tf.KernelConfig>,
+): tf.KernelConfig[] {
+  const factories: Record<OneDnnKernelName, (c: ConvCache, f: Fallback | undefined) => Fallback> = {
+    Conv2D: conv2d,
+    FusedConv2D: fusedConv2d,
+    Conv2DBackpropInput: conv2dBackpropInput,
+    Conv2DBackpropFilter: conv2dBackpropFilter,
+  };
+  return ONEDNN_KERNEL_NAMES.map((kernelName) => {
+    const before = previous.get(kernelName);
+    const fallback = before ? (args: KernelArgs) => before.kernelFunc(args) : undefined;
+    return {
+      kernelName,
+      backendName: "wasm",
+      kernelFunc: factories[kernelName](cache, fallback) as tf.KernelFunc,
+      setupFunc: before?.setupFunc,
+      disposeFunc: before?.disposeFunc,
+    };
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * A native CPU path for convolutions: oneDNN 2.x (Intel's deep-learning kernels, the library inside
+ * PyTorch's CPU backend) through Deno FFI, registered as the wasm backend's convolution kernels.
+ * `--backend onednn` = the wasm backend + these kernels. Needs `--allow-ffi` and `libdnnl2`.
+ *
+ * @example
+ * ```ts
+ * const status = loadOneDnn();
+ * if (status.ok) enableOneDnnKernels(); else console.warn(status.reason);
+ * ```
+ *
+ * @module
+ */
+import { BackendError } from "../errors.ts";
+import { tf } from "../tf.ts";
+import { type ConvCache, createConvCache } from "./conv_cache.ts";
+import { DNNL, DNNL_SYMBOLS, INSTALL_HINT, libraryFileName, openDnnl } from "./ffi.ts";
+import { ONEDNN_KERNEL_NAMES, oneDnnKernelConfigs } from "./kernels.ts";
+import { createContext, type DnnlContext } from "./native.ts";
+
+/** The result of {@link loadOneDnn}. */
+export type OneDnnStatus =
+  | { ok: true; version: string; kernels: string[] }
+  | { ok: false; reason: string };
+
+/** The most convolution primitives kept alive (a pix2pixHD 1024p training step uses about 150). */
+export const PRIMITIVE_CACHE_CAPACITY = 512;
+
+interface Loaded {
+  ctx: DnnlContext;
+  version: string;
+  cache: ConvCache;
+}
+
+let loaded: Loaded | { reason: string } | null = null;
+/** The kernel configs that were registered before ours, to restore on disable. */
+let replaced: Map<string, tf.KernelConfig> | null = null;
+
+/** oneDNN's version, read through `dnnl_version` alone (it exists in every major version). */
+function readVersion(path: string): { major: number; text: string } | null {
+  let probe: Deno.DynamicLibrary<{ dnnl_version: typeof DNNL_SYMBOLS.dnnl_version }> | undefined;
+  try {
+    probe = Deno.dlopen(path, { dnnl_version: DNNL_SYMBOLS.dnnl_version });
+    const pointer = probe.symbols.dnnl_version();
+    if (pointer === null) return null;
+    const view = new Deno.UnsafePointerView(pointer);
+    const [major, minor, patch] = [view.getInt32(0), view.getInt32(4), view.getInt32(8)];
+    return { major, text: `${major}.${minor}.${patch}` };
+  } catch {
+    return null; // openDnnl below says why the library cannot be opened
+  } finally {
+    probe?.close();
+  }
+}
+
+function load(): Loaded | { reason: string } {
+  if (Deno.build.arch !== "x86_64") {
+    return { reason: `oneDNN kernels need an x86-64 CPU with AVX2; this is ${Deno.build.arch}` };
+  }
+  const path = libraryFileName();
+  const version = readVersion(path);
+  if (version && version.major !== 2) {
+    return { reason: `${path} is oneDNN ${version.text}, but these kernels use the 2.x API; ${INSTALL_HINT}` };
+  }
+  const opened = openDnnl(path);
+  if (!opened.ok) return { reason: opened.reason };
+  const lib = opened.lib.symbols;
+  const isa = lib.dnnl_get_effective_cpu_isa();
+  if ((isa & DNNL.isa_avx2) !== DNNL.isa_avx2) {
+    opened.lib.close();
+    return { reason: `this CPU has no AVX2 (oneDNN ISA 0x${isa.toString(16)}); use --backend wasm` };
+  }
+  try {
+    const ctx = createContext(lib);
+    const cache = createConvCache(ctx, PRIMITIVE_CACHE_CAPACITY);
+    return { ctx, version: version?.text ?? "2.x", cache };
+  } catch (err) {
+    opened.lib.close();
+    return { reason: `oneDNN could not start: ${err instanceof Error ? err.message : err}` };
+  }
+}
+
+/**
+ * Loads oneDNN once per process and says whether its kernels can be used here.
+ *
+ * @returns `{ok: true, version, kernels}`, or `{ok: false, reason}` naming what is missing and how to
+ * install it (no library, another major version, a missing symbol, no AVX2, no `--allow-ffi`); never throws
+ */
+export function loadOneDnn(): OneDnnStatus {
+  if (loaded === null) {
+    try {
+      loaded = load();
+    } catch (err) {
+      loaded = { reason: `oneDNN could not be loaded: ${err instanceof Error ? err.message : err}` };
+    }
+  }
+  if ("reason" in loaded) return { ok: false, reason: loaded.reason };
+  return { ok: true, version: loaded.version, kernels: [...ONEDNN_KERNEL_NAMES] };
+}
+
+/**
+ * Registers the oneDNN convolution kernels on the wasm backend, over whatever was registered for those
+ * names (kept as fallback for NCHW / non-float32 cases, and restored by {@link disableOneDnnKernels}).
+ * Call it after other wasm kernel overrides. Calling it again does nothing.
+ *
+ * @returns the kernel names now served by oneDNN
+ * @throws {BackendError} when oneDNN cannot be loaded here (the reason from {@link loadOneDnn})
+ */
+export function enableOneDnnKernels(): string[] {
+  const status = loadOneDnn();
+  if (!status.ok) throw new BackendError("onednn", status.reason);
+  if (replaced) return status.kernels;
+  const { cache } = loaded as Loaded;
+  const previous = new Map<string, tf.KernelConfig>();
+  for (const name of ONEDNN_KERNEL_NAMES) {
+    const config = tf.getKernel(name, "wasm");
+    if (config) {
+      previous.set(name, config);
+      tf.unregisterKernel(name, "wasm");
+    }
+  }
+  for (const config of oneDnnKernelConfigs(cache, previous)) tf.registerKernel(config);
+  replaced = previous;
+  return status.kernels;
+}
+
+/**
+ * Unregisters the oneDNN kernels, restores the ones they replaced and frees the cached primitives.
+ *
+ * @returns the kernel names that were served by oneDNN (empty when none were)
+ */
+export function disableOneDnnKernels(): string[] {
+  if (!replaced) return [];
+  for (const name of ONEDNN_KERNEL_NAMES) {
+    tf.unregisterKernel(name, "wasm");
+    const config = replaced.get(name);
+    if (config) tf.registerKernel(config);
+  }
+  replaced = null;
+  (loaded as Loaded).cache.clear();
+  return [...ONEDNN_KERNEL_NAMES];
+}
+
+/**
+ * What oneDNN runs now, for `doctor` and profiles.
+ *
+ * @returns whether the kernels are enabled, oneDNN's implementation per cached convolution (key: pass
+ * and geometry, value: e.g. `brgconv:avx2`), and how many primitives were ever created (JIT compilations)
+ */
+export function oneDnnInfo(): { enabled: boolean; primitives: Map<string, string>; created: number } {
+  const cache = loaded && "cache" in loaded ? loaded.cache : null;
+  return {
+    enabled: replaced !== null,
+    primitives: cache?.implementations() ?? new Map(),
+    created: cache?.created ?? 0,
+  };
+}

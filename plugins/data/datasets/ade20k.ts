@@ -1,0 +1,55 @@
+/**
+ * `ade20k`: the ADE20K SceneParsing release (ADEChallengeData2016) under `dataroot`:
+ * `images/{training|validation}/*.jpg` and `annotations/{training|validation}/*.png` (8-bit ids,
+ * 0 = "other", 1…150 the classes: label_nc 151). There are no instance maps.
+ * phase "train" reads `training`, "val" and "test" read `validation`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { defineSchema, type OptionsOf } from "../../../kernel/options.ts";
+import { definePlugin } from "../../../kernel/plugin.ts";
+import { type Folder, isDir, listImages, matchFolders } from "../match_files.ts";
+import { ADE20K_PALETTE } from "../palettes/ade20k.ts";
+import { createSource, type DatasetIndex, datasetSchema, type DatasetSource } from "../source.ts";
+import { readOptionsOf, requireRoot, sourceOptionsOf } from "./common.ts";
+
+/** Options of the ADE20K dataset: label_nc 151, no instance maps. */
+export const ade20kSchema = defineSchema({
+  ...datasetSchema,
+  label_nc: { type: "int", default: 151, min: 1, doc: "150 classes + other" },
+  no_instance: { type: "boolean", default: true, doc: "ADE20K SceneParsing has no instance maps" },
+});
+
+/**
+ * Indexes an ADEChallengeData2016 tree.
+ *
+ * @param opts dataroot and phase
+ * @returns the entries, folders and problems
+ */
+export function indexAde20k(opts: Pick<OptionsOf<typeof ade20kSchema>, "dataroot" | "phase">): DatasetIndex {
+  const root = opts.dataroot ?? ".";
+  const split = opts.phase === "train" ? "training" : "validation";
+  const labelDir = join(root, "annotations", split), imageDir = join(root, "images", split);
+  const label: Folder = { role: "label", dir: labelDir, files: listImages(labelDir) };
+  const others: Folder[] = isDir(imageDir) ? [{ role: "image", dir: imageDir, files: listImages(imageDir) }] : [];
+  const { entries, problems, counts } = matchFolders(label, others, "name");
+  return { entries, folders: { label: labelDir, ...(others.length ? { image: imageDir } : {}) }, problems, counts };
+}
+
+/** ADE20K SceneParsing, with its palette for display. */
+export const ade20kDataset = definePlugin({
+  name: "ade20k",
+  role: "dataset",
+  description: "ADE20K SceneParsing: images/{training,validation}/*.jpg, annotations/…/*.png (151 classes)",
+  provides: ["dataset"],
+  schema: ade20kSchema,
+  create(opts): DatasetSource {
+    const root = requireRoot("ade20k", opts.dataroot);
+    const read = readOptionsOf({ ...opts, no_instance: true }, null);
+    return createSource("ade20k", root, indexAde20k(opts), read, sourceOptionsOf(opts), opts.seed);
+  },
+});
+
+/** ADE20K's class names and colours, for display. */
+export const ade20kPalette = ADE20K_PALETTE;

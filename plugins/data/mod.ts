@@ -1,0 +1,44 @@
+/**
+ * Data: reading label/instance maps and photos, dataset plugins (aligned, cityscapes, ade20k, helen),
+ * preprocessing with the official options, boundaries, one-hot, the loader and dataset checks.
+ *
+ * @module
+ */
+export { type DecodedImage, decodeImage, readImageFile } from "./decode.ts";
+export { checkInstanceDepth, classOfInstance, toInstanceIds, toLabelIds, toRgb } from "./maps.ts";
+export { colorsToIds, idsToColors, type Palette } from "./palette.ts";
+export { loadPalette, PALETTES } from "./palettes/mod.ts";
+export type { Raster, RasterData } from "./raster.ts";
+export { resizeBicubic, resizeNearest } from "./resize.ts";
+export {
+  applyPlan,
+  type Draws,
+  drawParams,
+  type GeometryPlan,
+  networkMultiple,
+  planGeometry,
+  type PreprocessOptions,
+  preprocessSchema,
+} from "./preprocess.ts";
+export { restoreSize } from "./restore_size.ts";
+export { boundaryMap } from "./edges.ts";
+export { oneHot, type OneHotOptions } from "./one_hot.ts";
+export { type Entry, type RawSample, type ReadOptions, readRawSample } from "./sample_reader.ts";
+export { idsToTensor, rawToSample, rgbToTensor } from "./sample_tensors.ts";
+export { readAhead, type ReadJob } from "./prefetch.ts";
+export {
+  createSource,
+  type DatasetIndex,
+  datasetSchema,
+  type DatasetSource,
+  epochJobs,
+  type Problem,
+} from "./source.ts";
+export { listImages, matchFolders, stemKey } from "./match_files.ts";
+export { loadEpoch, type LoaderOptions, stackSamples } from "./loader.ts";
+export { boundaries, encodeSample, generatorInput, oneHotTransform } from "./transforms.ts";
+export { type DatasetReport, inspectDataset, inspectLabel, type LabelReport } from "./inspect.ts";
+export { alignedDataset, indexAligned } from "./datasets/aligned.ts";
+export { cityscapesDataset, indexCityscapes } from "./datasets/cityscapes.ts";
+export { ade20kDataset, indexAde20k } from "./datasets/ade20k.ts";
+export { helenDataset, indexHelen } from "./datasets/helen.ts";

@@ -1,0 +1,163 @@
+/**
+ * The transform plugins that encode a sample for the networks: `boundaries` adds `edge`, `one-hot`
+ * adds `oneHot`, `generator-input` adds `input` = concat(oneHot, edge unless no_instance, feat when
+ * loaded) — or the RGB label itself when label_nc = 0. `encodeSample` runs the three.
+ *
+ * @module
+ */
+import { PipelineError } from "../../kernel/errors.ts";
+import { defineSchema, type OptionsOf } from "../../kernel/options.ts";
+import { definePlugin, type Sample, type TransformStage } from "../../kernel/plugin.ts";
+import { type Tensor4D, tf } from "../../kernel/tf.ts";
+import { boundaryMap } from "./edges.ts";
+import { oneHot } from "./one_hot.ts";
+
+function tensorField(sample: Sample, key: string, stage: string): Tensor4D {
+  const t = sample[key];
+  if (!(t instanceof tf.Tensor)) {
+    throw new PipelineError(`Stage "${stage}" needs a tensor "${key}" in the sample; it has: ${Object.keys(sample).join(", ")}`);
+  }
+  return t as Tensor4D;
+}
+
+function filesOf(sample: Sample): string[] | undefined {
+  const p = sample.labelPath;
+  return Array.isArray(p) ? p.map(String) : typeof p === "string" ? [p] : undefined;
+}
+
+function replace(sample: Sample, key: string, value: Tensor4D): Sample {
+  const old = sample[key];
+  if (old instanceof tf.Tensor && old !== value) old.dispose();
+  return { ...sample, [key]: value };
+}
+
+/** Options of the boundaries transform. */
+export const boundariesSchema = defineSchema({
+  edge_source: {
+    type: "enum",
+    default: "inst",
+    choices: ["inst", "label", "auto"],
+    doc: "ids the boundaries come from: the instance map, the label map, or inst when present else label",
+  },
+});
+
+/** Adds `edge`: the official instance-boundary map. */
+export const boundaries = definePlugin({
+  name: "boundaries",
+  role: "transform",
+  description: "instance-boundary map (official get_edges) as `edge`",
+  provides: ["edge"],
+  schema: boundariesSchema,
+  create(opts: OptionsOf<typeof boundariesSchema>): TransformStage {
+    const key = (s: Sample) => opts.edge_source === "auto" ? (s.inst ? "inst" : "label") : opts.edge_source;
+    return {
+      kind: "transform",
+      name: "boundaries",
+      needs: opts.edge_source === "label" ? ["label"] : opts.edge_source === "inst" ? ["inst"] : [],
+      gives: ["edge"],
+      apply: (s) => replace(s, "edge", boundaryMap(tensorField(s, key(s), "boundaries"))),
+    };
+  },
+});
+
+/** Options of the one-hot transform. */
+export const oneHotSchema = defineSchema({
+  label_nc: { type: "int", default: 35, min: 1, doc: "number of label classes" },
+  unknown_label: {
+    type: "int",
+    default: null,
+    min: -1,
+    doc: "ids ≥ label_nc: error (unset), -1 all-zero vector, or count them as this class",
+  },
+});
+
+/** Adds `oneHot`: the label map over label_nc channels. */
+export const oneHotTransform = definePlugin({
+  name: "one-hot",
+  role: "transform",
+  description: "one-hot label channels as `oneHot`",
+  provides: ["oneHot"],
+  schema: oneHotSchema,
+  create(opts: OptionsOf<typeof oneHotSchema>): TransformStage {
+    return {
+      kind: "transform",
+      name: "one-hot",
+      needs: ["label"],
+      gives: ["oneHot"],
+      apply: async (s) =>
+        replace(
+          s,
+          "oneHot",
+          await oneHot(tensorField(s, "label", "one-hot"), opts.label_nc, {
+            files: filesOf(s),
+            unknown_label: opts.unknown_label,
+          }),
+        ),
+    };
+  },
+});
+
+/** Options of the generator-input transform. */
+export const inputSchema = defineSchema({
+  label_nc: { type: "int", default: 35, min: 0, doc: "number of label classes (0: the label is an RGB image)" },
+  no_instance: { type: "boolean", default: false, doc: "leave the boundary channel out" },
+});
+
+function inputNeeds(labelNc: number, noInstance: boolean): string[] {
+  return labelNc === 0 ? ["label"] : noInstance ? ["oneHot"] : ["oneHot", "edge"];
+}
+
+function assembleInput(s: Sample, needs: string[], stage: string): Tensor4D {
+  const parts = needs.map((k) => tensorField(s, k, stage));
+  if (s.feat instanceof tf.Tensor) parts.push(s.feat as Tensor4D);
+  return parts.length === 1 ? tf.clone(parts[0]) : tf.concat(parts, 3);
+}
+
+/** Adds `input`: what the generator reads. */
+export const generatorInput = definePlugin({
+  name: "generator-input",
+  role: "transform",
+  description: "generator input `input` = concat(oneHot, edge, feat)",
+  provides: ["input"],
+  schema: inputSchema,
+  create(opts: OptionsOf<typeof inputSchema>): TransformStage {
+    const needs = inputNeeds(opts.label_nc, opts.no_instance);
+    return {
+      kind: "transform",
+      name: "generator-input",
+      needs,
+      gives: ["input"],
+      apply: (s) => replace(s, "input", assembleInput(s, needs, "generator-input")),
+    };
+  },
+});
+
+/** Options of `encodeSample` (defaults: label_nc 35, edges from inst when present else label). */
+export type EncodeOptions = Partial<
+  OptionsOf<typeof oneHotSchema> & OptionsOf<typeof inputSchema> & OptionsOf<typeof boundariesSchema>
+>;
+
+/**
+ * Adds `edge` (unless no_instance or label_nc = 0), `oneHot` (unless label_nc = 0) and `input` to a
+ * sample, as the three transforms do.
+ *
+ * @param sample a sample with `label` (and `inst`)
+ * @param opts label_nc, no_instance, unknown_label, edge_source
+ * @returns the sample with the new tensors (it owns them)
+ * @throws {DataError} on ids outside 0…label_nc-1 without unknown_label
+ */
+export async function encodeSample(sample: Sample, opts: EncodeOptions = {}): Promise<Sample> {
+  const labelNc = opts.label_nc ?? 35;
+  const noInstance = opts.no_instance ?? false;
+  let s = sample;
+  if (labelNc > 0) {
+    if (!noInstance) {
+      const source = opts.edge_source ?? "auto";
+      const key = source === "auto" ? (s.inst ? "inst" : "label") : source;
+      s = replace(s, "edge", boundaryMap(tensorField(s, key, "encodeSample")));
+    }
+    const label = tensorField(s, "label", "encodeSample");
+    s = replace(s, "oneHot", await oneHot(label, labelNc, { files: filesOf(s), unknown_label: opts.unknown_label }));
+  }
+  return replace(s, "input", assembleInput(s, inputNeeds(labelNc, noInstance), "encodeSample"));
+}

@@ -1,0 +1,61 @@
+/**
+ * The official VGG perceptual loss (`G_VGG`): λ_feat · Σ_k w_k · L1(VGG19_k(fake), VGG19_k(real)),
+ * w = 1/32, 1/16, 1/8, 1/4, 1 at relu1_1 … relu5_1; the real image's features carry no gradient.
+ *
+ * @module
+ */
+import { tf } from "../../kernel/tf.ts";
+import { defineSchema } from "../../kernel/options.ts";
+import { definePlugin } from "../../kernel/plugin.ts";
+import { OptionsError } from "../../kernel/errors.ts";
+import { VGG19_HELP, Vgg19Features } from "./vgg19.ts";
+
+/** The official per-layer weights, relu1_1 first. */
+export const VGG_WEIGHTS = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1] as const;
+
+/**
+ * The perceptual loss of fake images against real ones.
+ *
+ * @param vgg the frozen VGG19 features
+ * @param fake NHWC generated images [batch, h, w, 3] in [-1, 1]
+ * @param real NHWC real images, same shape (treated as constants)
+ * @param lambdaFeat λ_feat (official 10)
+ * @returns the loss
+ * @throws {RangeError} when the two batches differ in shape
+ */
+export function vggLoss(vgg: Vgg19Features, fake: tf.Tensor4D, real: tf.Tensor4D, lambdaFeat: number): tf.Scalar {
+  if (fake.shape.join() !== real.shape.join()) {
+    throw new RangeError(`VGG loss: fake [${fake.shape.join(", ")}] and real [${real.shape.join(", ")}] differ in shape`);
+  }
+  return tf.tidy(() => {
+    const fakeFeatures = vgg.apply(fake);
+    const realFeatures = vgg.apply(real);
+    const terms = fakeFeatures.map((f, k) => tf.mul(tf.mean(tf.abs(tf.sub(f, realFeatures[k]))), VGG_WEIGHTS[k]));
+    return tf.mul(tf.addN(terms), lambdaFeat) as tf.Scalar;
+  });
+}
+
+/** Options of the VGG loss plugin. */
+export const vggLossSchema = defineSchema({
+  vgg_weights: { type: "string", default: null, doc: `torchvision VGG19 weights (.pth): ${VGG19_HELP}` },
+  lambda_feat: { type: "number", default: 10, min: 0, doc: "weight of the VGG loss" },
+});
+
+/** The VGG loss as a plugin: `create` returns a loader of the weights and the loss bound to them. */
+export const vggLossPlugin = definePlugin({
+  name: "vgg-loss",
+  role: "loss",
+  description: "pix2pixHD VGG19 perceptual loss (G_VGG) with torchvision's weights",
+  provides: ["loss:vgg"],
+  schema: vggLossSchema,
+  create: (options) => async () => {
+    if (options.vgg_weights === null) {
+      throw new OptionsError("vgg-loss", "vgg_weights", `is required for the VGG loss: ${VGG19_HELP}`);
+    }
+    const vgg = await Vgg19Features.load(options.vgg_weights);
+    return {
+      loss: (fake: tf.Tensor4D, real: tf.Tensor4D) => vggLoss(vgg, fake, real, options.lambda_feat),
+      dispose: () => vgg.dispose(),
+    };
+  },
+});

@@ -1,0 +1,75 @@
+/**
+ * The official normalisation layers: `InstanceNorm2d(affine=False)` (the default) and `BatchNorm2d`.
+ *
+ * @module
+ */
+import { tf } from "../../../kernel/tf.ts";
+import type { LayerSpec } from "./layer.ts";
+
+/** The official `norm` choices. */
+export const NORMS = ["instance", "batch"] as const;
+/** A normalisation type. */
+export type NormType = typeof NORMS[number];
+
+/** PyTorch's default epsilon for both norms. */
+const EPS = 1e-5;
+/** PyTorch's default running-statistics momentum. */
+const MOMENTUM = 0.1;
+
+/**
+ * Instance normalisation: per sample and channel, biased variance, eps 1e-5, no affine parameters.
+ *
+ * @param x NHWC batch
+ * @returns the normalised batch
+ */
+export function instanceNorm(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, [1, 2], true);
+    return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
+  });
+}
+
+/**
+ * `BatchNorm2d(channels)` in training mode, as the official code always runs it (it never calls
+ * `eval()`): normalises with the batch's statistics (biased variance) and, while the module is in
+ * training mode, updates `running_mean`/`running_var` (unbiased, momentum 0.1) and
+ * `num_batches_tracked` so saved checkpoints carry them like PyTorch's.
+ *
+ * @param channels number of channels
+ * @returns the layer spec (parameters `weight` ~ N(1, 0.02), `bias` = 0, as the official weights_init)
+ */
+export function batchNorm(channels: number): LayerSpec {
+  return (module, name) => {
+    const gamma = module.addParam(`${name}.weight`, "vector", () => module.normal([channels], 1, 0.02));
+    const beta = module.addParam(`${name}.bias`, "vector", () => tf.zeros([channels]));
+    const runningMean = module.addBuffer(`${name}.running_mean`, "vector", () => tf.zeros([channels]));
+    const runningVar = module.addBuffer(`${name}.running_var`, "vector", () => tf.ones([channels]));
+    const tracked = module.addBuffer(`${name}.num_batches_tracked`, "count", () => tf.scalar(0, "int32"));
+    return {
+      apply: (x) =>
+        tf.tidy(() => {
+          const { mean, variance } = tf.moments(x, [0, 1, 2]);
+          if (module.training) {
+            const n = x.size / channels;
+            const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
+            runningMean.assign(tf.add(tf.mul(runningMean, 1 - MOMENTUM), tf.mul(mean, MOMENTUM)));
+            runningVar.assign(tf.add(tf.mul(runningVar, 1 - MOMENTUM), tf.mul(unbiased, MOMENTUM)));
+            tracked.assign(tf.add(tracked, tf.scalar(1, "int32")));
+          }
+          const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, EPS)));
+          return tf.add(tf.mul(tf.sub(x, mean), scale), beta);
+        }),
+    };
+  };
+}
+
+/**
+ * The norm layer of the given type (`norm_layer(channels)` in the official code).
+ *
+ * @param type "instance" or "batch"
+ * @param channels number of channels
+ * @returns the layer spec
+ */
+export function norm(type: NormType, channels: number): LayerSpec {
+  return type === "batch" ? batchNorm(channels) : () => ({ apply: instanceNorm });
+}

@@ -1,0 +1,168 @@
+/**
+ * The training data of a run, built from the data plugins (plugins/data/): the dataset is checked up
+ * front with `inspectDataset`, and each epoch's order, crops and flips come from a per-epoch seed, so
+ * a run resumed mid-epoch skips the samples already seen (without reading them) and sees exactly the
+ * batches an uninterrupted run would.
+ *
+ * @module
+ */
+import { DataError } from "../../kernel/errors.ts";
+import { disposeAll } from "../../kernel/memory.ts";
+import { resolveOptions } from "../../kernel/options.ts";
+import type { Sample } from "../../kernel/plugin.ts";
+import { Rng } from "../../kernel/random.ts";
+import type { Logger } from "../../kernel/log.ts";
+import { type AlignedOptions, alignedSchema, indexAligned } from "../data/datasets/aligned.ts";
+import { indexCityscapes } from "../data/datasets/cityscapes.ts";
+import { readOptionsOf, sourceOptionsOf } from "../data/datasets/common.ts";
+import { type DatasetReport, inspectDataset } from "../data/inspect.ts";
+import { stackSamples } from "../data/loader.ts";
+import type { Palette } from "../data/palette.ts";
+import { CITYSCAPES_PALETTE } from "../data/palettes/cityscapes.ts";
+import { readAhead } from "../data/prefetch.ts";
+import { rawToSample } from "../data/sample_tensors.ts";
+import type { Entry, ReadOptions } from "../data/sample_reader.ts";
+import { epochJobs, type SourceOptions } from "../data/source.ts";
+import { encodeSample } from "../data/transforms.ts";
+import type { TrainOptions } from "./options.ts";
+
+/** A run's dataset: its files, how to read and order them, and its display palette. */
+export interface TrainingData {
+  /** The dataset root. */
+  root: string;
+  /** The samples' files, sorted. */
+  entries: readonly Entry[];
+  /** How samples are read and preprocessed. */
+  read: ReadOptions;
+  /** Order, batch size, epoch size, read-ahead. */
+  order: SourceOptions;
+  /** Batches per epoch. */
+  batches: number;
+  /** Class colours for the web page. */
+  palette: Palette;
+}
+
+/**
+ * The official `labelcolormap(N)` of util/util.py: Cityscapes' colours for 35 classes, else the
+ * PASCAL VOC bit-interleaved colours.
+ *
+ * @param n number of classes
+ * @returns the palette
+ */
+export function labelColormap(n: number): Palette {
+  if (n === 35) return CITYSCAPES_PALETTE;
+  const colors: [number, number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    let r = 0, g = 0, b = 0, id = i;
+    for (let j = 0; j < 7; j++) {
+      r ^= (id & 1) << (7 - j);
+      g ^= ((id >> 1) & 1) << (7 - j);
+      b ^= ((id >> 2) & 1) << (7 - j);
+      id >>= 3;
+    }
+    colors.push([r, g, b]);
+  }
+  return { name: `labelcolormap(${n})`, colors, names: colors.map((_, i) => `class ${i}`) };
+}
+
+function datasetOptions(opts: TrainOptions): AlignedOptions {
+  const given: Record<string, unknown> = { prefetch: opts.nThreads };
+  for (const key of Object.keys(alignedSchema)) {
+    if (key in opts) given[key] = (opts as Record<string, unknown>)[key];
+  }
+  return resolveOptions("train", alignedSchema, given);
+}
+
+function reportText(report: DatasetReport): string {
+  const shown = report.problems.slice(0, 8).map((p) => `${p.file}: ${p.message}`);
+  const more = report.problems.length > 8 ? `; … and ${report.problems.length - 8} more` : "";
+  const suggest = report.suggestedLabelNc ? ` (label ids go up to ${report.maxLabelId}: --label_nc ${report.suggestedLabelNc}?)` : "";
+  return `is not ready for training, ${report.problems.length} problem(s)${suggest}: ${shown.join("; ")}${more}`;
+}
+
+/**
+ * Checks a run's dataset with `inspectDataset` and indexes it.
+ *
+ * @param opts the run's options (dataroot, dataset, phase, label_nc, no_instance, preprocessing, …)
+ * @param log where the check reports its progress
+ * @returns the dataset
+ * @throws {DataError} with the inspection report when the dataset has problems, or has no photos
+ */
+export async function openTrainingData(opts: TrainOptions, log: Logger): Promise<TrainingData> {
+  const root = opts.dataroot;
+  const o = datasetOptions(opts);
+  if (!opts.skip_inspect) {
+    let progress: ReturnType<Logger["progress"]> | undefined;
+    const report = await inspectDataset(root, {
+      dataset: opts.dataset,
+      phase: opts.phase,
+      label_nc: opts.label_nc,
+      no_instance: opts.no_instance,
+      onProgress: (done, total) => {
+        progress ??= log.progress("checking the dataset", total);
+        if (done > 0) progress.tick();
+      },
+    });
+    progress?.stop();
+    if (report.problems.length) throw new DataError(root, reportText(report));
+  }
+  const index = opts.dataset === "cityscapes" ? indexCityscapes(o) : indexAligned(o);
+  if (index.problems.length) throw new DataError(index.problems[0].file, index.problems[0].message);
+  if (!index.entries.length || !index.entries[0].image) {
+    throw new DataError(root, `has no photos to train on (expected ${index.folders.image ?? `${opts.phase}_img/`})`);
+  }
+  const order = sourceOptionsOf(o);
+  const usable = Math.floor(index.entries.length / order.batchSize);
+  const batches = order.max_dataset_size === null
+    ? usable
+    : Math.min(usable, Math.ceil(order.max_dataset_size / order.batchSize));
+  if (batches === 0) {
+    throw new DataError(root, `has ${index.entries.length} sample(s), fewer than batchSize ${order.batchSize}`);
+  }
+  return {
+    root,
+    entries: index.entries,
+    read: readOptionsOf(o, null),
+    order,
+    batches,
+    palette: opts.dataset === "cityscapes" ? CITYSCAPES_PALETTE : labelColormap(opts.label_nc),
+  };
+}
+
+/**
+ * The batches of one epoch, encoded for the networks (`input`, `image`, `label`, `inst`, …).
+ *
+ * @param data the dataset
+ * @param opts label_nc and no_instance
+ * @param epochSeed the epoch's seed (order, crops, flips)
+ * @param skip batches to leave out at the start (already trained on before a resume)
+ * @returns the batches; the consumer disposes each one's tensors
+ * @throws {DataError} from reading or encoding a sample
+ */
+export async function* epochBatches(
+  data: TrainingData,
+  opts: Pick<TrainOptions, "label_nc" | "no_instance">,
+  epochSeed: number,
+  skip: number,
+): AsyncGenerator<Sample> {
+  const jobs = epochJobs(data.entries, data.order, new Rng(epochSeed), data.root);
+  for (let i = 0; i < skip * data.order.batchSize; i++) jobs.next();
+  let pending: Sample[] = [];
+  try {
+    for await (const raw of readAhead(jobs, data.read, data.order.prefetch)) {
+      pending.push(rawToSample(raw));
+      if (pending.length < data.order.batchSize) continue;
+      const items = pending;
+      pending = [];
+      const batch = stackSamples(items);
+      try {
+        yield await encodeSample(batch, { label_nc: opts.label_nc, no_instance: opts.no_instance });
+      } catch (error) {
+        disposeAll(batch);
+        throw error;
+      }
+    }
+  } finally {
+    disposeAll(pending);
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * A training session: the networks, both Adam optimizers, the image pool and the run's random
+ * generator, with one training iteration exactly as the official train.py + Pix2PixHDModel.forward:
+ *
+ * 1. G (with E's instance-wise features of the real image when enabled) makes `fake`;
+ * 2. loss_G = G_GAN (D(label, fake) → real) + G_GAN_Feat (D features of fake vs. real) + G_VGG;
+ * 3. loss_D = ½ (D_fake (D(pool(label, fake.detach())) → fake) + D_real (D(label, real) → real));
+ * 4. optimizer_G steps on loss_G's gradients, then optimizer_D on loss_D's — both taken at the
+ *    weights before either step, as PyTorch does.
+ *
+ * Non-finite losses stop before any weight changes. Everything a resume needs is exported by
+ * `checkpoint()` and restored by `restore()`.
+ *
+ * @module
+ */
+import { tf } from "../../kernel/tf.ts";
+import { Rng } from "../../kernel/random.ts";
+import type { NdArray } from "../../kernel/io/ndarray.ts";
+import { Adam, type AdamState } from "../optim/adam.ts";
+import { ganLoss, type GanLoss } from "../losses/gan_loss.ts";
+import { featureMatchingLoss } from "../losses/feature_matching.ts";
+import { vggLoss } from "../losses/vgg_loss.ts";
+import type { Vgg19Features } from "../losses/vgg19.ts";
+import { ImagePool } from "./image_pool.ts";
+import { buildModels, discriminatorParams, disposeModels, generatorParams, type Models } from "./models.ts";
+import type { TrainOptions } from "./options.ts";
+import type { Losses } from "./loss_log.ts";
+
+/** One batch, NHWC. */
+export interface Batch {
+  /** The generator's input without features: one-hot labels (+ boundary), or an RGB image. */
+  input: tf.Tensor4D;
+  /** The real photos, [-1, 1]. */
+  image: tf.Tensor4D;
+  /** Instance ids (for the encoder; with label_feat the class ids). */
+  inst?: tf.Tensor4D;
+}
+
+/** The result of one iteration. */
+export interface StepResult {
+  /** The five losses. */
+  losses: Losses;
+  /** The generated images when asked for (`keepFake`); the caller disposes them. */
+  fake?: tf.Tensor4D;
+}
+
+/** Losses that are not finite: the run has diverged. The weights were left as they were. */
+export class DivergedError extends Error {
+  /** The losses of the failed iteration. */
+  readonly losses: Losses;
+  /** @param losses the losses, at least one of which is NaN or infinite */
+  constructor(losses: Losses) {
+    const bad = Object.entries(losses).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `${k} = ${v}`);
+    super(`training diverged: ${bad.join(", ")}`);
+    this.name = "DivergedError";
+    this.losses = losses;
+  }
+}
+
+function namedGrads(
+  f: () => tf.Scalar,
+  params: Map<string, tf.Variable>,
+): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  const { value, grads } = tf.variableGrads(f, [...params.values()]);
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, v] of params) if (grads[v.name]) out.set(name, grads[v.name]);
+  return { value, grads: out };
+}
+
+function moments(state: AdamState, prefix: string, into: Map<string, NdArray>): void {
+  for (const [name, a] of state.m) into.set(`${prefix}.exp_avg.${name}`, a);
+  for (const [name, a] of state.v) into.set(`${prefix}.exp_avg_sq.${name}`, a);
+}
+
+function momentsOf(tensors: Map<string, NdArray>, prefix: string, step: number): AdamState {
+  const m = new Map<string, NdArray>(), v = new Map<string, NdArray>();
+  for (const [key, a] of tensors) {
+    if (key.startsWith(`${prefix}.exp_avg.`)) m.set(key.slice(prefix.length + 9), a);
+    else if (key.startsWith(`${prefix}.exp_avg_sq.`)) v.set(key.slice(prefix.length + 12), a);
+  }
+  return { step, m, v };
+}
+
+/** What a session saves besides the networks. */
+export interface SessionState {
+  /** Tensors: Adam moments (`optimizer_G.exp_avg.<param>`, …, TensorFlow.js layout) and `pool.<i>`. */
+  tensors: Map<string, NdArray>;
+  /** Steps of both optimizers, the fixed-global flag and the RNG state. */
+  meta: { optimizer_G_step: number; optimizer_D_step: number; fixed_global: boolean; rng: number[] };
+}
+
+/** The networks, optimizers, pool and random source of a run. */
+export class TrainingSession {
+  /** The networks. */
+  readonly models: Models;
+  /** The run's options. */
+  readonly opts: TrainOptions;
+  /** The run's random generator (pool draws, per-epoch data seeds). */
+  rng: Rng;
+  #optG: Adam;
+  #optD: Adam;
+  #pool: ImagePool;
+  #gan: GanLoss;
+  #fixedGlobal: boolean;
+
+  private constructor(models: Models, opts: TrainOptions, rng: Rng, fixedGlobal: boolean) {
+    this.models = models;
+    this.opts = opts;
+    this.rng = rng;
+    this.#fixedGlobal = fixedGlobal;
+    this.#optG = this.#adam(generatorParams(models, opts, fixedGlobal));
+    this.#optD = this.#adam(discriminatorParams(models));
+    this.#pool = new ImagePool(opts.pool_size, rng);
+    this.#gan = ganLoss(opts.no_lsgan ? "vanilla" : "lsgan");
+  }
+
+  /**
+   * Builds a session with fresh networks, seeded by `opts.seed`.
+   *
+   * @param opts the run's options
+   * @param vgg VGG19 features to use instead of loading `opts.vgg_weights` (tests, benchmarks)
+   * @returns the session
+   * @throws {OptionsError} when the VGG loss is on without weights
+   */
+  static async create(opts: TrainOptions, vgg?: Vgg19Features): Promise<TrainingSession> {
+    const rng = new Rng(opts.seed);
+    const models = await buildModels(opts, rng, vgg);
+    return new TrainingSession(models, opts, rng, opts.niter_fix_global > 0);
+  }
+
+  #adam(params: Map<string, tf.Variable>): Adam {
+    return new Adam(params, { lr: this.opts.lr, beta1: this.opts.beta1, beta2: 0.999 });
+  }
+
+  /** Whether only the outermost local enhancer (and E) trains now. */
+  get fixedGlobal(): boolean {
+    return this.#fixedGlobal;
+  }
+
+  /** The learning rate of both optimizers. */
+  get lr(): number {
+    return this.#optG.lr;
+  }
+  set lr(value: number) {
+    this.#optG.lr = value;
+    this.#optD.lr = value;
+  }
+
+  /**
+   * Ends the fixed-global phase: optimizer_G becomes a fresh Adam over all of G (and E), as the
+   * official `update_fixed_params`.
+   */
+  releaseGlobal(): void {
+    if (!this.#fixedGlobal) return;
+    const lr = this.lr;
+    this.#optG.dispose();
+    this.#fixedGlobal = false;
+    this.#optG = this.#adam(generatorParams(this.models, this.opts, false));
+    this.#optG.lr = lr;
+  }
+
+  /** The generator's input: the batch's input, with E's instance-wise features of the real image. */
+  #generatorInput(batch: Batch): tf.Tensor4D {
+    const { E } = this.models;
+    if (!E) return batch.input;
+    if (!batch.inst) throw new RangeError("instance_feat/label_feat: the batch has no instance map");
+    return tf.concat([batch.input, E.apply(batch.image, batch.inst)], 3);
+  }
+
+  /**
+   * One training iteration.
+   *
+   * @param batch the inputs and real images (not disposed)
+   * @param keepFake also return the generated images (for display)
+   * @returns the losses (and the images)
+   * @throws {DivergedError} when a loss is not finite; no weight has changed then
+   */
+  step(batch: Batch, keepFake = false): StepResult {
+    const { G, D, vgg } = this.models;
+    const o = this.opts;
+    const gParams = generatorParams(this.models, o, this.#fixedGlobal);
+    let fake: tf.Tensor4D | undefined;
+    const parts: tf.Scalar[] = [];
+    const lossG = namedGrads(() => {
+      fake = tf.keep(G.apply(this.#generatorInput(batch)));
+      const predFake = D.apply(tf.concat([batch.input, fake], 3));
+      const ganG = tf.keep(this.#gan.generator(predFake));
+      const terms: tf.Scalar[] = [ganG];
+      let feat: tf.Scalar = tf.keep(tf.scalar(0));
+      if (!o.no_ganFeat_loss) {
+        const predReal = D.apply(tf.concat([batch.input, batch.image], 3));
+        feat.dispose();
+        feat = tf.keep(featureMatchingLoss(predFake, predReal, o.lambda_feat));
+        terms.push(feat);
+      }
+      const vggTerm = tf.keep(vgg ? vggLoss(vgg, fake, batch.image, o.lambda_feat) : tf.scalar(0));
+      if (vgg) terms.push(vggTerm);
+      parts.push(ganG, feat, vggTerm);
+      return tf.addN(terms) as tf.Scalar;
+    }, gParams);
+    const lossD = namedGrads(() => {
+      const fakeInput = tf.concat([batch.input, fake as tf.Tensor4D], 3);
+      const dFake = tf.keep(this.#gan.discriminatorFake(D.apply(this.#pool.query(fakeInput))));
+      const dReal = tf.keep(this.#gan.discriminatorReal(D.apply(tf.concat([batch.input, batch.image], 3))));
+      parts.push(dReal, dFake);
+      return tf.mul(tf.add(dFake, dReal), 0.5) as tf.Scalar;
+    }, discriminatorParams(this.models));
+    const values = parts.map((t) => t.dataSync()[0]);
+    const losses: Losses = {
+      G_GAN: values[0],
+      G_GAN_Feat: values[1],
+      G_VGG: values[2],
+      D_real: values[3],
+      D_fake: values[4],
+    };
+    tf.dispose([...parts, lossG.value, lossD.value]);
+    try {
+      if (!values.every(Number.isFinite)) throw new DivergedError(losses);
+      this.#optG.step(lossG.grads);
+      this.#optD.step(lossD.grads);
+    } catch (error) {
+      fake?.dispose();
+      throw error;
+    } finally {
+      tf.dispose([...lossG.grads.values(), ...lossD.grads.values()]);
+    }
+    if (keepFake) return { losses, fake };
+    fake?.dispose();
+    return { losses };
+  }
+
+  /**
+   * Everything a resume needs besides the networks' weights.
+   *
+   * @returns tensors (Adam moments, pool contents) and metadata
+   */
+  state(): SessionState {
+    const tensors = new Map<string, NdArray>();
+    const g = this.#optG.state(), d = this.#optD.state();
+    moments(g, "optimizer_G", tensors);
+    moments(d, "optimizer_D", tensors);
+    this.#pool.contents().forEach((t, i) => {
+      tensors.set(`pool.${i}`, { shape: [...t.shape], dtype: "float32", data: Float32Array.from(t.dataSync()) });
+    });
+    return {
+      tensors,
+      meta: { optimizer_G_step: g.step, optimizer_D_step: d.step, fixed_global: this.#fixedGlobal, rng: this.rng.state() },
+    };
+  }
+
+  /**
+   * Restores what `state()` gave (the networks' weights are loaded separately).
+   *
+   * @param state the saved state
+   * @throws {RangeError} when the moments do not fit the optimizers' parameters
+   */
+  restore(state: SessionState): void {
+    if (state.meta.fixed_global !== this.#fixedGlobal) {
+      if (state.meta.fixed_global) throw new RangeError("the checkpoint is in the fixed-global phase, this run is not");
+      this.releaseGlobal();
+    }
+    this.rng = Rng.from(state.meta.rng);
+    this.#optG.restore(momentsOf(state.tensors, "optimizer_G", state.meta.optimizer_G_step));
+    this.#optD.restore(momentsOf(state.tensors, "optimizer_D", state.meta.optimizer_D_step));
+    this.#pool.dispose();
+    this.#pool = new ImagePool(this.opts.pool_size, this.rng);
+    const pooled: tf.Tensor4D[] = [];
+    for (let i = 0; state.tensors.has(`pool.${i}`); i++) {
+      const a = state.tensors.get(`pool.${i}`)!;
+      pooled.push(tf.tensor4d(a.data as Float32Array, a.shape as [number, number, number, number], "float32"));
+    }
+    this.#pool.restore(pooled);
+  }
+
+  /** Frees the networks, the optimizers' moments and the pool. */
+  dispose(): void {
+    this.#optG.dispose();
+    this.#optD.dispose();
+    this.#pool.dispose();
+    disposeModels(this.models);
+  }
+}
