@@ -5,7 +5,7 @@
  * @module
  */
 import { tf } from "./tf.ts";
-import { BACKENDS, probeWebGpu, selectBackend } from "./backend.ts";
+import { type BackendChoice, BACKENDS, probeWebGpu, selectBackend } from "./backend.ts";
 
 /** One backend's status. */
 export interface BackendStatus {
@@ -64,9 +64,9 @@ function runCheck(): { loss: number; grads: Float32Array[] } {
 /**
  * Examines this machine.
  *
- * @param backend the backend to check ("auto" by default)
+ * @param backend the backend to check: a name ("auto" by default) or a choice already made
  */
-export async function diagnose(backend = "auto"): Promise<DoctorReport> {
+export async function diagnose(backend: string | BackendChoice = "auto"): Promise<DoctorReport> {
   const statuses: BackendStatus[] = [];
   for (const name of BACKENDS.filter((b) => b !== "auto")) {
     try {
@@ -79,7 +79,8 @@ export async function diagnose(backend = "auto"): Promise<DoctorReport> {
   const adapter = await probeWebGpu();
   await selectBackend("cpu");
   const reference = runCheck();
-  const chosen = await selectBackend(backend);
+  const chosen = typeof backend === "string" ? await selectBackend(backend) : backend;
+  await selectBackend(chosen.name);
   const start = performance.now();
   let check: DoctorReport["check"];
   try {

@@ -4,34 +4,38 @@
  *
  * @module
  */
-import pc from "picocolors";
-import { parseArgs } from "node:util";
+import { defineCommand, main } from "../kernel/cli.ts";
 import { diagnose, type DoctorReport } from "../kernel/doctor.ts";
 
-function print(report: DoctorReport): void {
-  const ok = (b: boolean) => (b ? pc.green("yes") : pc.red("no "));
-  console.log(`Deno ${report.deno} (V8 ${report.v8}), TensorFlow.js ${report.tfjs}`);
-  console.log(`WebGPU adapter: ${report.webgpuAdapter}`);
-  console.log("Backends:");
-  for (const b of report.backends) console.log(`  ${b.name.padEnd(10)} ${ok(b.loads)} ${b.detail}`);
+function format(report: DoctorReport): string {
+  const lines = [`Deno ${report.deno} (V8 ${report.v8}), TensorFlow.js ${report.tfjs}`];
+  lines.push(`WebGPU adapter: ${report.webgpuAdapter}`, "Backends:");
+  for (const b of report.backends) lines.push(`  ${b.name.padEnd(10)} ${b.loads ? "yes" : "no "} ${b.detail}`);
   const kernels = Object.entries(report.registeredKernels);
-  console.log("Kernels we register:" + (kernels.length ? "" : " none"));
-  for (const [backend, names] of kernels) console.log(`  ${backend}: ${names.join(", ")}`);
-  console.log(`Chosen: ${report.chosen.name} (${report.chosen.reason})`);
+  lines.push("Kernels we register:" + (kernels.length ? "" : " none"));
+  for (const [backend, names] of kernels) lines.push(`  ${backend}: ${names.join(", ")}`);
+  lines.push(`Chosen: ${report.chosen.name} (${report.chosen.reason})`);
   const c = report.check;
-  console.log(
-    `Check on ${report.chosen.name}: ${c.ok ? pc.green("ok") : pc.red("FAILED")} — ${c.detail}` +
-      (Number.isFinite(c.maxGradError) ? ` (max |Δ| forward ${c.maxForwardError.toExponential(1)}, gradients ${c.maxGradError.toExponential(1)}, ${c.seconds.toFixed(2)} s)` : ""),
-  );
+  const errors = Number.isFinite(c.maxGradError)
+    ? ` (max |Δ| forward ${c.maxForwardError.toExponential(1)}, gradients ${c.maxGradError.toExponential(1)}, ${
+      c.seconds.toFixed(2)
+    } s)`
+    : "";
+  lines.push(`Check on ${report.chosen.name}: ${c.ok ? "ok" : "FAILED"} — ${c.detail}${errors}`);
+  return lines.join("\n");
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: { backend: { type: "string", default: Deno.env.get("P2PHD_BACKEND") ?? "auto" }, json: { type: "boolean", default: false } },
-  });
-  const report = await diagnose(values.backend);
-  if (values.json) console.log(JSON.stringify(report, null, 2));
-  else print(report);
-  Deno.exit(report.check.ok ? 0 : 1);
-}
+/** The `doctor` command. */
+export const doctorCommand = defineCommand({
+  name: "doctor",
+  description: "versions, the backends that load here, our kernels, and a forward/backward check",
+  json: true,
+  examples: ["deno task doctor", "deno task doctor --backend wasm --json"],
+  async run(ctx) {
+    const report = await diagnose(ctx.backend ?? "auto");
+    ctx.emit(report, format);
+    return report.check.ok ? 0 : 1;
+  },
+});
+
+if (import.meta.main) await main(doctorCommand);

@@ -48,10 +48,13 @@ export interface StepResult {
 export class DivergedError extends Error {
   /** The losses of the failed iteration. */
   readonly losses: Losses;
-  /** @param losses the losses, at least one of which is NaN or infinite */
-  constructor(losses: Losses) {
+  /**
+   * @param losses the losses, at least one of which is NaN or infinite
+   * @param where where it happened and what to do, appended to the message
+   */
+  constructor(losses: Losses, where = "") {
     const bad = Object.entries(losses).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `${k} = ${v}`);
-    super(`training diverged: ${bad.join(", ")}`);
+    super(`training diverged${where ? ` ${where}` : ""}: ${bad.join(", ")}`);
     this.name = "DivergedError";
     this.losses = losses;
   }

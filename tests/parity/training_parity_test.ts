@@ -1,0 +1,172 @@
+/**
+ * Training parity with the official PyTorch code: two iterations of the official order (forward;
+ * loss_G backward, optimizer_G step; loss_D backward, optimizer_D step) with LSGAN + feature matching
+ * and Adam (lr 2e-4, betas (0.5, 0.999)) reproduce the losses, the gradients and the weights after
+ * each step to 1e-4. Biases that feed an instance norm are left out of the after-step comparisons:
+ * their gradient is zero in exact arithmetic, and Adam turns float noise into arbitrary ±lr steps
+ * (manifest.json, "training" → "caution").
+ */
+import assert from "node:assert/strict";
+import { tf } from "../../kernel/tf.ts";
+import { toFloat32 } from "../../kernel/io/ndarray.ts";
+import { GlobalGenerator } from "../../plugins/networks/global_generator.ts";
+import { MultiscaleDiscriminator } from "../../plugins/networks/multiscale_discriminator.ts";
+import { ganLoss } from "../../plugins/losses/gan_loss.ts";
+import { featureMatchingLoss } from "../../plugins/losses/feature_matching.ts";
+import { namedGrads } from "../../plugins/optim/grads.ts";
+import { Adam } from "../../plugins/optim/adam.ts";
+import {
+  FIXTURES,
+  fixtureArray,
+  fixtureCheckpoint,
+  fixtureNhwc,
+  maxAbsDiff,
+  parityBackends,
+  TOLERANCE,
+  useBackend,
+} from "./_fixtures.ts";
+
+type Losses = Record<"G_GAN" | "G_GAN_Feat" | "loss_G" | "D_fake" | "D_real" | "loss_D", number>;
+
+/** Gradients and losses of one iteration, in PyTorch layout where it matters. */
+interface Iteration {
+  losses: Losses;
+  grads: Map<string, Float32Array>;
+}
+
+const TRACKED_GRADS = ["G.model.1.weight", "G.model.1.bias", "D.scale0_layer0.0.weight", "D.scale1_layer0.0.weight"];
+
+function torchLayout(t: tf.Tensor): Float32Array {
+  return tf.tidy(() => (t.rank === 4 ? tf.transpose(t, [3, 2, 0, 1]) : t).dataSync() as Float32Array).slice();
+}
+
+/** One official training iteration; reads what the test compares before tensors are freed. */
+function iterate(
+  g: GlobalGenerator,
+  d: MultiscaleDiscriminator,
+  optG: Adam,
+  optD: Adam,
+  label: tf.Tensor4D,
+  real: tf.Tensor4D,
+): Iteration {
+  const gan = ganLoss("lsgan");
+  const losses = {} as Losses;
+  const grads = new Map<string, Float32Array>();
+  let fake: tf.Tensor4D | undefined;
+  const lossG = namedGrads(() => {
+    fake = tf.keep(g.apply(label));
+    const predFake = d.apply(tf.concat([label, fake], 3));
+    const predReal = d.apply(tf.concat([label, real], 3));
+    const gGan = gan.generator(predFake), gFeat = featureMatchingLoss(predFake, predReal, 10);
+    losses.G_GAN = gGan.dataSync()[0];
+    losses.G_GAN_Feat = gFeat.dataSync()[0];
+    return tf.add(gGan, gFeat);
+  }, g.params());
+  losses.loss_G = lossG.value.dataSync()[0];
+  for (const [name, grad] of lossG.grads) grads.set(`G.${name}`, torchLayout(grad));
+  optG.step(lossG.grads);
+  tf.dispose([lossG.value, ...lossG.grads.values()]);
+  const lossD = namedGrads(() => {
+    const dFake = gan.discriminatorFake(d.apply(tf.concat([label, fake as tf.Tensor4D], 3)));
+    const dReal = gan.discriminatorReal(d.apply(tf.concat([label, real], 3)));
+    losses.D_fake = dFake.dataSync()[0];
+    losses.D_real = dReal.dataSync()[0];
+    return tf.mul(tf.add(dFake, dReal), 0.5);
+  }, d.params());
+  losses.loss_D = lossD.value.dataSync()[0];
+  for (const [name, grad] of lossD.grads) grads.set(`D.${name}`, torchLayout(grad));
+  optD.step(lossD.grads);
+  tf.dispose([lossD.value, ...lossD.grads.values(), fake as tf.Tensor4D]);
+  return { losses, grads };
+}
+
+/** Conv biases followed by an instance norm: all G convs but the last, D layers 1 … n_layers_D. */
+function feedsInstanceNorm(name: string): boolean {
+  return (name.startsWith("model.") && name.endsWith(".bias") && name !== "model.19.bias") ||
+    /^scale\d_layer[123]\.0\.bias$/.test(name);
+}
+
+const backends = await parityBackends();
+for (const backend of backends) {
+  let skip = backend.skip;
+  if (!skip && backend.name === "wasm") {
+    await useBackend("wasm");
+    if (!tf.getKernel("Conv2DBackpropFilter", "wasm")) {
+      skip = "the wasm backend has no Conv2DBackpropFilter kernel (kernel/wasm/ not registered)";
+    }
+  }
+  Deno.test({
+    name: `two training iterations match the official losses, gradients and Adam steps on ${backend.name}${
+      skip ? ` (${skip})` : ""
+    }`,
+    ignore: skip !== null,
+    fn: async () => {
+      await useBackend(backend.name);
+      const g = new GlobalGenerator({ input_nc: 6, ngf: 8, n_downsample_global: 2, n_blocks_global: 2 });
+      g.loadStateDict(await fixtureCheckpoint("G_global.pth"), "G_global.pth");
+      const d = new MultiscaleDiscriminator({ input_nc: 9, ndf: 8, n_layers_D: 3, num_D: 2 });
+      d.loadStateDict(await fixtureCheckpoint("D_multiscale.pth"), "D_multiscale.pth");
+      const optG = new Adam(g.params(), { lr: 0.0002, beta1: 0.5, beta2: 0.999 });
+      const optD = new Adam(d.params(), { lr: 0.0002, beta1: 0.5, beta2: 0.999 });
+      const label = await fixtureNhwc("input_label.npy");
+      const real = await fixtureNhwc("real_image.npy");
+      const expected = JSON.parse(await Deno.readTextFile(FIXTURES + "losses.json"));
+      const before = tf.memory().numTensors;
+
+      const first = iterate(g, d, optG, optD, label, real);
+      assert.equal(tf.memory().numTensors, before, "an iteration leaves no tensor behind");
+      for (const [key, value] of Object.entries(first.losses)) {
+        const want = expected.iteration1[key];
+        assert.ok(Math.abs(value - want) <= TOLERANCE, `iteration 1 ${key}: ${value}, official ${want}`);
+      }
+      const gradFixtures: Record<string, string> = {
+        "G.model.1.weight": "G_first_conv_weight_grad.npy",
+        "G.model.1.bias": "G_first_conv_bias_grad.npy",
+        "D.scale0_layer0.0.weight": "D_scale0_layer0_weight_grad.npy",
+        "D.scale1_layer0.0.weight": "D_scale1_layer0_weight_grad.npy",
+      };
+      for (const name of TRACKED_GRADS) {
+        const error = maxAbsDiff(first.grads.get(name) as Float32Array, toFloat32(await fixtureArray(gradFixtures[name])));
+        assert.ok(error <= TOLERANCE, `gradient of ${name}: max abs error ${error}`);
+      }
+      const afterStep: Array<[Map<string, import("../../kernel/io/ndarray.ts").NdArray>, string]> = [
+        [g.stateDict(), "G_global_after_step1.pth"],
+        [d.stateDict(), "D_multiscale_after_step1.pth"],
+      ];
+      let compared = 0;
+      for (const [ours, file] of afterStep) {
+        for (const [name, want] of await fixtureCheckpoint(file)) {
+          if (feedsInstanceNorm(name)) continue;
+          const error = maxAbsDiff(ours.get(name)?.data as Float32Array, toFloat32(want));
+          assert.ok(error <= TOLERANCE, `${file} ${name} after step 1: max abs error ${error}`);
+          compared++;
+        }
+      }
+      assert.equal(compared, 8 + 14, "every weight and the biases not feeding an instance norm were compared");
+      for (const [name, file] of [
+        ["model.1.weight", "G_first_conv_weight_after_step1.npy"],
+        ["scale0_layer0.0.weight", "D_scale0_layer0_weight_after_step1.npy"],
+      ]) {
+        const ours = (name.startsWith("model") ? afterStep[0][0] : afterStep[1][0]).get(name)?.data as Float32Array;
+        const error = maxAbsDiff(ours, toFloat32(await fixtureArray(file)));
+        assert.ok(error <= TOLERANCE, `${file}: max abs error ${error}`);
+      }
+
+      const second = iterate(g, d, optG, optD, label, real);
+      assert.equal(tf.memory().numTensors, before, "a second iteration leaves no tensor behind");
+      for (const [key, value] of Object.entries(second.losses)) {
+        const want = expected.iteration2[key];
+        assert.ok(Math.abs(value - want) <= TOLERANCE, `iteration 2 ${key}: ${value}, official ${want}`);
+      }
+      const step2 = g.stateDict().get("model.1.weight")?.data as Float32Array;
+      const error = maxAbsDiff(step2, toFloat32(await fixtureArray("G_first_conv_weight_after_step2.npy")));
+      assert.ok(error <= TOLERANCE, `G model.1.weight after step 2: max abs error ${error}`);
+
+      tf.dispose([label, real]);
+      optG.dispose();
+      optD.dispose();
+      g.dispose();
+      d.dispose();
+    },
+  });
+}
