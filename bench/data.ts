@@ -85,8 +85,18 @@ export async function benchData(opts: { json: boolean }): Promise<DataBenchResul
   const root = isDir(FULL) ? FULL : BUNDLED;
   const samples = 8;
   const results: DataBenchResult[] = [];
+  await measure("warm-up", root, 1024, 1, 0, 0);
   for (const loadSize of [1024, 512]) {
-    results.push(await measure(`read+preprocess scale_width ${loadSize}, one-hot 35 + boundary`, root, loadSize, samples, 0, 0));
+    results.push(
+      await measure(
+        `read+preprocess scale_width ${loadSize}, one-hot 35 + boundary`,
+        root,
+        loadSize,
+        samples,
+        0,
+        0,
+      ),
+    );
   }
   busyModel(1); // warm-up
   const t = performance.now();
@@ -96,7 +106,9 @@ export async function benchData(opts: { json: boolean }): Promise<DataBenchResul
   for (const prefetch of [0, 2]) {
     results.push(
       await measure(
-        `scale_width 1024 + busy model (${steps} convs ≈ ${Math.round(steps * stepMs)} ms), prefetch ${prefetch}`,
+        `scale_width 1024 + busy model (${steps} convs ≈ ${
+          Math.round(steps * stepMs)
+        } ms), prefetch ${prefetch}`,
         root,
         1024,
         samples,
@@ -110,7 +122,9 @@ export async function benchData(opts: { json: boolean }): Promise<DataBenchResul
   else {
     console.log(`data benchmark: backend ${info.backend}, ${info.data}, ${info.cores} cores`);
     for (const r of results) {
-      console.log(`  ${r.name}: ${r.samplesPerSecond.toFixed(2)} samples/s (${r.samples} in ${r.seconds.toFixed(2)} s)`);
+      console.log(
+        `  ${r.name}: ${r.samplesPerSecond.toFixed(2)} samples/s (${r.samples} in ${r.seconds.toFixed(2)} s)`,
+      );
     }
   }
   return results;

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type ConvPrimitive, type ConvSpec, convSpecKey, createConvPrimitive } from "./conv_primitive.ts";
+import { type ConvSpec, convSpecKey } from "./conv_desc.ts";
+import { type ConvPrimitive, createConvPrimitive } from "./conv_primitive.ts";
 import type { DnnlContext } from "./native.ts";
 
 /** The primitive cache of one oneDNN context. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import type { ConvActivation, ConvKind, ConvSpec } from "./conv_primitive.ts";
+import type { ConvActivation, ConvKind, ConvSpec } from "./conv_desc.ts";
 
 /**
  * The far-side padding oneDNN needs for TensorFlow.js's output size. oneDNN requires

@@ -12,7 +12,7 @@
 import { BackendError } from "../errors.ts";
 import { tf } from "../tf.ts";
 import type { ConvCache } from "./conv_cache.ts";
-import type { ConvActivation } from "./conv_primitive.ts";
+import type { ConvActivation } from "./conv_desc.ts";
 import { convSpecOf } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
 

@@ -104,6 +104,9 @@ export function padOrCrop(x: tf.Tensor4D, rows: [number, number], cols: [number,
   const cropLeft = Math.max(0, -cols[0]);
   const keptH = h - cropTop - Math.max(0, -rows[1]);
   const keptW = w - cropLeft - Math.max(0, -cols[1]);
+  if (keptH <= 0 || keptW <= 0) {
+    return tf.zeros([n, Math.max(0, h + rows[0] + rows[1]), Math.max(0, w + cols[0] + cols[1]), c]);
+  }
   const cropped = cropTop === 0 && cropLeft === 0 && keptH === h && keptW === w
     ? x
     : tf.slice(x, [0, cropTop, cropLeft, 0], [n, keptH, keptW, c]);

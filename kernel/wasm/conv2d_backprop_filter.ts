@@ -30,14 +30,18 @@ interface FilterGradAttrs extends ConvGradAttrs {
 export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, geometry: ConvGeometry): tf.Tensor4D {
   const g = geometry;
   return tf.tidy(() => {
-    const phases = channelMajorPhases(x, g); // [sh·sw·Cin, N, Hh, Wh]
+    const phases = channelMajorPhases(x, g); // [sw·Cin, sh·N, Hh, Wh]
     const rows = g.batch * g.outHeight * g.outWidth;
     const dy2 = tf.reshape(dy, [rows, g.outChannels]);
     const taps: tf.Tensor2D[] = [];
     for (let p = 0; p < g.filterHeight; p++) {
       for (let q = 0; q < g.filterWidth; q++) {
-        const phase = (p % g.strideHeight) * g.strideWidth + (q % g.strideWidth);
-        const begin = [phase * g.inChannels, 0, Math.floor(p / g.strideHeight), Math.floor(q / g.strideWidth)];
+        const begin = [
+          (q % g.strideWidth) * g.inChannels,
+          (p % g.strideHeight) * g.batch,
+          Math.floor(p / g.strideHeight),
+          Math.floor(q / g.strideWidth),
+        ];
         const window = tf.slice(phases, begin, [g.inChannels, g.batch, g.outHeight, g.outWidth]);
         taps.push(tf.matMul(tf.reshape(window, [g.inChannels, rows]), dy2));
       }
@@ -48,7 +52,7 @@ export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, geometry: 
 
 /**
  * Pads x as the conv did, to a whole number of strides, and splits it into its stride phases in
- * channel-major layout: `out[(ry·sw + rx)·Cin + c, n, i, j] = xPadded[n, i·sh + ry, j·sw + rx, c]`.
+ * channel-major layout: `out[rx·Cin + c, ry·N + n, i, j] = xPadded[n, i·sh + ry, j·sw + rx, c]`.
  * Rank 4 on purpose: the wasm backend slices rank-5 tensors ~100× slower.
  */
 function channelMajorPhases(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
@@ -61,15 +65,14 @@ function channelMajorPhases(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
     [g.padTop, height - g.inHeight - g.padTop],
     [g.padLeft, width - g.inWidth - g.padLeft],
   );
-  const split = tf.reshape(padded, [
-    g.batch * phaseHeight,
-    g.strideHeight,
-    phaseWidth,
-    g.strideWidth,
-    g.inChannels,
-  ]);
-  const phases = tf.transpose(split, [1, 3, 4, 0, 2]); // [sh, sw, Cin, N·Hh, Wh]
-  return tf.reshape(phases, [g.strideHeight * g.strideWidth * g.inChannels, g.batch, phaseHeight, phaseWidth]);
+  const sh = g.strideHeight;
+  const sw = g.strideWidth;
+  const n = g.batch;
+  const c = g.inChannels;
+  // Two rank-4 transposes: the wasm backend transposes rank-5 tensors ~6× slower.
+  const rowsSplit = tf.transpose(tf.reshape(padded, [n * phaseHeight, sh, phaseWidth, sw * c]), [1, 0, 2, 3]);
+  const colsSplit = tf.transpose(tf.reshape(rowsSplit, [sh * n * phaseHeight, phaseWidth, sw, c]), [2, 3, 0, 1]);
+  return tf.reshape(colsSplit, [sw * c, sh * n, phaseHeight, phaseWidth]); // [rx, c] × [ry, n] × Hh × Wh
 }
 
 /**

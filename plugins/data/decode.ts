@@ -54,7 +54,10 @@ function decodePng(bytes: Uint8Array, file: string): DecodedImage {
   } catch (error) {
     const cause = (error as Error & { cause?: Error }).cause;
     const reason = [(error as Error).message, cause?.message].filter(Boolean).join(" ");
-    throw new DataError(file, `is not a readable PNG (${reason}); the file is corrupt or truncated: re-export it`);
+    throw new DataError(
+      file,
+      `is not a readable PNG (${reason}); the file is corrupt or truncated: re-export it`,
+    );
   }
   const { width, height, channels, depth } = png;
   const expected = width * height * channels;

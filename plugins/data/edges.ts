@@ -15,24 +15,38 @@ import { type Tensor4D, tf } from "../../kernel/tf.ts";
  */
 export function boundaryMap(ids: Tensor4D): Tensor4D {
   if (ids.rank !== 4 || ids.shape[3] !== 1) {
-    throw new RangeError(`Cannot compute boundaries: ids must be [N, H, W, 1]: current shape is [${ids.shape}]`);
+    throw new RangeError(
+      `Cannot compute boundaries: ids must be [N, H, W, 1]: current shape is [${ids.shape}]`,
+    );
   }
   const [n, h, w] = ids.shape;
   return tf.tidy(() => {
     let edge: Tensor4D = tf.zeros([n, h, w, 1]);
     if (w > 1) {
       const d = tf.cast(
-        tf.notEqual(tf.slice(ids, [0, 0, 1, 0], [-1, -1, -1, -1]), tf.slice(ids, [0, 0, 0, 0], [-1, -1, w - 1, -1])),
+        tf.notEqual(
+          tf.slice(ids, [0, 0, 1, 0], [-1, -1, -1, -1]),
+          tf.slice(ids, [0, 0, 0, 0], [-1, -1, w - 1, -1]),
+        ),
         "float32",
       );
-      edge = tf.maximum(edge, tf.maximum(tf.pad(d, [[0, 0], [0, 0], [1, 0], [0, 0]]), tf.pad(d, [[0, 0], [0, 0], [0, 1], [0, 0]])));
+      edge = tf.maximum(
+        edge,
+        tf.maximum(tf.pad(d, [[0, 0], [0, 0], [1, 0], [0, 0]]), tf.pad(d, [[0, 0], [0, 0], [0, 1], [0, 0]])),
+      );
     }
     if (h > 1) {
       const d = tf.cast(
-        tf.notEqual(tf.slice(ids, [0, 1, 0, 0], [-1, -1, -1, -1]), tf.slice(ids, [0, 0, 0, 0], [-1, h - 1, -1, -1])),
+        tf.notEqual(
+          tf.slice(ids, [0, 1, 0, 0], [-1, -1, -1, -1]),
+          tf.slice(ids, [0, 0, 0, 0], [-1, h - 1, -1, -1]),
+        ),
         "float32",
       );
-      edge = tf.maximum(edge, tf.maximum(tf.pad(d, [[0, 0], [1, 0], [0, 0], [0, 0]]), tf.pad(d, [[0, 0], [0, 1], [0, 0], [0, 0]])));
+      edge = tf.maximum(
+        edge,
+        tf.maximum(tf.pad(d, [[0, 0], [1, 0], [0, 0], [0, 0]]), tf.pad(d, [[0, 0], [0, 1], [0, 0], [0, 0]])),
+      );
     }
     return edge;
   });

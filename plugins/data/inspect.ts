@@ -69,7 +69,12 @@ function instancesOf(inst: Raster): InstanceInfo[] {
     if (!e) info.set(id, { id, class: classOfInstance(id), pixels: 1, bbox: [x, y, x, y] });
     else {
       e.pixels++;
-      e.bbox = [Math.min(e.bbox[0], x), Math.min(e.bbox[1], y), Math.max(e.bbox[2], x), Math.max(e.bbox[3], y)];
+      e.bbox = [
+        Math.min(e.bbox[0], x),
+        Math.min(e.bbox[1], y),
+        Math.max(e.bbox[2], x),
+        Math.max(e.bbox[3], y),
+      ];
     }
   }
   return [...info.values()].sort((a, b) => a.id - b.id);
@@ -94,7 +99,9 @@ function badIdProblem(file: string, hist: Map<number, number>, labelNc: number):
 }
 
 function errorProblem(error: unknown): Problem {
-  if (error instanceof DataError) return { file: error.file, message: error.message.slice(error.file.length + 2) };
+  if (error instanceof DataError) {
+    return { file: error.file, message: error.message.slice(error.file.length + 2) };
+  }
   throw error;
 }
 
@@ -194,7 +201,10 @@ export interface DatasetReport {
   problems: Problem[];
 }
 
-function detectLayout(root: string, phase: string): "aligned" | "cityscapes" | "ade20k" | "helen" | undefined {
+function detectLayout(
+  root: string,
+  phase: string,
+): "aligned" | "cityscapes" | "ade20k" | "helen" | undefined {
   if (isDir(join(root, `${phase}_label`)) || isDir(join(root, `${phase}_A`))) return "aligned";
   if (isDir(join(root, "gtFine"))) return "cityscapes";
   if (isDir(join(root, "annotations")) && isDir(join(root, "images"))) return "ade20k";
@@ -202,7 +212,12 @@ function detectLayout(root: string, phase: string): "aligned" | "cityscapes" | "
   return undefined;
 }
 
-const DEFAULT_LABEL_NC: Record<string, number | null> = { aligned: null, cityscapes: 35, ade20k: 151, helen: 11 };
+const DEFAULT_LABEL_NC: Record<string, number | null> = {
+  aligned: null,
+  cityscapes: 35,
+  ade20k: 151,
+  helen: 11,
+};
 
 async function readLabel(entry: Entry, labelNc: number | null, palette?: Palette): Promise<Raster> {
   if (entry.labelMasks) return await readMasksArgmax(entry.labelMasks, entry.label);

@@ -50,7 +50,9 @@ export function stackSamples(items: Sample[]): Sample {
     throw error;
   }
   for (const s of items) {
-    for (const v of Object.values(s)) if (v instanceof tf.Tensor && !Object.values(batch).includes(v)) v.dispose();
+    for (const v of Object.values(s)) {
+      if (v instanceof tf.Tensor && !Object.values(batch).includes(v)) v.dispose();
+    }
   }
   return batch;
 }

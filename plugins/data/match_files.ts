@@ -70,7 +70,9 @@ export function listImages(dir: string, suffix = ""): string[] {
     for (const e of Deno.readDirSync(d)) {
       const p = join(d, e.name);
       if (e.isDirectory) walk(p);
-      else if (IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) && e.name.endsWith(suffix)) out.push(p);
+      else if (IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) && e.name.endsWith(suffix)) {
+        out.push(p);
+      }
     }
   };
   if (isDir(dir)) walk(dir);
@@ -104,7 +106,9 @@ export function matchFolders(
   if (label.files.length === 0) {
     problems.push({
       file: label.dir,
-      message: isDir(label.dir) ? "has no image files (.png, .jpg, …): put the label maps there" : "does not exist",
+      message: isDir(label.dir)
+        ? "has no image files (.png, .jpg, …): put the label maps there"
+        : "does not exist",
     });
     return { entries: [], problems, counts };
   }
@@ -113,7 +117,8 @@ export function matchFolders(
     if (folder.files.length === 0) {
       problems.push({
         file: folder.dir,
-        message: `has no image files but ${label.dir} has ${label.files.length}: add them or remove the folder`,
+        message:
+          `has no image files but ${label.dir} has ${label.files.length}: add them or remove the folder`,
       });
       continue;
     }
@@ -145,7 +150,8 @@ export function matchFolders(
       } else {
         problems.push({
           file: e.label,
-          message: `has no partner in ${folder.dir} (expected a file named ${e.name}*): add it or remove the label map`,
+          message:
+            `has no partner in ${folder.dir} (expected a file named ${e.name}*): add it or remove the label map`,
         });
       }
     }
@@ -153,7 +159,8 @@ export function matchFolders(
       if (!used.has(key)) {
         problems.push({
           file: f,
-          message: `has no label map in ${label.dir} (expected a file named ${key}*): add it or remove the file`,
+          message:
+            `has no label map in ${label.dir} (expected a file named ${key}*): add it or remove the file`,
         });
       }
     }

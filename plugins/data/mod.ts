@@ -12,8 +12,8 @@ export type { Raster, RasterData } from "./raster.ts";
 export { resizeBicubic, resizeNearest } from "./resize.ts";
 export {
   applyPlan,
-  type Draws,
   drawParams,
+  type Draws,
   type GeometryPlan,
   networkMultiple,
   planGeometry,

@@ -50,10 +50,16 @@ export function countBadIds(ids: Int32Array | Float32Array | Uint8Array, n: numb
  */
 export async function oneHot(label: Tensor4D, labelNc: number, opts: OneHotOptions = {}): Promise<Tensor4D> {
   const [n, h, w, c] = label.shape;
-  if (c !== 1) throw new RangeError(`Cannot one-hot encode: label must be [N, H, W, 1]: current shape is [${label.shape}]`);
+  if (c !== 1) {
+    throw new RangeError(
+      `Cannot one-hot encode: label must be [N, H, W, 1]: current shape is [${label.shape}]`,
+    );
+  }
   const unknown = opts.unknown_label ?? null;
   if (unknown !== null && (unknown < -1 || unknown >= labelNc || !Number.isInteger(unknown))) {
-    throw new RangeError(`Cannot one-hot encode: unknown_label must be -1 or a class id below ${labelNc}: current value is ${unknown}`);
+    throw new RangeError(
+      `Cannot one-hot encode: unknown_label must be -1 or a class id below ${labelNc}: current value is ${unknown}`,
+    );
   }
   const ids = label.dtype === "int32" ? label : tf.cast(label, "int32");
   try {

@@ -29,7 +29,10 @@ const hex = (key: number): string => `#${key.toString(16).padStart(6, "0")}`;
  */
 export function colorsToIds(image: Raster, palette: Palette, file: string): Raster<Int32Array> {
   if (image.channels < 3) {
-    throw new DataError(file, `a colour-coded label map must be RGB or RGBA; it has ${image.channels} channel(s)`);
+    throw new DataError(
+      file,
+      `a colour-coded label map must be RGB or RGBA; it has ${image.channels} channel(s)`,
+    );
   }
   const lookup = new Map<number, number>();
   palette.colors.forEach(([r, g, b], id) => {
@@ -53,7 +56,9 @@ export function colorsToIds(image: Raster, palette: Palette, file: string): Rast
   if (unknown.size > 0) {
     const list = [...unknown.entries()].sort((a, b) => b[1].count - a[1].count);
     const shown = list.slice(0, 10).map(([key, u]) =>
-      `${hex(key)} (${u.count} px, first at x=${u.first % image.width} y=${Math.floor(u.first / image.width)})`
+      `${hex(key)} (${u.count} px, first at x=${u.first % image.width} y=${
+        Math.floor(u.first / image.width)
+      })`
     );
     const more = list.length > 10 ? ` and ${list.length - 10} more` : "";
     throw new DataError(

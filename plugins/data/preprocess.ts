@@ -28,8 +28,18 @@ export const preprocessSchema = defineSchema({
   loadSize: { type: "int", default: 1024, min: 1, doc: "scale images to this size (width for scale_width*)" },
   fineSize: { type: "int", default: 512, min: 1, doc: "then crop to this size (square)" },
   no_flip: { type: "boolean", default: false, doc: "do not flip images horizontally at random" },
-  n_downsample_global: { type: "int", default: 4, min: 0, doc: "generator downsamplings (for resize_or_crop=none)" },
-  netG: { type: "enum", default: "global", choices: ["global", "local"], doc: "generator (for resize_or_crop=none)" },
+  n_downsample_global: {
+    type: "int",
+    default: 4,
+    min: 0,
+    doc: "generator downsamplings (for resize_or_crop=none)",
+  },
+  netG: {
+    type: "enum",
+    default: "global",
+    choices: ["global", "local"],
+    doc: "generator (for resize_or_crop=none)",
+  },
   n_local_enhancers: { type: "int", default: 1, min: 1, doc: "local enhancers (for resize_or_crop=none)" },
   none_fit: {
     type: "enum",

@@ -80,7 +80,9 @@ function coefficients(inSize: number, outSize: number): Coeffs {
     }
     for (let x = 0; x < xmax; x++) {
       const w = ww !== 0 ? k[x] / ww : k[x];
-      weights[xx * ksize + x] = Math.trunc(w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS));
+      weights[xx * ksize + x] = Math.trunc(
+        w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS),
+      );
     }
     bounds[xx * 2] = xmin;
     bounds[xx * 2 + 1] = xmax;

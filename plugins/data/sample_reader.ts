@@ -9,7 +9,13 @@ import { DataError } from "../../kernel/errors.ts";
 import { readImageFile } from "./decode.ts";
 import { checkInstanceDepth, toInstanceIds, toLabelIds, toRgb } from "./maps.ts";
 import type { Palette } from "./palette.ts";
-import { applyPlan, type Draws, type GeometryPlan, planGeometry, type PreprocessOptions } from "./preprocess.ts";
+import {
+  applyPlan,
+  type Draws,
+  type GeometryPlan,
+  planGeometry,
+  type PreprocessOptions,
+} from "./preprocess.ts";
 import type { Raster } from "./raster.ts";
 
 /** The files of one sample. */
@@ -80,7 +86,10 @@ export async function readMasksArgmax(files: string[], dir: string): Promise<Ras
       best = new Uint16Array(mask.width * mask.height);
       ids = new Int32Array(mask.width * mask.height);
     } else if (mask.width !== size.width || mask.height !== size.height) {
-      throw new DataError(files[k], `is ${mask.width}×${mask.height} but ${files[0]} is ${size.width}×${size.height}`);
+      throw new DataError(
+        files[k],
+        `is ${mask.width}×${mask.height} but ${files[0]} is ${size.width}×${size.height}`,
+      );
     }
     const c = mask.channels;
     for (let i = 0; i < ids.length; i++) {
@@ -109,7 +118,9 @@ export async function readRawSample(entry: Entry, opts: ReadOptions, draws: Draw
   if (entry.labelMasks) label = await readMasksArgmax(entry.labelMasks, entry.label);
   else {
     const decoded = await readImageFile(entry.label);
-    label = opts.label_nc === 0 ? toRgb(decoded) : toLabelIds(decoded, entry.label, opts.palette ?? undefined);
+    label = opts.label_nc === 0
+      ? toRgb(decoded)
+      : toLabelIds(decoded, entry.label, opts.palette ?? undefined);
   }
   let inst: Raster<Int32Array> | undefined;
   if (entry.inst) {

@@ -39,7 +39,12 @@ export const datasetSchema = defineSchema({
   ...preprocessSchema,
   dataroot: { type: "string", default: null, doc: "the dataset's root folder" },
   phase: { type: "string", default: "train", doc: "train, val, test, …" },
-  label_nc: { type: "int", default: 35, min: 0, doc: "number of label classes (0: the label is an RGB image)" },
+  label_nc: {
+    type: "int",
+    default: 35,
+    min: 0,
+    doc: "number of label classes (0: the label is an RGB image)",
+  },
   no_instance: { type: "boolean", default: false, doc: "do not read instance maps" },
   serial_batches: { type: "boolean", default: false, doc: "keep the sorted order instead of shuffling" },
   max_dataset_size: { type: "int", default: null, min: 1, doc: "use at most this many samples per epoch" },

@@ -15,7 +15,9 @@ import { oneHot } from "./one_hot.ts";
 function tensorField(sample: Sample, key: string, stage: string): Tensor4D {
   const t = sample[key];
   if (!(t instanceof tf.Tensor)) {
-    throw new PipelineError(`Stage "${stage}" needs a tensor "${key}" in the sample; it has: ${Object.keys(sample).join(", ")}`);
+    throw new PipelineError(
+      `Stage "${stage}" needs a tensor "${key}" in the sample; it has: ${Object.keys(sample).join(", ")}`,
+    );
   }
   return t as Tensor4D;
 }
@@ -99,7 +101,12 @@ export const oneHotTransform = definePlugin({
 
 /** Options of the generator-input transform. */
 export const inputSchema = defineSchema({
-  label_nc: { type: "int", default: 35, min: 0, doc: "number of label classes (0: the label is an RGB image)" },
+  label_nc: {
+    type: "int",
+    default: 35,
+    min: 0,
+    doc: "number of label classes (0: the label is an RGB image)",
+  },
   no_instance: { type: "boolean", default: false, doc: "leave the boundary channel out" },
 });
 
@@ -157,7 +164,11 @@ export async function encodeSample(sample: Sample, opts: EncodeOptions = {}): Pr
       s = replace(s, "edge", boundaryMap(tensorField(s, key, "encodeSample")));
     }
     const label = tensorField(s, "label", "encodeSample");
-    s = replace(s, "oneHot", await oneHot(label, labelNc, { files: filesOf(s), unknown_label: opts.unknown_label }));
+    s = replace(
+      s,
+      "oneHot",
+      await oneHot(label, labelNc, { files: filesOf(s), unknown_label: opts.unknown_label }),
+    );
   }
   return replace(s, "input", assembleInput(s, inputNeeds(labelNc, noInstance), "encodeSample"));
 }

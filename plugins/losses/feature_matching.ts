@@ -42,7 +42,8 @@ export function featureMatchingLoss(
         terms.push(tf.mul(tf.mul(l1, weight), lambdaFeat));
       }
     });
-    return tf.addN(terms) as tf.Scalar;
+    // chained adds, not addN: tfjs-webgpu's AddN drops inputs beyond about five
+    return terms.reduce((a, b) => tf.add(a, b));
   });
 }
 

@@ -53,7 +53,8 @@ function perScale(preds: DiscriminatorOutput, term: (pred: tf.Tensor4D) => tf.Sc
   if (preds.length === 0 || preds.some((scale) => scale.length === 0)) {
     throw new RangeError("GAN loss needs at least one prediction per discriminator scale");
   }
-  return tf.tidy(() => tf.addN(preds.map((scale) => term(scale[scale.length - 1]))) as tf.Scalar);
+  // chained adds, not addN: tfjs-webgpu's AddN drops inputs beyond about five
+  return tf.tidy(() => preds.map((scale) => term(scale[scale.length - 1])).reduce((a, b) => tf.add(a, b)));
 }
 
 /**

@@ -31,7 +31,8 @@ export function vggLoss(vgg: Vgg19Features, fake: tf.Tensor4D, real: tf.Tensor4D
     const fakeFeatures = vgg.apply(fake);
     const realFeatures = vgg.apply(real);
     const terms = fakeFeatures.map((f, k) => tf.mul(tf.mean(tf.abs(tf.sub(f, realFeatures[k]))), VGG_WEIGHTS[k]));
-    return tf.mul(tf.addN(terms), lambdaFeat) as tf.Scalar;
+    // chained adds, not addN: tfjs-webgpu's AddN drops inputs beyond about five
+    return tf.mul(terms.reduce((a, b) => tf.add(a, b)), lambdaFeat) as tf.Scalar;
   });
 }
 

@@ -50,11 +50,12 @@ export class DivergedError extends Error {
   readonly losses: Losses;
   /**
    * @param losses the losses, at least one of which is NaN or infinite
-   * @param where where it happened and what to do, appended to the message
+   * @param where where it happened (e.g. "at epoch 3, iteration 1200")
+   * @param hint what is left and what to do
    */
-  constructor(losses: Losses, where = "") {
+  constructor(losses: Losses, where = "", hint = "") {
     const bad = Object.entries(losses).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `${k} = ${v}`);
-    super(`training diverged${where ? ` ${where}` : ""}: ${bad.join(", ")}`);
+    super(`training diverged${where ? ` ${where}` : ""} (${bad.join(", ")})${hint ? `; ${hint}` : ""}`);
     this.name = "DivergedError";
     this.losses = losses;
   }

@@ -34,50 +34,68 @@ interface Iteration {
   grads: Map<string, Float32Array>;
 }
 
-const TRACKED_GRADS = ["G.model.1.weight", "G.model.1.bias", "D.scale0_layer0.0.weight", "D.scale1_layer0.0.weight"];
+/** A tensor's values in PyTorch layout (async: webgpu cannot read synchronously). */
+async function torchLayout(t: tf.Tensor): Promise<Float32Array> {
+  const view = t.rank === 4 ? tf.transpose(t, [3, 2, 0, 1]) : tf.clone(t);
+  try {
+    return (await view.data() as Float32Array).slice();
+  } finally {
+    view.dispose();
+  }
+}
 
-function torchLayout(t: tf.Tensor): Float32Array {
-  return tf.tidy(() => (t.rank === 4 ? tf.transpose(t, [3, 2, 0, 1]) : t).dataSync() as Float32Array).slice();
+/** A network's parameters in PyTorch layout, by official name. */
+async function paramsOf(net: GlobalGenerator | MultiscaleDiscriminator): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, v] of net.params()) out.set(name, await torchLayout(v));
+  return out;
+}
+
+/** Reads kept scalars into numbers and frees them. */
+async function readScalars<K extends string>(scalars: Record<K, tf.Scalar>): Promise<Record<K, number>> {
+  const out = {} as Record<K, number>;
+  for (const key of Object.keys(scalars) as K[]) {
+    out[key] = (await scalars[key].data())[0];
+    scalars[key].dispose();
+  }
+  return out;
 }
 
 /** One official training iteration; reads what the test compares before tensors are freed. */
-function iterate(
+async function iterate(
   g: GlobalGenerator,
   d: MultiscaleDiscriminator,
   optG: Adam,
   optD: Adam,
   label: tf.Tensor4D,
   real: tf.Tensor4D,
-): Iteration {
+): Promise<Iteration> {
   const gan = ganLoss("lsgan");
-  const losses = {} as Losses;
+  const kept = {} as Record<keyof Losses, tf.Scalar>;
   const grads = new Map<string, Float32Array>();
   let fake: tf.Tensor4D | undefined;
   const lossG = namedGrads(() => {
     fake = tf.keep(g.apply(label));
     const predFake = d.apply(tf.concat([label, fake], 3));
     const predReal = d.apply(tf.concat([label, real], 3));
-    const gGan = gan.generator(predFake), gFeat = featureMatchingLoss(predFake, predReal, 10);
-    losses.G_GAN = gGan.dataSync()[0];
-    losses.G_GAN_Feat = gFeat.dataSync()[0];
-    return tf.add(gGan, gFeat);
+    kept.G_GAN = tf.keep(gan.generator(predFake));
+    kept.G_GAN_Feat = tf.keep(featureMatchingLoss(predFake, predReal, 10));
+    return tf.add(kept.G_GAN, kept.G_GAN_Feat);
   }, g.params());
-  losses.loss_G = lossG.value.dataSync()[0];
-  for (const [name, grad] of lossG.grads) grads.set(`G.${name}`, torchLayout(grad));
+  kept.loss_G = lossG.value;
+  for (const [name, grad] of lossG.grads) grads.set(`G.${name}`, await torchLayout(grad));
   optG.step(lossG.grads);
-  tf.dispose([lossG.value, ...lossG.grads.values()]);
+  tf.dispose([...lossG.grads.values()]);
   const lossD = namedGrads(() => {
-    const dFake = gan.discriminatorFake(d.apply(tf.concat([label, fake as tf.Tensor4D], 3)));
-    const dReal = gan.discriminatorReal(d.apply(tf.concat([label, real], 3)));
-    losses.D_fake = dFake.dataSync()[0];
-    losses.D_real = dReal.dataSync()[0];
-    return tf.mul(tf.add(dFake, dReal), 0.5);
+    kept.D_fake = tf.keep(gan.discriminatorFake(d.apply(tf.concat([label, fake as tf.Tensor4D], 3))));
+    kept.D_real = tf.keep(gan.discriminatorReal(d.apply(tf.concat([label, real], 3))));
+    return tf.mul(tf.add(kept.D_fake, kept.D_real), 0.5);
   }, d.params());
-  losses.loss_D = lossD.value.dataSync()[0];
-  for (const [name, grad] of lossD.grads) grads.set(`D.${name}`, torchLayout(grad));
+  kept.loss_D = lossD.value;
+  for (const [name, grad] of lossD.grads) grads.set(`D.${name}`, await torchLayout(grad));
   optD.step(lossD.grads);
-  tf.dispose([lossD.value, ...lossD.grads.values(), fake as tf.Tensor4D]);
-  return { losses, grads };
+  tf.dispose([...lossD.grads.values(), fake as tf.Tensor4D]);
+  return { losses: await readScalars(kept), grads };
 }
 
 /** Conv biases followed by an instance norm: all G convs but the last, D layers 1 … n_layers_D. */
@@ -113,7 +131,7 @@ for (const backend of backends) {
       const expected = JSON.parse(await Deno.readTextFile(FIXTURES + "losses.json"));
       const before = tf.memory().numTensors;
 
-      const first = iterate(g, d, optG, optD, label, real);
+      const first = await iterate(g, d, optG, optD, label, real);
       assert.equal(tf.memory().numTensors, before, "an iteration leaves no tensor behind");
       for (const [key, value] of Object.entries(first.losses)) {
         const want = expected.iteration1[key];
@@ -125,40 +143,39 @@ for (const backend of backends) {
         "D.scale0_layer0.0.weight": "D_scale0_layer0_weight_grad.npy",
         "D.scale1_layer0.0.weight": "D_scale1_layer0_weight_grad.npy",
       };
-      for (const name of TRACKED_GRADS) {
+      for (const name of Object.keys(gradFixtures)) {
         const error = maxAbsDiff(first.grads.get(name) as Float32Array, toFloat32(await fixtureArray(gradFixtures[name])));
         assert.ok(error <= TOLERANCE, `gradient of ${name}: max abs error ${error}`);
       }
-      const afterStep: Array<[Map<string, import("../../kernel/io/ndarray.ts").NdArray>, string]> = [
-        [g.stateDict(), "G_global_after_step1.pth"],
-        [d.stateDict(), "D_multiscale_after_step1.pth"],
+      const afterStep: Array<[Map<string, Float32Array>, string]> = [
+        [await paramsOf(g), "G_global_after_step1.pth"],
+        [await paramsOf(d), "D_multiscale_after_step1.pth"],
       ];
       let compared = 0;
       for (const [ours, file] of afterStep) {
         for (const [name, want] of await fixtureCheckpoint(file)) {
           if (feedsInstanceNorm(name)) continue;
-          const error = maxAbsDiff(ours.get(name)?.data as Float32Array, toFloat32(want));
+          const error = maxAbsDiff(ours.get(name) as Float32Array, toFloat32(want));
           assert.ok(error <= TOLERANCE, `${file} ${name} after step 1: max abs error ${error}`);
           compared++;
         }
       }
-      assert.equal(compared, 8 + 14, "every weight and the biases not feeding an instance norm were compared");
-      for (const [name, file] of [
-        ["model.1.weight", "G_first_conv_weight_after_step1.npy"],
-        ["scale0_layer0.0.weight", "D_scale0_layer0_weight_after_step1.npy"],
-      ]) {
-        const ours = (name.startsWith("model") ? afterStep[0][0] : afterStep[1][0]).get(name)?.data as Float32Array;
-        const error = maxAbsDiff(ours, toFloat32(await fixtureArray(file)));
+      assert.equal(compared, 11 + 14, "every weight and the biases not feeding an instance norm were compared");
+      for (const [ours, name, file] of [
+        [afterStep[0][0], "model.1.weight", "G_first_conv_weight_after_step1.npy"],
+        [afterStep[1][0], "scale0_layer0.0.weight", "D_scale0_layer0_weight_after_step1.npy"],
+      ] as const) {
+        const error = maxAbsDiff(ours.get(name) as Float32Array, toFloat32(await fixtureArray(file)));
         assert.ok(error <= TOLERANCE, `${file}: max abs error ${error}`);
       }
 
-      const second = iterate(g, d, optG, optD, label, real);
+      const second = await iterate(g, d, optG, optD, label, real);
       assert.equal(tf.memory().numTensors, before, "a second iteration leaves no tensor behind");
       for (const [key, value] of Object.entries(second.losses)) {
         const want = expected.iteration2[key];
         assert.ok(Math.abs(value - want) <= TOLERANCE, `iteration 2 ${key}: ${value}, official ${want}`);
       }
-      const step2 = g.stateDict().get("model.1.weight")?.data as Float32Array;
+      const step2 = (await paramsOf(g)).get("model.1.weight") as Float32Array;
       const error = maxAbsDiff(step2, toFloat32(await fixtureArray("G_first_conv_weight_after_step2.npy")));
       assert.ok(error <= TOLERANCE, `G model.1.weight after step 2: max abs error ${error}`);
 

@@ -32,9 +32,16 @@ export function indexAde20k(opts: Pick<OptionsOf<typeof ade20kSchema>, "dataroot
   const split = opts.phase === "train" ? "training" : "validation";
   const labelDir = join(root, "annotations", split), imageDir = join(root, "images", split);
   const label: Folder = { role: "label", dir: labelDir, files: listImages(labelDir) };
-  const others: Folder[] = isDir(imageDir) ? [{ role: "image", dir: imageDir, files: listImages(imageDir) }] : [];
+  const others: Folder[] = isDir(imageDir)
+    ? [{ role: "image", dir: imageDir, files: listImages(imageDir) }]
+    : [];
   const { entries, problems, counts } = matchFolders(label, others, "name");
-  return { entries, folders: { label: labelDir, ...(others.length ? { image: imageDir } : {}) }, problems, counts };
+  return {
+    entries,
+    folders: { label: labelDir, ...(others.length ? { image: imageDir } : {}) },
+    problems,
+    counts,
+  };
 }
 
 /** ADE20K SceneParsing, with its palette for display. */

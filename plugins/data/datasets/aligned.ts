@@ -12,19 +12,28 @@ import { definePlugin } from "../../../kernel/plugin.ts";
 import { type Folder, isDir, listImages, matchFolders } from "../match_files.ts";
 import { loadPalette } from "../palettes/mod.ts";
 import { createSource, type DatasetIndex, datasetSchema, type DatasetSource } from "../source.ts";
-import { requireRoot, readOptionsOf, sourceOptionsOf } from "./common.ts";
+import { readOptionsOf, requireRoot, sourceOptionsOf } from "./common.ts";
 
 /** Options of the aligned dataset. */
 export const alignedSchema = defineSchema({
   ...datasetSchema,
   load_features: { type: "boolean", default: false, doc: "read precomputed feature maps from {phase}_feat" },
-  match: { type: "enum", default: "name", choices: ["name", "order"], doc: "pair files by name or by sorted position" },
+  match: {
+    type: "enum",
+    default: "name",
+    choices: ["name", "order"],
+    doc: "pair files by name or by sorted position",
+  },
   label_palette: {
     type: "string",
     default: null,
     doc: "colour-coded label maps: a palette name (cityscapes, ade20k, helen) or a JSON file of [r,g,b]",
   },
-  check_inst_ids: { type: "boolean", default: true, doc: "reject 8-bit instance maps whose ids disagree with labels" },
+  check_inst_ids: {
+    type: "boolean",
+    default: true,
+    doc: "reject 8-bit instance maps whose ids disagree with labels",
+  },
 });
 
 /** Resolved aligned-dataset options. */
@@ -65,6 +74,13 @@ export const alignedDataset = definePlugin({
     const root = requireRoot("aligned", opts.dataroot);
     const index = indexAligned(opts);
     const palette = opts.label_palette ? loadPalette(opts.label_palette) : null;
-    return createSource("aligned", root, index, readOptionsOf(opts, palette), sourceOptionsOf(opts), opts.seed);
+    return createSource(
+      "aligned",
+      root,
+      index,
+      readOptionsOf(opts, palette),
+      sourceOptionsOf(opts),
+      opts.seed,
+    );
   },
 });

@@ -30,8 +30,12 @@ export function indexCityscapes(
   const gt = join(root, "gtFine", opts.phase), photos = join(root, "leftImg8bit", opts.phase);
   const label: Folder = { role: "label", dir: gt, files: listImages(gt, "_gtFine_labelIds.png") };
   const others: Folder[] = [];
-  if (!opts.no_instance) others.push({ role: "inst", dir: gt, files: listImages(gt, "_gtFine_instanceIds.png") });
-  if (isDir(photos)) others.push({ role: "image", dir: photos, files: listImages(photos, "_leftImg8bit.png") });
+  if (!opts.no_instance) {
+    others.push({ role: "inst", dir: gt, files: listImages(gt, "_gtFine_instanceIds.png") });
+  }
+  if (isDir(photos)) {
+    others.push({ role: "image", dir: photos, files: listImages(photos, "_leftImg8bit.png") });
+  }
   const { entries, problems, counts } = matchFolders(label, others, "name");
   const folders: Record<string, string> = { label: gt };
   for (const f of others) folders[f.role] = f.dir;

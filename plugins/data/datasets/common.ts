@@ -6,7 +6,7 @@
 import { OptionsError } from "../../../kernel/errors.ts";
 import type { OptionsOf } from "../../../kernel/options.ts";
 import type { Palette } from "../palette.ts";
-import { preprocessSchema, type PreprocessOptions } from "../preprocess.ts";
+import { type PreprocessOptions, preprocessSchema } from "../preprocess.ts";
 import type { ReadOptions } from "../sample_reader.ts";
 import type { datasetSchema, SourceOptions } from "../source.ts";
 
@@ -21,7 +21,9 @@ type DatasetOptions = OptionsOf<typeof datasetSchema>;
  * @throws {OptionsError} when it is missing
  */
 export function requireRoot(plugin: string, dataroot: string | null): string {
-  if (!dataroot) throw new OptionsError(plugin, "dataroot", "is required: the dataset's folder: current value is null");
+  if (!dataroot) {
+    throw new OptionsError(plugin, "dataroot", "is required: the dataset's folder: current value is null");
+  }
   return dataroot;
 }
 

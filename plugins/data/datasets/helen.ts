@@ -13,7 +13,13 @@ import { definePlugin } from "../../../kernel/plugin.ts";
 import { isDir, listImages } from "../match_files.ts";
 import { HELEN_PALETTE } from "../palettes/helen.ts";
 import type { Entry } from "../sample_reader.ts";
-import { createSource, type DatasetIndex, datasetSchema, type DatasetSource, type Problem } from "../source.ts";
+import {
+  createSource,
+  type DatasetIndex,
+  datasetSchema,
+  type DatasetSource,
+  type Problem,
+} from "../source.ts";
 import { readOptionsOf, requireRoot, sourceOptionsOf } from "./common.ts";
 
 /** Options of the Helen dataset: label_nc 11, no instance maps. */
@@ -23,7 +29,11 @@ export const helenSchema = defineSchema({
   no_instance: { type: "boolean", default: true, doc: "Helen has no instance maps" },
 });
 
-const SPLIT_FILES: Record<string, string> = { train: "exemplars.txt", val: "tuning.txt", test: "testing.txt" };
+const SPLIT_FILES: Record<string, string> = {
+  train: "exemplars.txt",
+  val: "tuning.txt",
+  test: "testing.txt",
+};
 const CLASSES = 11;
 
 function splitNames(root: string, phase: string): Set<string> | null {
@@ -49,15 +59,23 @@ export function indexHelen(opts: Pick<OptionsOf<typeof helenSchema>, "dataroot" 
   const problems: Problem[] = [];
   const names = splitNames(root, opts.phase);
   const images = listImages(imageDir).filter((f) => !names || names.has(basename(f, extname(f))));
-  if (!isDir(labelDir)) problems.push({ file: labelDir, message: "does not exist: Helen's masks go in labels/{name}/" });
+  if (!isDir(labelDir)) {
+    problems.push({ file: labelDir, message: "does not exist: Helen's masks go in labels/{name}/" });
+  }
   if (images.length === 0) {
-    problems.push({ file: imageDir, message: `has no images${names ? ` listed in ${SPLIT_FILES[opts.phase]}` : ""}` });
+    problems.push({
+      file: imageDir,
+      message: `has no images${names ? ` listed in ${SPLIT_FILES[opts.phase]}` : ""}`,
+    });
   }
   const entries: Entry[] = [];
   for (const image of images) {
     const name = basename(image, extname(image));
     const dir = join(labelDir, name);
-    const masks = Array.from({ length: CLASSES }, (_, k) => join(dir, `${name}_lbl${String(k).padStart(2, "0")}.png`));
+    const masks = Array.from(
+      { length: CLASSES },
+      (_, k) => join(dir, `${name}_lbl${String(k).padStart(2, "0")}.png`),
+    );
     const missing = masks.filter((m) => {
       try {
         return !Deno.statSync(m).isFile;
@@ -67,7 +85,10 @@ export function indexHelen(opts: Pick<OptionsOf<typeof helenSchema>, "dataroot" 
     });
     if (missing.length) {
       if (isDir(labelDir)) {
-        problems.push({ file: image, message: `has no mask(s) ${missing.map((m) => basename(m)).join(", ")} in ${dir}` });
+        problems.push({
+          file: image,
+          message: `has no mask(s) ${missing.map((m) => basename(m)).join(", ")} in ${dir}`,
+        });
       }
       continue;
     }

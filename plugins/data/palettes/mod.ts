@@ -37,10 +37,13 @@ export function loadPalette(nameOrFile: string): Palette {
   }
   const obj = json as { colors?: unknown; names?: unknown };
   const colors = Array.isArray(json) ? json : obj.colors;
-  const valid = Array.isArray(colors) && colors.every((c) =>
-    Array.isArray(c) && c.length === 3 && c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)
-  );
-  if (!valid) throw new DataError(nameOrFile, `must hold a list of [r, g, b] colours (0–255), one per class id`);
+  const valid = Array.isArray(colors) &&
+    colors.every((c) =>
+      Array.isArray(c) && c.length === 3 && c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)
+    );
+  if (!valid) {
+    throw new DataError(nameOrFile, `must hold a list of [r, g, b] colours (0–255), one per class id`);
+  }
   const list = colors as [number, number, number][];
   const names = Array.isArray(obj.names) ? obj.names.map(String) : list.map((_, i) => `class ${i}`);
   return { name: nameOrFile, colors: list, names };

@@ -26,7 +26,7 @@ function foldReflect(dy: tf.Tensor4D, axis: 1 | 2, size: number, p: number): tf.
   // padded index i < p copies source p - i; padded index p + size + k copies source size - 2 - k
   const head = tf.reverse(tf.slice(dy, begin(0), extent(p)), axis);
   const tail = tf.reverse(tf.slice(dy, begin(p + size), extent(p)), axis);
-  return tf.addN([centre, tf.pad(head, padAt(1, size - 1 - p)), tf.pad(tail, padAt(size - 1 - p, 1))]);
+  return tf.add(tf.add(centre, tf.pad(head, padAt(1, size - 1 - p))), tf.pad(tail, padAt(size - 1 - p, 1)));
 }
 
 /**

@@ -42,7 +42,16 @@ Deno.test("aligned reads the bundled Cityscapes triples at scale_width size with
   const before = tf.memory().numTensors;
   const src = aligned({ dataroot: BUNDLED, loadSize: 256, max_dataset_size: 2, prefetch: 0, no_flip: true });
   assert.equal(src.size, 2);
-  assert.deepEqual(src.gives, ["name", "labelPath", "plan", "label", "instPath", "inst", "imagePath", "image"]);
+  assert.deepEqual(src.gives, [
+    "name",
+    "labelPath",
+    "plan",
+    "label",
+    "instPath",
+    "inst",
+    "imagePath",
+    "image",
+  ]);
   const samples = await collect(src);
   assert.equal(samples.length, 2);
   for (const s of samples) {
@@ -59,10 +68,18 @@ Deno.test("aligned reads the bundled Cityscapes triples at scale_width size with
 });
 
 Deno.test("the same seed gives the same order, crops and flips; serial_batches keeps sorted order", async () => {
-  const o = { dataroot: BUNDLED, resize_or_crop: "scale_width_and_crop", loadSize: 128, fineSize: 48, prefetch: 0 };
+  const o = {
+    dataroot: BUNDLED,
+    resize_or_crop: "scale_width_and_crop",
+    loadSize: 128,
+    fineSize: 48,
+    prefetch: 0,
+  };
   const run = async (extra: Record<string, unknown>) => {
     const samples = await collect(aligned({ ...o, ...extra }));
-    const out = samples.map((s) => `${s.name}:${JSON.stringify((s.plan as { crop: unknown }).crop)}:${(s.plan as { flip: boolean }).flip}`);
+    const out = samples.map((s) =>
+      `${s.name}:${JSON.stringify((s.plan as { crop: unknown }).crop)}:${(s.plan as { flip: boolean }).flip}`
+    );
     dispose(samples);
     return out;
   };
@@ -70,7 +87,11 @@ Deno.test("the same seed gives the same order, crops and flips; serial_batches k
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
   const serial = await run({ serial_batches: true, max_dataset_size: 3 });
-  assert.deepEqual(serial.map((s) => s.split(":")[0]), ["aachen_000000_000019", "aachen_000001_000019", "aachen_000002_000019"]);
+  assert.deepEqual(serial.map((s) => s.split(":")[0]), [
+    "aachen_000000_000019",
+    "aachen_000001_000019",
+    "aachen_000002_000019",
+  ]);
 });
 
 Deno.test("reading ahead in workers gives exactly the samples read inline", async () => {
@@ -101,7 +122,10 @@ Deno.test("batchSize keeps a whole number of batches and fewer samples than a ba
 Deno.test("an empty label folder, mismatched names and unequal counts are errors naming the folder or file", async () => {
   await withTmp(async (dir) => {
     await Deno.mkdir(join(dir, "train_label"));
-    assert.throws(() => aligned({ dataroot: dir }), (e: Error) => e instanceof DataError && /train_label: has no image files/.test(e.message));
+    assert.throws(
+      () => aligned({ dataroot: dir }),
+      (e: Error) => e instanceof DataError && /train_label: has no image files/.test(e.message),
+    );
     await makeAligned(dir, ["a", "b"]);
     await Deno.rename(join(dir, "train_img", "b.png"), join(dir, "train_img", "c.png"));
     assert.throws(
@@ -109,7 +133,10 @@ Deno.test("an empty label folder, mismatched names and unequal counts are errors
       /train_label\/b\.png: has no partner in .*train_img \(expected a file named b\*\).*and 1 more problem/,
     );
     await Deno.remove(join(dir, "train_img", "c.png"));
-    assert.throws(() => aligned({ dataroot: dir, match: "order" }), /train_img: has 1 files but .*train_label has 2/);
+    assert.throws(
+      () => aligned({ dataroot: dir, match: "order" }),
+      /train_img: has 1 files but .*train_label has 2/,
+    );
     assert.throws(() => aligned({ dataroot: join(dir, "nope") }), /nope\/train_label: does not exist/);
   });
 });
@@ -130,7 +157,12 @@ Deno.test("an 8-bit instance map that has lost its ids is an error with the fix"
   await withTmp(async (dir) => {
     await makeAligned(dir, ["a"]);
     const cls = (x: number) => (x >> 2) % 3;
-    await writePng(join(dir, "train_inst", "a.png"), 16, 8, mapOf(16, 8, (x, y) => (cls(x) === 2 ? (2000 + (y >> 2)) & 255 : cls(x))));
+    await writePng(
+      join(dir, "train_inst", "a.png"),
+      16,
+      8,
+      mapOf(16, 8, (x, y) => (cls(x) === 2 ? (2000 + (y >> 2)) & 255 : cls(x))),
+    );
     await assert.rejects(
       () => collect(aligned({ dataroot: dir, prefetch: 0 })),
       /train_inst\/a\.png: instance map is 8-bit and has lost its ids: 32 pixel\(s\) disagree .*re-export it as a 16-bit PNG/,
@@ -147,8 +179,23 @@ Deno.test("colour-coded label maps read through label_palette", async () => {
     const colors = [[0, 0, 0], [111, 74, 0], [81, 0, 81]];
     for (let i = 0; i < 16 * 8; i++) rgb.set(colors[((i % 16) >> 2) % 3], i * 3);
     await writePng(join(dir, "train_label", "a.png"), 16, 8, rgb, 3);
-    const [s] = await collect(aligned({ dataroot: dir, prefetch: 0, label_palette: "cityscapes", loadSize: 16, no_flip: true }));
-    assert.deepEqual(Array.from((await (s.label as tf.Tensor).data()).slice(0, 12)), [0, 0, 0, 0, 5, 5, 5, 5, 6, 6, 6, 6]);
+    const [s] = await collect(
+      aligned({ dataroot: dir, prefetch: 0, label_palette: "cityscapes", loadSize: 16, no_flip: true }),
+    );
+    assert.deepEqual(Array.from((await (s.label as tf.Tensor).data()).slice(0, 12)), [
+      0,
+      0,
+      0,
+      0,
+      5,
+      5,
+      5,
+      5,
+      6,
+      6,
+      6,
+      6,
+    ]);
     dispose([s]);
   });
 });
@@ -168,15 +215,52 @@ Deno.test("label_nc 0 reads {phase}_A / {phase}_B images as RGB in [-1, 1]", asy
 Deno.test("cityscapes reads the original gtFine/leftImg8bit tree", async () => {
   await withTmp(async (dir) => {
     for (const [city, id] of [["aachen", "aachen_000000_000019"], ["bremen", "bremen_000001_000019"]]) {
-      await writePng(join(dir, "gtFine", "train", city, `${id}_gtFine_labelIds.png`), 8, 4, mapOf(8, 4, () => 26));
-      await writePng(join(dir, "gtFine", "train", city, `${id}_gtFine_instanceIds.png`), 8, 4, mapOf(8, 4, (x) => 26000 + (x >> 2), true));
-      await writePng(join(dir, "gtFine", "train", city, `${id}_gtFine_color.png`), 8, 4, new Uint8Array(96), 3);
-      await writePng(join(dir, "leftImg8bit", "train", city, `${id}_leftImg8bit.png`), 8, 4, new Uint8Array(96), 3);
+      await writePng(
+        join(dir, "gtFine", "train", city, `${id}_gtFine_labelIds.png`),
+        8,
+        4,
+        mapOf(8, 4, () => 26),
+      );
+      await writePng(
+        join(dir, "gtFine", "train", city, `${id}_gtFine_instanceIds.png`),
+        8,
+        4,
+        mapOf(8, 4, (x) => 26000 + (x >> 2), true),
+      );
+      await writePng(
+        join(dir, "gtFine", "train", city, `${id}_gtFine_color.png`),
+        8,
+        4,
+        new Uint8Array(96),
+        3,
+      );
+      await writePng(
+        join(dir, "leftImg8bit", "train", city, `${id}_leftImg8bit.png`),
+        8,
+        4,
+        new Uint8Array(96),
+        3,
+      );
     }
-    const o = resolveOptions("cityscapes", cityscapesDataset.schema, { dataroot: dir, loadSize: 8, prefetch: 0, serial_batches: true, no_flip: true });
+    const o = resolveOptions("cityscapes", cityscapesDataset.schema, {
+      dataroot: dir,
+      loadSize: 8,
+      prefetch: 0,
+      serial_batches: true,
+      no_flip: true,
+    });
     const samples = await collect(cityscapesDataset.create(o, ctx));
     assert.deepEqual(samples.map((s) => s.name), ["aachen_000000_000019", "bremen_000001_000019"]);
-    assert.deepEqual(Array.from(await (samples[0].inst as tf.Tensor).data()).slice(0, 8), [26000, 26000, 26000, 26000, 26001, 26001, 26001, 26001]);
+    assert.deepEqual(Array.from(await (samples[0].inst as tf.Tensor).data()).slice(0, 8), [
+      26000,
+      26000,
+      26000,
+      26000,
+      26001,
+      26001,
+      26001,
+      26001,
+    ]);
     dispose(samples);
   });
 });
@@ -187,7 +271,12 @@ Deno.test("ade20k reads ADEChallengeData2016 (jpg photos, 151 classes, no instan
     const jpg = await new Image(8, 4).fill(0x808080ff).encodeJPEG(90);
     await Deno.mkdir(join(dir, "images", "training"), { recursive: true });
     await Deno.writeFile(join(dir, "images", "training", "ADE_train_00000001.jpg"), jpg);
-    await writePng(join(dir, "annotations", "training", "ADE_train_00000001.png"), 8, 4, mapOf(8, 4, (x) => x * 20));
+    await writePng(
+      join(dir, "annotations", "training", "ADE_train_00000001.png"),
+      8,
+      4,
+      mapOf(8, 4, (x) => x * 20),
+    );
     const o = resolveOptions("ade20k", ade20kDataset.schema, { dataroot: dir, loadSize: 8, prefetch: 0 });
     const [s] = await collect(ade20kDataset.create(o, ctx));
     assert.equal(s.inst, undefined);
@@ -209,7 +298,12 @@ Deno.test("helen takes each pixel's strongest of the 11 class masks and follows 
       }
     }
     await Deno.writeTextFile(join(dir, "exemplars.txt"), "1 , 100040721_1\n");
-    const o = resolveOptions("helen", helenDataset.schema, { dataroot: dir, loadSize: 4, prefetch: 0, no_flip: true });
+    const o = resolveOptions("helen", helenDataset.schema, {
+      dataroot: dir,
+      loadSize: 4,
+      prefetch: 0,
+      no_flip: true,
+    });
     const samples = await collect(helenDataset.create(o, ctx));
     assert.deepEqual(samples.map((s) => s.name), ["100040721_1"]);
     assert.deepEqual(Array.from(await (samples[0].label as tf.Tensor).data()), [10, 1, 1, 1, 10, 1, 1, 1]);

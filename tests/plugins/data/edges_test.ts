@@ -23,17 +23,24 @@ Deno.test("the boundary map of inst.png equals the official get_edges output edg
 });
 
 Deno.test("both pixels of a differing horizontal or vertical pair are marked, diagonals are not", async () => {
-  const ids = tf.tensor4d([
-    [0, 0, 0, 0],
-    [0, 5, 0, 0],
-    [0, 0, 0, 0],
-  ].flat(), [1, 3, 4, 1], "int32");
+  const ids = tf.tensor4d(
+    [
+      [0, 0, 0, 0],
+      [0, 5, 0, 0],
+      [0, 0, 0, 0],
+    ].flat(),
+    [1, 3, 4, 1],
+    "int32",
+  );
   const edge = boundaryMap(ids);
-  assert.deepEqual(Array.from(await edge.data()), [
-    [0, 1, 0, 0],
-    [1, 1, 1, 0],
-    [0, 1, 0, 0],
-  ].flat());
+  assert.deepEqual(
+    Array.from(await edge.data()),
+    [
+      [0, 1, 0, 0],
+      [1, 1, 1, 0],
+      [0, 1, 0, 0],
+    ].flat(),
+  );
   const one = tf.tensor4d([7], [1, 1, 1, 1], "int32");
   const none = boundaryMap(one);
   assert.deepEqual(Array.from(await none.data()), [0]);

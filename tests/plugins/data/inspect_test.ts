@@ -8,7 +8,11 @@ await tf.ready();
 const SCRIPT = new URL("../../../scripts/inspect.ts", import.meta.url).pathname;
 
 async function runInspect(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", SCRIPT, ...args], stdout: "piped", stderr: "piped" })
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SCRIPT, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  })
     .output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
@@ -19,12 +23,20 @@ Deno.test("inspectLabel reports size, depth, histogram, instances with class/pix
   const r = await inspectLabel(join(PARITY, "label.png"), { inst: join(PARITY, "inst.png"), label_nc: 5 });
   assert.deepEqual([r.width, r.height, r.bitDepth, r.instBitDepth], [64, 32, 8, 16]);
   assert.deepEqual(r.histogram, { 0: 722, 1: 512, 2: 288, 3: 280, 4: 246 });
-  assert.deepEqual(r.instances?.find((i) => i.id === 3001), { id: 3001, class: 3, pixels: 140, bbox: [20, 18, 33, 27] });
+  assert.deepEqual(r.instances?.find((i) => i.id === 3001), {
+    id: 3001,
+    class: 3,
+    pixels: 140,
+    bbox: [20, 18, 33, 27],
+  });
   assert.equal(r.boundarySource, "inst");
   assert.equal(r.boundaryPixels, 538); // sum of edge_map.npy
   assert.deepEqual(r.problems, []);
   const tooFew = await inspectLabel(join(PARITY, "label.png"), { label_nc: 3 });
-  assert.match(tooFew.problems[0].message, /id 3 \(280 px\), id 4 \(246 px\) outside 0…2 \(label_nc 3\): raise label_nc to 5/);
+  assert.match(
+    tooFew.problems[0].message,
+    /id 3 \(280 px\), id 4 \(246 px\) outside 0…2 \(label_nc 3\): raise label_nc to 5/,
+  );
   assert.equal(tf.memory().numTensors, before);
 });
 
@@ -44,9 +56,17 @@ Deno.test("inspectDataset reports every problem of a dataset in one pass and sug
   try {
     await makeAligned(dir, ["a", "b", "c", "d", "e"]);
     await writePng(join(dir, "train_label", "a.png"), 16, 8, mapOf(16, 8, (x) => (x === 0 ? 40 : 1))); // id ≥ label_nc
-    await writePng(join(dir, "train_inst", "b.png"), 16, 8, mapOf(16, 8, (x) => ((x >> 2) % 3 === 2 ? 208 : (x >> 2) % 3))); // 8-bit, lost ids
+    await writePng(
+      join(dir, "train_inst", "b.png"),
+      16,
+      8,
+      mapOf(16, 8, (x) => ((x >> 2) % 3 === 2 ? 208 : (x >> 2) % 3)),
+    ); // 8-bit, lost ids
     await writePng(join(dir, "train_img", "c.png"), 4, 4, new Uint8Array(48), 3); // wrong size
-    await Deno.writeFile(join(dir, "train_img", "d.png"), (await Deno.readFile(join(dir, "train_img", "d.png"))).slice(0, 40)); // truncated
+    await Deno.writeFile(
+      join(dir, "train_img", "d.png"),
+      (await Deno.readFile(join(dir, "train_img", "d.png"))).slice(0, 40),
+    ); // truncated
     await Deno.rename(join(dir, "train_inst", "e.png"), join(dir, "train_inst", "f.png")); // unmatched
     const r = await inspectDataset(dir, { label_nc: 35 });
     const text = r.problems.map((p) => `${p.file}: ${p.message}`).join("\n");
@@ -66,7 +86,14 @@ Deno.test("inspectDataset reports every problem of a dataset in one pass and sug
 });
 
 Deno.test("the inspect script prints a report, exits 0 when fine and 1 naming the id and pixel count", async () => {
-  const ok = await runInspect([join(PARITY, "label.png"), "--inst", join(PARITY, "inst.png"), "--label_nc", "5", "--json"]);
+  const ok = await runInspect([
+    join(PARITY, "label.png"),
+    "--inst",
+    join(PARITY, "inst.png"),
+    "--label_nc",
+    "5",
+    "--json",
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).boundaryPixels, 538);
   const bad = await runInspect([join(PARITY, "label.png"), "--label_nc", "4"]);

@@ -14,7 +14,12 @@ const ctx = { backend: tf.getBackend(), log };
 Deno.test("loadEpoch yields encoded batches (boundaries, one-hot, input) without leaking tensors", async () => {
   const before = tf.memory().numTensors;
   const source = alignedDataset.create(
-    resolveOptions("aligned", alignedDataset.schema, { dataroot: BUNDLED, loadSize: 64, max_dataset_size: 4, batchSize: 2 }),
+    resolveOptions("aligned", alignedDataset.schema, {
+      dataroot: BUNDLED,
+      loadSize: 64,
+      max_dataset_size: 4,
+      batchSize: 2,
+    }),
     ctx,
   );
   const transforms = [

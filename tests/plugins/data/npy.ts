@@ -68,7 +68,9 @@ export function nchwToNhwc(a: NpyArray): Float32Array {
   for (let b = 0; b < n; b++) {
     for (let k = 0; k < c; k++) {
       for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + k] = a.data[((b * c + k) * h + y) * w + x];
+        for (let x = 0; x < w; x++) {
+          out[((b * h + y) * w + x) * c + k] = a.data[((b * c + k) * h + y) * w + x];
+        }
       }
     }
   }

@@ -26,7 +26,10 @@ Deno.test("one-hot of label.png over 5 classes equals one_hot.npy", async () => 
   const s = await fixtureSample();
   const encoded = await oneHot(s.label, 5);
   assert.deepEqual(encoded.shape, [1, 32, 64, 5]);
-  assert.deepEqual(Array.from(await encoded.data()), Array.from(nchwToNhwc(await readNpyFile(join(PARITY, "one_hot.npy")))));
+  assert.deepEqual(
+    Array.from(await encoded.data()),
+    Array.from(nchwToNhwc(await readNpyFile(join(PARITY, "one_hot.npy")))),
+  );
   tf.dispose([s.label, s.inst, encoded]);
   assert.equal(tf.memory().numTensors, before);
 });
@@ -36,7 +39,10 @@ Deno.test("encodeSample builds the generator input concat(one-hot, edge) equal t
   const s = await encodeSample(await fixtureSample(), { label_nc: 5 });
   const input = s.input as tf.Tensor;
   assert.deepEqual(input.shape, [1, 32, 64, 6]);
-  assert.deepEqual(Array.from(await input.data()), Array.from(nchwToNhwc(await readNpyFile(join(PARITY, "input_label.npy")))));
+  assert.deepEqual(
+    Array.from(await input.data()),
+    Array.from(nchwToNhwc(await readNpyFile(join(PARITY, "input_label.npy")))),
+  );
   tf.dispose(["label", "inst", "edge", "oneHot", "input"].map((k) => s[k as keyof typeof s] as tf.Tensor));
   assert.equal(tf.memory().numTensors, before);
 });
@@ -47,7 +53,8 @@ Deno.test("ids ≥ label_nc are an error naming the file, each id and its pixel 
   await assert.rejects(
     () => oneHot(label, 5, { files: ["city/a.png"] }),
     (e: Error) =>
-      e instanceof DataError && e.file === "city/a.png" && /id 7 \(2 px\), id 9 \(1 px\) outside 0…4/.test(e.message) &&
+      e instanceof DataError && e.file === "city/a.png" &&
+      /id 7 \(2 px\), id 9 \(1 px\) outside 0…4/.test(e.message) &&
       /raise label_nc to 10/.test(e.message),
   );
   assert.equal(tf.memory().numTensors, before + 1);
@@ -60,6 +67,9 @@ Deno.test("ids ≥ label_nc map to an ignore class or to an all-zero vector when
   assert.deepEqual(Array.from(await toZero.data()), [1, 0, 0, 0, 0, 1, 1, 0, 0]);
   const ignored = await oneHot(label, 3, { unknown_label: -1 });
   assert.deepEqual(Array.from(await ignored.data()), [1, 0, 0, 0, 0, 1, 0, 0, 0]);
-  await assert.rejects(() => oneHot(label, 3, { unknown_label: 3 }), /unknown_label must be -1 or a class id below 3/);
+  await assert.rejects(
+    () => oneHot(label, 3, { unknown_label: 3 }),
+    /unknown_label must be -1 or a class id below 3/,
+  );
   tf.dispose([label, toZero, ignored]);
 });

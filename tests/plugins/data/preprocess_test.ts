@@ -5,8 +5,8 @@ import { Rng } from "../../../kernel/random.ts";
 import { tf } from "../../../kernel/tf.ts";
 import {
   applyPlan,
-  type Draws,
   drawParams,
+  type Draws,
   planGeometry,
   preprocessSchema,
   roundHalfEven,
@@ -34,7 +34,10 @@ Deno.test("sizes follow the official rounding for every resize_or_crop mode", ()
   assert.deepEqual(size(2048, 1024, { resize_or_crop: "none" }), [2048, 1024]);
   assert.deepEqual(size(1000, 600, { resize_or_crop: "none" }), [992, 608]); // round(62.5)=62, round(37.5)=38
   assert.deepEqual(size(1000, 600, { resize_or_crop: "none", netG: "local" }), [992, 608]);
-  assert.deepEqual(size(1000, 600, { resize_or_crop: "none", netG: "local", n_local_enhancers: 2 }), [1024, 576]);
+  assert.deepEqual(size(1000, 600, { resize_or_crop: "none", netG: "local", n_local_enhancers: 2 }), [
+    1024,
+    576,
+  ]);
   assert.deepEqual(size(1000, 600, { resize_or_crop: "none", none_fit: "pad" }), [1008, 608]);
   assert.equal(roundHalfEven(2.5), 2);
   assert.equal(roundHalfEven(3.5), 4);
@@ -50,7 +53,10 @@ Deno.test("crop position and flip come from the draws exactly like random.randin
   const first = planGeometry(2048, 1024, o, { x: 0, y: 0, flip: 0.5 }, "l.png");
   assert.deepEqual(first.crop, { x: 0, y: 0, size: 512 });
   assert.equal(first.flip, false);
-  assert.equal(planGeometry(2048, 1024, opts({ no_flip: true }), { x: 0, y: 0, flip: 0.9 }, "l.png").flip, false);
+  assert.equal(
+    planGeometry(2048, 1024, opts({ no_flip: true }), { x: 0, y: 0, flip: 0.9 }, "l.png").flip,
+    false,
+  );
   const a = new Rng(7), b = new Rng(7);
   assert.deepEqual([drawParams(a), drawParams(a)], [drawParams(b), drawParams(b)]);
 });
@@ -81,8 +87,19 @@ Deno.test("label, instance and photo get the same crop and flip", () => {
 
 Deno.test("none with pad mirrors up to the multiple and restoreSize crops back to the original", async () => {
   const w = 20, h = 10;
-  const r: Raster<Uint8Array> = { width: w, height: h, channels: 1, data: Uint8Array.from({ length: w * h }, (_, i) => i) };
-  const plan = planGeometry(w, h, opts({ resize_or_crop: "none", none_fit: "pad", no_flip: true }), NO_DRAW, "l.png");
+  const r: Raster<Uint8Array> = {
+    width: w,
+    height: h,
+    channels: 1,
+    data: Uint8Array.from({ length: w * h }, (_, i) => i),
+  };
+  const plan = planGeometry(
+    w,
+    h,
+    opts({ resize_or_crop: "none", none_fit: "pad", no_flip: true }),
+    NO_DRAW,
+    "l.png",
+  );
   assert.deepEqual([plan.width, plan.height], [32, 16]);
   const padded = applyPlan(r, plan, "nearest");
   assert.equal(padded.data[20], 18); // column 20 mirrors column 18

@@ -9,8 +9,16 @@ Deno.test("bicubic resize is bit-exact with Pillow's Image.resize(BICUBIC), up a
     const input = await readNpyFile(`${FIXTURES}/pillow_${i}_in.npy`);
     const want = await readNpyFile(`${FIXTURES}/pillow_${i}_bicubic.npy`);
     const [h, w] = input.shape;
-    const got = resizeBicubic({ width: w, height: h, channels: 3, data: input.data as Uint8Array }, want.shape[1], want.shape[0]);
-    assert.deepEqual(Array.from(got.data), Array.from(want.data), `case ${i}: ${w}×${h} → ${want.shape[1]}×${want.shape[0]}`);
+    const got = resizeBicubic(
+      { width: w, height: h, channels: 3, data: input.data as Uint8Array },
+      want.shape[1],
+      want.shape[0],
+    );
+    assert.deepEqual(
+      Array.from(got.data),
+      Array.from(want.data),
+      `case ${i}: ${w}×${h} → ${want.shape[1]}×${want.shape[0]}`,
+    );
   }
 });
 
@@ -19,7 +27,11 @@ Deno.test("nearest resize picks the same source pixels as Pillow's Image.resize(
     const ids = await readNpyFile(`${FIXTURES}/pillow_${i}_ids.npy`);
     const want = await readNpyFile(`${FIXTURES}/pillow_${i}_nearest.npy`);
     const [h, w] = ids.shape;
-    const got = resizeNearest({ width: w, height: h, channels: 1, data: ids.data as Int32Array }, want.shape[1], want.shape[0]);
+    const got = resizeNearest(
+      { width: w, height: h, channels: 1, data: ids.data as Int32Array },
+      want.shape[1],
+      want.shape[0],
+    );
     assert.deepEqual(Array.from(got.data), Array.from(want.data), `case ${i}`);
   }
 });

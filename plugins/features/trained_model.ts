@@ -1,0 +1,128 @@
+/**
+ * A trained model for inference: the generator and (with instance features) the encoder of a
+ * checkpoint folder, ours (`<which>_net_G.safetensors`, whose metadata holds the training config) or
+ * the official code's (`<which>_net_G.pth`). Architectures are read from the weights' names and shapes.
+ *
+ * The data flags come from the training config when the checkpoint has one. An official checkpoint has
+ * none: then feat_num is the encoder's output channels (0 without `_net_E`), a boundary channel is
+ * assumed (as every official recipe uses instance maps), and label_nc is what remains of the input.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { tf } from "../../kernel/tf.ts";
+import { CheckpointError } from "../../kernel/errors.ts";
+import type { NdArray } from "../../kernel/io/ndarray.ts";
+import { loadPth } from "../../kernel/io/pth.ts";
+import { loadSafetensors } from "../../kernel/io/safetensors.ts";
+import { Encoder } from "../networks/encoder.ts";
+import { GlobalGenerator } from "../networks/global_generator.ts";
+import { LocalEnhancer } from "../networks/local_enhancer.ts";
+import { checkGeneratorInput, inferEncoder, inferGenerator } from "../networks/infer.ts";
+
+/** A checkpoint's networks, ready for inference. */
+export interface TrainedModel {
+  /** The generator. */
+  G: GlobalGenerator | LocalEnhancer;
+  /** The feature encoder (null for a model without instance features). */
+  E: Encoder | null;
+  /** Label classes. */
+  label_nc: number;
+  /** Feature channels of the generator's input (0: none). */
+  feat_num: number;
+  /** Whether the generator takes no boundary channel. */
+  no_instance: boolean;
+  /** Image sides must be multiples of this (2^n_downsample_global · 2^n_local_enhancers). */
+  multiple: number;
+  /** The training config (empty for an official checkpoint). */
+  config: Record<string, unknown>;
+  /** Runs the generator: `[1, H, W, input_nc]` → `[1, H, W, 3]`. */
+  synthesize(input: tf.Tensor4D): tf.Tensor4D;
+  /** Frees the networks' weights. */
+  dispose(): void;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** One network's state dict and config, from ours or the official file; null when neither exists. */
+async function readNet(
+  dir: string,
+  which: string,
+  net: string,
+): Promise<{ tensors: Map<string, NdArray>; config: Record<string, unknown>; file: string } | null> {
+  const ours = join(dir, `${which}_net_${net}.safetensors`), official = join(dir, `${which}_net_${net}.pth`);
+  if (await exists(ours)) {
+    const { tensors, metadata } = await loadSafetensors(ours);
+    let config: Record<string, unknown> = {};
+    try {
+      config = metadata.config ? JSON.parse(metadata.config) : {};
+    } catch {
+      throw new CheckpointError(ours, `its metadata "config" is not JSON`);
+    }
+    return { tensors, config, file: ours };
+  }
+  if (await exists(official)) return { tensors: await loadPth(official), config: {}, file: official };
+  return null;
+}
+
+/**
+ * Loads a checkpoint's generator and encoder.
+ *
+ * @param dir the checkpoint folder (e.g. `checkpoints/label2city_512p_feat` or `weights/<name>`)
+ * @param which "latest" or an epoch
+ * @returns the networks and the data flags they need
+ * @throws {CheckpointError} when the generator is missing or unreadable, or the weights do not fit the
+ *   training config
+ */
+export async function loadTrainedModel(dir: string, which = "latest"): Promise<TrainedModel> {
+  const g = await readNet(dir, which, "G");
+  if (!g) throw new CheckpointError(dir, `has no ${which}_net_G.safetensors or ${which}_net_G.pth`);
+  const e = await readNet(dir, which, "E");
+  const arch = inferGenerator(g.tensors, g.file);
+  const G = arch.netG === "global" ? new GlobalGenerator(arch.options) : new LocalEnhancer(arch.options);
+  let E: Encoder | null = null;
+  try {
+    G.loadStateDict(g.tensors, g.file);
+    if (e) {
+      E = new Encoder(inferEncoder(e.tensors, e.file));
+      E.loadStateDict(e.tensors, e.file);
+    }
+    const config = g.config;
+    const usesFeatures = "instance_feat" in config ? Boolean(config.instance_feat || config.label_feat) : E !== null;
+    const feat_num = usesFeatures ? Number(config.feat_num ?? E?.options.feat_num ?? 0) : 0;
+    const no_instance = Boolean(config.no_instance ?? false);
+    const label_nc = Number(config.label_nc ?? arch.options.input_nc - feat_num - (no_instance ? 0 : 1));
+    checkGeneratorInput(arch.options.input_nc, { label_nc, no_instance, feature_channels: feat_num }, g.file);
+    if (feat_num > 0 && (!E || E.options.feat_num !== feat_num)) {
+      throw new CheckpointError(
+        e?.file ?? dir,
+        E ? `encoder gives ${E.options.feat_num} features but the generator takes ${feat_num}` : `has no ${which}_net_E (the encoder this instance_feat model needs)`,
+      );
+    }
+    const levels = arch.options.n_downsample_global + (arch.netG === "local" ? arch.options.n_local_enhancers : 0);
+    return {
+      G,
+      E,
+      label_nc,
+      feat_num,
+      no_instance,
+      multiple: 2 ** levels,
+      config,
+      synthesize: (input) => G.apply(input),
+      dispose() {
+        G.dispose();
+        E?.dispose();
+      },
+    };
+  } catch (error) {
+    G.dispose();
+    E?.dispose();
+    throw error;
+  }
+}

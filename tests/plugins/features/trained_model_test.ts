@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tf } from "../../../kernel/tf.ts";
+import { loadPth } from "../../../kernel/io/pth.ts";
+import { saveSafetensors } from "../../../kernel/io/safetensors.ts";
+import { loadTrainedModel } from "../../../plugins/features/trained_model.ts";
+
+await tf.setBackend("cpu");
+const PARITY = new URL("../../fixtures/pytorch-parity/", import.meta.url).pathname;
+
+Deno.test("loadTrainedModel() reads an official .pth generator and infers its data flags", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.copyFile(join(PARITY, "G_global.pth"), join(dir, "latest_net_G.pth"));
+  const before = tf.memory().numTensors;
+  const model = await loadTrainedModel(dir);
+  assert.deepEqual([model.label_nc, model.feat_num, model.no_instance, model.multiple, model.E], [5, 0, false, 4, null]);
+  const input = tf.zeros([1, 8, 8, 6]) as tf.Tensor4D;
+  const out = model.synthesize(input);
+  assert.deepEqual(out.shape, [1, 8, 8, 3]);
+  tf.dispose([input, out]);
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("loadTrainedModel() reads our safetensors checkpoint with its config and encoder", async () => {
+  const dir = await Deno.makeTempDir();
+  const g = await loadPth(join(PARITY, "G_global.pth")), e = await loadPth(join(PARITY, "E_encoder.pth"));
+  const config = JSON.stringify({ label_nc: 2, instance_feat: true, feat_num: 3, no_instance: false });
+  await saveSafetensors(join(dir, "latest_net_G.safetensors"), g, { config });
+  await saveSafetensors(join(dir, "latest_net_E.safetensors"), e, { config });
+  const model = await loadTrainedModel(dir);
+  assert.deepEqual([model.label_nc, model.feat_num, model.E!.options.feat_num], [2, 3, 3]);
+  model.dispose();
+  const wrong = JSON.stringify({ label_nc: 35, instance_feat: true, feat_num: 3 });
+  await saveSafetensors(join(dir, "latest_net_G.safetensors"), g, { config: wrong });
+  await assert.rejects(loadTrainedModel(dir), /the generator takes 6 input channels but the data gives 39/);
+  await Deno.remove(join(dir, "latest_net_E.safetensors"));
+  await saveSafetensors(join(dir, "latest_net_G.safetensors"), g, { config });
+  await assert.rejects(loadTrainedModel(dir), /has no latest_net_E \(the encoder this instance_feat model needs\)/);
+  await assert.rejects(loadTrainedModel(dir, "7"), /has no 7_net_G\.safetensors or 7_net_G\.pth/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -1,0 +1,65 @@
+/**
+ * Test helpers: a tiny aligned dataset on disk and tiny training options.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { encode } from "fast-png";
+
+/** Options of a tiny run (64×32, label_nc 4, ngf 4, 1 epoch, no VGG) in a temporary folder. */
+export function tinyOptions(dataroot: string, checkpoints: string, extra: Record<string, unknown> = {}) {
+  return {
+    name: "tiny",
+    dataroot,
+    checkpoints_dir: checkpoints,
+    label_nc: 4,
+    ngf: 4,
+    n_downsample_global: 2,
+    n_blocks_global: 1,
+    ndf: 4,
+    n_layers_D: 2,
+    num_D: 2,
+    no_vgg_loss: true,
+    resize_or_crop: "none",
+    loadSize: 64,
+    niter: 1,
+    niter_decay: 0,
+    nThreads: 0,
+    print_freq: 1,
+    display_freq: 1000,
+    save_latest_freq: 1000,
+    seed: 3,
+    ...extra,
+  };
+}
+
+/**
+ * Writes `count` samples of 64×32: label map (8-bit, ids 0-3), instance map (16-bit, two cars of
+ * class 3 = ids 3000 and 3001) and a photo whose colour follows the label.
+ *
+ * @param count number of samples
+ * @returns the dataset root (a new temporary folder)
+ */
+export async function writeTinyDataset(count = 2): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "p2phd_train_" });
+  for (const d of ["train_label", "train_inst", "train_img"]) await Deno.mkdir(join(root, d));
+  const w = 64, h = 32;
+  for (let s = 0; s < count; s++) {
+    const label = new Uint8Array(w * h), inst = new Uint16Array(w * h), img = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const id = y < 10 ? 0 : y > 24 ? 1 : (x + 8 * s) % 32 < 12 ? 3 : 2;
+        label[i] = id;
+        inst[i] = id === 3 ? 3000 + Math.floor(((x + 8 * s) % 64) / 32) : id;
+        const colors = [[70, 130, 180], [128, 64, 128], [70, 70, 70], [0, 0, 142]][id];
+        for (let c = 0; c < 3; c++) img[i * 3 + c] = (colors[c] + 3 * ((x * 7 + y * 3) % 11)) & 255;
+      }
+    }
+    const name = `s${s}.png`;
+    await Deno.writeFile(join(root, "train_label", name), encode({ width: w, height: h, channels: 1, depth: 8, data: label }));
+    await Deno.writeFile(join(root, "train_inst", name), encode({ width: w, height: h, channels: 1, depth: 16, data: inst }));
+    await Deno.writeFile(join(root, "train_img", name), encode({ width: w, height: h, channels: 3, depth: 8, data: img }));
+  }
+  return root;
+}
