@@ -8,6 +8,7 @@ export { type DecodedImage, decodeImage, readImageFile } from "./decode.ts";
 export { checkInstanceDepth, classOfInstance, toInstanceIds, toLabelIds, toRgb } from "./maps.ts";
 export { colorsToIds, idsToColors, type Palette } from "./palette.ts";
 export { loadPalette, PALETTES } from "./palettes/mod.ts";
+export { labelColormap } from "./palettes/label_colormap.ts";
 export type { Raster, RasterData } from "./raster.ts";
 export { resizeBicubic, resizeNearest } from "./resize.ts";
 export {

@@ -106,7 +106,7 @@ export async function encodeFeatures(
       for (const value of Object.values(sample)) if (value instanceof tf.Tensor) value.dispose();
     }
     images++;
-    progress?.tick({ instances: [...rows.values()].reduce((n, list) => n + list.length, 0) });
+    progress?.tick({ instances: String([...rows.values()].reduce((n, list) => n + list.length, 0)) });
   }
   progress?.stop();
   const clusters = clusterRows(rows, options);

@@ -36,10 +36,23 @@ export interface TrainedModel {
   multiple: number;
   /** The training config (empty for an official checkpoint). */
   config: Record<string, unknown>;
-  /** Runs the generator: `[1, H, W, input_nc]` → `[1, H, W, 3]`. */
+  /**
+   * Runs the generator: `[1, H, W, input_nc]` → `[1, H, W, 3]`. Sides that are not multiples of
+   * `multiple` are mirror-padded on the right and bottom for the generator, and its output cropped back.
+   */
   synthesize(input: tf.Tensor4D): tf.Tensor4D;
   /** Frees the networks' weights. */
   dispose(): void;
+}
+
+function padded(input: tf.Tensor4D, multiple: number, run: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = input.shape;
+  const padH = (multiple - (h % multiple)) % multiple, padW = (multiple - (w % multiple)) % multiple;
+  if (padH === 0 && padW === 0) return run(input);
+  return tf.tidy(() => {
+    const x = tf.mirrorPad(input, [[0, 0], [0, padH], [0, padW], [0, 0]], "symmetric");
+    return tf.slice(run(x), [0, 0, 0, 0], [1, h, w, -1]);
+  });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -114,7 +127,7 @@ export async function loadTrainedModel(dir: string, which = "latest"): Promise<T
       no_instance,
       multiple: 2 ** levels,
       config,
-      synthesize: (input) => G.apply(input),
+      synthesize: (input) => padded(input, 2 ** levels, (x) => G.apply(x)),
       dispose() {
         G.dispose();
         E?.dispose();

@@ -11,6 +11,7 @@ import { CheckpointError } from "../../kernel/errors.ts";
 import { Rng } from "../../kernel/random.ts";
 import { loadPth } from "../../kernel/io/pth.ts";
 import { type NdArray, toFloat32 } from "../../kernel/io/ndarray.ts";
+import { permute4d } from "../networks/_module.ts";
 
 /** Where to get the weights, for error messages. */
 export const VGG19_HELP =
@@ -86,10 +87,11 @@ export class Vgg19Features {
       checked.push([index, w, b]);
       inC = outC;
     }
-    const convs = new Map(checked.map(([index, w, b]) => [index, tf.tidy(() => ({
-      filter: tf.transpose(tf.tensor4d(toFloat32(w), w.shape as [number, number, number, number]), [2, 3, 1, 0]),
-      bias: tf.tensor1d(toFloat32(b)),
-    }))]));
+    const convs = new Map(checked.map(([index, w, b]) => {
+      const [outC, inC] = w.shape;
+      const filter = tf.tensor4d(permute4d(toFloat32(w), w.shape, [2, 3, 1, 0]), [3, 3, inC, outC]);
+      return [index, { filter, bias: tf.tensor1d(toFloat32(b)) }];
+    }));
     return new Vgg19Features(convs);
   }
 

@@ -175,12 +175,12 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
   const { opts, dir, resume } = await resolveRun(given);
   const changed = diffFromDefaults(trainSchema, opts);
   log.info(`training "${opts.name}" on ${tf.getBackend()}; options other than the defaults: ${JSON.stringify(changed)}`);
-  const data = await openTrainingData(opts, log);
   const session = await TrainingSession.create(opts, hooks.vgg);
   const webDir = join(dir, "web"), logPath = join(dir, "loss_log.jsonl");
   const writer = hooks.writer ?? writeDurably;
   let lastSaved = resume ? `"${opts.which_epoch}" (iteration ${(resume.trainer as { total_steps: number }).total_steps})` : "none";
   try {
+    const data = await openTrainingData(opts, log);
     const p = await loadStartingPoint(session, opts, resume, dir, log);
     await Deno.mkdir(dir, { recursive: true });
     const records: LossRecord[] = await truncateLossLog(logPath, p.totalSteps);

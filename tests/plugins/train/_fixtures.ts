@@ -63,3 +63,18 @@ export async function writeTinyDataset(count = 2): Promise<string> {
   }
   return root;
 }
+
+/**
+ * Selects the faster backend that can train: wasm once kernel/wasm registers its conv filter
+ * gradient, else cpu.
+ *
+ * @returns the backend's name
+ */
+export async function trainingBackend(): Promise<string> {
+  const { selectBackend } = await import("../../../kernel/backend.ts");
+  const { tf } = await import("../../../kernel/tf.ts");
+  await selectBackend("wasm").catch(() => undefined);
+  if (tf.getBackend() === "wasm" && tf.getKernel("Conv2DBackpropFilter", "wasm")) return "wasm";
+  await selectBackend("cpu");
+  return "cpu";
+}

@@ -1,0 +1,32 @@
+/**
+ * Where a run's files are, the way the official `test.py` finds them: `<checkpoints_dir>/<name>/
+ * <which_epoch>_net_G.{safetensors,pth}` (ours first, then the official PyTorch file).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { OptionsError } from "../../kernel/errors.ts";
+
+/**
+ * The weights file of one network of a run.
+ *
+ * @param checkpointsDir e.g. "./checkpoints"
+ * @param name the run's name
+ * @param whichEpoch "latest" or an epoch number
+ * @param net "G", "D" or "E"
+ * @returns the path of the file that exists
+ * @throws {OptionsError} listing the paths tried when none exists
+ */
+export function locateNetwork(checkpointsDir: string, name: string, whichEpoch: string, net: string): string {
+  const tried = ["safetensors", "pth"].map((ext) => join(checkpointsDir, name, `${whichEpoch}_net_${net}.${ext}`));
+  const found = tried.find((p) => existsSync(p));
+  if (!found) {
+    throw new OptionsError(
+      "synth",
+      "name",
+      `finds no weights: neither ${tried.join(" nor ")} exists; train the run with \`deno task train --name ${name}\`, give --checkpoints_dir/--which_epoch, or pass --weights <file>`,
+    );
+  }
+  return found;
+}

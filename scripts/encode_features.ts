@@ -1,0 +1,78 @@
+/**
+ * `encode_features`: the official encode_features.py. Runs a trained `instance_feat` model's encoder
+ * over its training set, takes each instance's feature (middle pixel) and area, and clusters each
+ * class's features (area > 0.5) with K-means into at most `n_clusters` styles, saved as
+ * `checkpoints/<name>/clusters_010.json` for synthesis (`synth --instance_feat`) and editing.
+ *
+ *   deno task encode_features --name label2city_512p_feat [--n_clusters 10] [--dataroot DIR]
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { defineCommand, main } from "../kernel/cli.ts";
+import { tf } from "../kernel/tf.ts";
+import { OptionsError } from "../kernel/errors.ts";
+import { defineSchema } from "../kernel/options.ts";
+import { clustersFileName, saveClusters } from "../plugins/features/clusters.ts";
+import { encodeFeatures } from "../plugins/features/encode_features.ts";
+import { encodeSource } from "../plugins/features/encode_source.ts";
+import { loadTrainedModel } from "../plugins/features/trained_model.ts";
+
+/** Options of `encode_features` (official names). */
+export const encodeFeaturesSchema = defineSchema({
+  name: { type: "string", default: null, doc: "experiment name: the model in <checkpoints_dir>/<name>" },
+  checkpoints_dir: { type: "string", default: "./checkpoints", doc: "where models are saved" },
+  which_epoch: { type: "string", default: "latest", doc: "which checkpoint to load" },
+  dataroot: { type: "string", default: null, doc: "the dataset (default: the one the model was trained on)" },
+  phase: { type: "string", default: "train", doc: "dataset subfolders: {phase}_label, {phase}_inst, {phase}_img" },
+  max_dataset_size: { type: "int", default: null, min: 1, doc: "encode at most this many images" },
+  n_clusters: { type: "int", default: 10, min: 1, doc: "clusters (styles) per class" },
+  seed: { type: "int", default: 0, min: 0, doc: "K-means seed (the official code uses random_state 0)" },
+  n_init: { type: "int", default: 10, min: 1, doc: "K-means runs per class; the best is kept" },
+  out: { type: "string", default: null, doc: "clusters file (default <checkpoints_dir>/<name>/clusters_010.json)" },
+});
+
+/** The command. */
+export const encodeFeaturesCommand = defineCommand({
+  name: "encode_features",
+  description: "cluster a trained encoder's instance features per class into styles (official encode_features.py)",
+  schema: encodeFeaturesSchema,
+  json: true,
+  examples: ["deno task encode_features --name label2city_512p_feat --n_clusters 10"],
+  async run(ctx) {
+    const o = ctx.options;
+    if (!o.name) throw new OptionsError("encode_features", "name", "is required: the experiment to encode: current value is null");
+    const dir = join(o.checkpoints_dir, o.name);
+    const model = await loadTrainedModel(dir, o.which_epoch);
+    try {
+      if (!model.E) {
+        throw new OptionsError("encode_features", "name", `${dir} has no encoder (net E): train it with --instance_feat`);
+      }
+      const kernel = { backend: tf.getBackend(), log: ctx.log };
+      const source = encodeSource(model.config, o, kernel);
+      const result = await encodeFeatures(source.samples(kernel), model.E, {
+        label_nc: model.label_nc,
+        feat_num: model.E.options.feat_num,
+        n_clusters: o.n_clusters,
+        seed: o.seed,
+        n_init: o.n_init,
+        total: source.size,
+        log: ctx.log,
+      });
+      const out = o.out ?? join(dir, clustersFileName(o.n_clusters));
+      await saveClusters(out, result.clusters, { seed: o.seed, checkpoint: dir, which_epoch: o.which_epoch, images: result.images });
+      const classes = [...result.clusters.centres].map(([label, c]) => ({ class: label, clusters: c.length }));
+      ctx.emit(
+        { file: out, images: result.images, classes },
+        (r) =>
+          `${r.file}: ${r.classes.length} classes from ${r.images} images (class:clusters ${
+            r.classes.map((c) => `${c.class}:${c.clusters}`).join(" ")
+          })`,
+      );
+    } finally {
+      model.dispose();
+    }
+  },
+});
+
+if (import.meta.main) await main(encodeFeaturesCommand);

@@ -1,0 +1,146 @@
+/**
+ * `deno task synth`: label maps → photos with a trained generator.
+ *
+ *   deno task synth --weights latest_net_G.pth --label frankfurt_gtFine_labelIds.png --inst …_instanceIds.png --out out.png
+ *   deno task synth --name label2city_256p --checkpoints_dir weights --dataroot datasets/cityscapes
+ *
+ * Works with the official `.pth` files (architecture read from the file) and with our checkpoints.
+ *
+ * @module
+ */
+import { basename, join } from "node:path";
+import { defineCommand, main } from "../kernel/cli.ts";
+import { defineSchema } from "../kernel/options.ts";
+import { OptionsError } from "../kernel/errors.ts";
+import { tf } from "../kernel/tf.ts";
+import { log } from "../kernel/log.ts";
+import { indexAligned } from "../plugins/data/datasets/aligned.ts";
+import { assertIndexOk } from "../plugins/data/source.ts";
+import type { Entry } from "../plugins/data/sample_reader.ts";
+import { imageToRaster, writePng } from "../plugins/data/write_image.ts";
+import { idsToColors } from "../plugins/data/palette.ts";
+import { labelColormap } from "../plugins/data/palettes/label_colormap.ts";
+import { openGenerator } from "../plugins/inference/generator_file.ts";
+import { locateNetwork } from "../plugins/inference/locate.ts";
+import { type ReportRow, writeReport } from "../plugins/inference/report.ts";
+import { Synthesizer, synthSchema } from "../plugins/inference/synthesize.ts";
+
+const schema = defineSchema({
+  weights: { type: "string", default: null, doc: "generator weights: an official .pth or our .safetensors" },
+  label: { type: "string", default: null, doc: "one label map PNG to synthesize" },
+  inst: { type: "string", default: null, doc: "its instance map PNG (16-bit Cityscapes ids)" },
+  out: { type: "string", default: null, doc: "where to write the image (default: results/<label name>.png)" },
+  name: { type: "string", default: null, doc: "run name: weights from <checkpoints_dir>/<name>/<which_epoch>_net_G.*" },
+  checkpoints_dir: { type: "string", default: "./checkpoints", doc: "where runs are saved" },
+  which_epoch: { type: "string", default: "latest", doc: "which checkpoint of the run" },
+  dataroot: { type: "string", default: null, doc: "synthesize a folder in the official layout ({phase}_label, {phase}_inst)" },
+  phase: { type: "string", default: "test", doc: "which folders of dataroot" },
+  results_dir: { type: "string", default: "./results", doc: "where folder results and their index.html go" },
+  how_many: { type: "int", default: 50, min: 1, doc: "at most this many images from dataroot" },
+  ...synthSchema,
+});
+
+function labelPicture(sampleLabel: tf.Tensor4D, labelNc: number) {
+  const [, height, width] = sampleLabel.shape;
+  const ids = { width, height, channels: 1, data: Int32Array.from(sampleLabel.dataSync()) };
+  return idsToColors(ids, labelColormap(Math.max(labelNc, 1)));
+}
+
+/** The `synth` command. */
+export const synthCommand = defineCommand({
+  name: "synth",
+  description: "synthesize photos from label maps with a trained generator (official .pth or ours)",
+  schema,
+  json: true,
+  examples: [
+    "deno task synth --weights latest_net_G.pth --label labels.png --inst inst.png --out out.png",
+    "deno task synth --name label2city_256p --checkpoints_dir weights --dataroot datasets/cityscapes",
+  ],
+  async run(ctx) {
+    const o = ctx.options;
+    const weights = o.weights ?? (o.name ? locateNetwork(o.checkpoints_dir, o.name, o.which_epoch, "G") : null);
+    if (!weights) {
+      throw new OptionsError("synth", "weights", "is needed: pass --weights <file> or --name <run> (with --checkpoints_dir)");
+    }
+    if (!o.label && !o.dataroot) {
+      throw new OptionsError("synth", "label", "is needed: pass --label <png> (and --inst <png>) or --dataroot <folder>");
+    }
+    const generator = await openGenerator(weights);
+    const flags = { ...o };
+    for (const key of ["label_nc", "no_instance"] as const) {
+      if (!Deno.args.includes(`--${key}`) && generator.trained[key] !== undefined) {
+        (flags as Record<string, unknown>)[key] = generator.trained[key];
+      }
+    }
+    const synth = new Synthesizer(generator, {
+      label_nc: flags.label_nc,
+      no_instance: flags.no_instance,
+      resize_or_crop: o.resize_or_crop,
+      loadSize: o.loadSize,
+      none_fit: o.none_fit,
+      unknown_label: o.unknown_label,
+    });
+    let entries: Entry[];
+    let outDir: string;
+    if (o.label) {
+      const stem = basename(o.label).replace(/\.[^.]+$/, "");
+      entries = [{ name: stem, label: o.label, inst: flags.no_instance ? undefined : o.inst ?? undefined }];
+      if (!flags.no_instance && !o.inst) {
+        throw new OptionsError("synth", "inst", "is needed: this generator takes a boundary map; pass --inst <png> or --no_instance");
+      }
+      outDir = "";
+    } else {
+      const index = indexAligned({
+        dataroot: o.dataroot,
+        phase: o.phase,
+        label_nc: flags.label_nc,
+        no_instance: flags.no_instance,
+        load_features: false,
+        match: "name",
+      });
+      assertIndexOk(index, o.dataroot!);
+      entries = index.entries.slice(0, o.how_many);
+      outDir = join(o.results_dir, o.name ?? basename(weights).replace(/\.[^.]+$/, ""), `${o.phase}_${o.which_epoch}`);
+    }
+    const written: { name: string; file: string; width: number; height: number; seconds: number }[] = [];
+    const rows: ReportRow[] = [];
+    const progress = log.progress("synth", entries.length);
+    for (const entry of entries) {
+      const start = performance.now();
+      const sample = await synth.prepare(entry);
+      const image = synth.generate(sample);
+      const seconds = (performance.now() - start) / 1000;
+      const file = o.label ? (o.out ?? join("results", `${entry.name}.png`)) : join(outDir, "images", `${entry.name}_synthesized_image.png`);
+      await writePng(file, imageToRaster(image));
+      if (!o.label) {
+        const labelFile = join(outDir, "images", `${entry.name}_input_label.png`);
+        const [, h, w] = image.shape;
+        const label = sample.label as tf.Tensor4D;
+        const picture = tf.tidy(() => tf.image.resizeNearestNeighbor(label, [h, w]) as tf.Tensor4D);
+        await writePng(labelFile, labelPicture(picture, flags.label_nc));
+        picture.dispose();
+        rows.push({
+          name: entry.name,
+          images: [
+            { label: "input label", src: `images/${entry.name}_input_label.png` },
+            { label: "synthesized", src: `images/${entry.name}_synthesized_image.png` },
+          ],
+        });
+      }
+      written.push({ name: entry.name, file, width: image.shape[2], height: image.shape[1], seconds });
+      tf.dispose(image);
+      tf.dispose(Object.values(sample).filter((v) => v instanceof tf.Tensor) as tf.Tensor[]);
+      progress.tick({ s: seconds });
+    }
+    progress.stop();
+    const report = o.label ? null : await writeReport(outDir, `pix2pixHD synthesis: ${basename(weights)}`, rows);
+    generator.net.dispose();
+    ctx.emit({ weights, backend: ctx.backend?.name, images: written, report }, (r) =>
+      [
+        ...r.images.map((i) => `${i.file} (${i.width}×${i.height}, ${i.seconds.toFixed(2)} s)`),
+        r.report ? `report: ${r.report}` : "",
+      ].filter(Boolean).join("\n"));
+  },
+});
+
+if (import.meta.main) await main(synthCommand);
