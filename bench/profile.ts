@@ -5,7 +5,7 @@
  * first, and GMAC/s of the convolution kernels.
  *
  * Run: `deno run -A bench/profile.ts [--backend onednn] [--width 256] [--height 128] [--ngf 32]
- * [--steps 2] [--json]`
+ * [--warmup 4] [--steps 2] [--json]`
  *
  * Only synchronous backends (cpu, wasm, onednn) are timed exactly: a kernel's wall time is its work.
  *
@@ -17,6 +17,7 @@ import { defaultsOf, defineSchema, type OptionsOf, resolveOptions } from "../ker
 import { randomVgg19StateDict, Vgg19Features } from "../plugins/losses/vgg19.ts";
 import { resolveTrainOptions } from "../plugins/train/options.ts";
 import { type Batch, TrainingSession } from "../plugins/train/session.ts";
+import { TRIALS_PER_VARIANT } from "../kernel/onednn/conv_primitive.ts";
 
 /** Options of {@link profileTrainStep}. */
 export const profileSchema = defineSchema({
@@ -27,7 +28,13 @@ export const profileSchema = defineSchema({
   ndf: { type: "int", default: 64, min: 1, doc: "discriminator filters in the first conv layer" },
   num_D: { type: "int", default: 2, min: 1, doc: "discriminator scales" },
   label_nc: { type: "int", default: 35, min: 1, doc: "label classes (Cityscapes: 35)" },
-  steps: { type: "int", default: 2, min: 1, doc: "timed iterations (after one untimed warm-up)" },
+  warmup: {
+    type: "int",
+    default: 2 * TRIALS_PER_VARIANT,
+    min: 1,
+    doc: "untimed iterations first (oneDNN times two variants of each conv on its first calls)",
+  },
+  steps: { type: "int", default: 2, min: 1, doc: "timed iterations" },
   json: { type: "boolean", default: false, doc: "print JSON instead of a table" },
 });
 
@@ -180,7 +187,7 @@ export async function profileTrainStep(given: Partial<ProfileOptions> = {}): Pro
   const session = await TrainingSession.create(train, vgg);
   const batch = randomBatch(o);
   try {
-    session.step(batch); // warm-up: primitive creation, wasm heap growth
+    for (let i = 0; i < o.warmup; i++) session.step(batch); // primitive creation and tuning, heap growth
     const { totals, unwrap } = instrumentKernels();
     const start = performance.now();
     try {

@@ -191,6 +191,8 @@ export class Pipeline {
   }
 
   async #stop(): Promise<void> {
+    for (const step of this.#steps) await step.stage?.close?.();
+    await this.#sink?.close?.();
     for (const p of this.#plugins) await p.teardown?.(this.#ctx);
   }
 

@@ -45,6 +45,8 @@ export interface TransformStage {
   gives: readonly string[];
   /** Maps one sample to the next; it owns (and must dispose) tensors it replaces. */
   apply(sample: Sample, ctx: KernelContext): Sample | Promise<Sample>;
+  /** Releases what the stage holds (networks, files) when the pipeline ends, even on error. */
+  close?(): void | Promise<void>;
 }
 
 /** The end of a pipeline (a trainer, a synthesizer, a writer). */
@@ -56,6 +58,8 @@ export interface SinkStage<R = unknown> {
   consume(sample: Sample, ctx: KernelContext): void | Promise<void>;
   /** Called once after the last sample; its value is what `run()` returns. */
   finish?(ctx: KernelContext): R | Promise<R>;
+  /** Releases what the stage holds when the pipeline ends, even on error. */
+  close?(): void | Promise<void>;
 }
 
 /** Any pipeline stage. */

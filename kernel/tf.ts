@@ -12,3 +12,6 @@ import "@tensorflow/tfjs-backend-wasm";
 export { tf };
 /** A 4-D tensor in TensorFlow.js's NHWC layout: `[batch, height, width, channels]`. */
 export type Tensor4D = tf.Tensor4D;
+
+// Quiet tfjs's "install tfjs-node" banner and debug checks: backend choice is ours (kernel/backend.ts).
+tf.env().set("PROD", true);

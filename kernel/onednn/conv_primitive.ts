@@ -4,7 +4,8 @@
  * oneDNN's fastest kernels (`brgconv`, `jit`) want a blocked filter layout, so each call converts the
  * TensorFlow.js filter (a reorder): cheap for small filters, but for 512×512×3×3 filters the reorder
  * costs more than the convolution. The `gemm` kernels use the `hwio` filter in place. The first calls
- * alternate between both and keep the faster; activations stay NHWC in place either way.
+ * alternate between both and keep the faster; activations stay NHWC in place either way. oneDNN's
+ * reference (`ref:`) kernels are scalar loops, 100–1000× slower: never a candidate when another is.
  *
  * @module
  */
@@ -46,7 +47,7 @@ function label(v: ConvVariant): string {
  */
 export function createConvPrimitive(ctx: DnnlContext, spec: ConvSpec): ConvPrimitive {
   const preferred = createConvVariant(ctx, spec, DNNL.tag_any);
-  const candidates = [preferred];
+  let candidates = [preferred];
   if (preferred.reordersWeights) {
     try {
       candidates.push(createConvVariant(ctx, spec, DNNL.tag_hwio));
@@ -54,9 +55,14 @@ export function createConvPrimitive(ctx: DnnlContext, spec: ConvSpec): ConvPrimi
       if (!(err instanceof BackendError)) throw err; // no in-place implementation: keep the reordering one
     }
   }
+  const optimized = candidates.filter((c) => !c.impl.startsWith("ref"));
+  if (optimized.length > 0 && optimized.length < candidates.length) {
+    candidates.filter((c) => !optimized.includes(c)).forEach((c) => c.dispose());
+    candidates = optimized;
+  }
   const best = candidates.map(() => Infinity);
   let calls = 0;
-  let chosen: ConvVariant | null = candidates.length === 1 ? preferred : null;
+  let chosen: ConvVariant | null = candidates.length === 1 ? candidates[0] : null;
   return {
     get impl() {
       return chosen ? label(chosen) : `tuning ${candidates.map(label).join(" vs ")}`;

@@ -53,7 +53,6 @@ export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, geometry: 
 /**
  * Pads x as the conv did, to a whole number of strides, and splits it into its stride phases in
  * channel-major layout: `out[rx·Cin + c, ry·N + n, i, j] = xPadded[n, i·sh + ry, j·sw + rx, c]`.
- * Rank 4 on purpose: the wasm backend slices rank-5 tensors ~100× slower.
  */
 function channelMajorPhases(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   const phaseHeight = g.outHeight + Math.ceil(g.filterHeight / g.strideHeight) - 1;
@@ -69,10 +68,11 @@ function channelMajorPhases(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   const sw = g.strideWidth;
   const n = g.batch;
   const c = g.inChannels;
-  // Two rank-4 transposes: the wasm backend transposes rank-5 tensors ~6× slower.
-  const rowsSplit = tf.transpose(tf.reshape(padded, [n * phaseHeight, sh, phaseWidth, sw * c]), [1, 0, 2, 3]);
-  const colsSplit = tf.transpose(tf.reshape(rowsSplit, [sh * n * phaseHeight, phaseWidth, sw, c]), [2, 3, 0, 1]);
-  return tf.reshape(colsSplit, [sw * c, sh * n, phaseHeight, phaseWidth]); // [rx, c] × [ry, n] × Hh × Wh
+  // One rank-4 transpose [(n, i), ry, j, (rx, c)] → [(rx, c), ry, (n, i), j]: the wasm backend
+  // transposes and slices rank-5 tensors several times slower.
+  const split = tf.reshape(padded, [n * phaseHeight, sh, phaseWidth, sw * c]);
+  const phases = tf.transpose(split, [3, 1, 0, 2]);
+  return tf.reshape(phases, [sw * c, sh * n, phaseHeight, phaseWidth]); // [rx, c] × [ry, n] × Hh × Wh
 }
 
 /**

@@ -30,14 +30,15 @@ export type InputGradientStrategy = "conv" | "matmul";
 type PhaseRanges = [[number, number], [number, number]];
 
 /**
- * The strategy this kernel picks: "matmul" when dy has no more pixels than output channels.
+ * The strategy this kernel picks: "matmul" when dy has at most half as many pixels as output channels
+ * (measured on wasm: at 1/16 scale it is 4× faster than "conv", at equal counts slower).
  *
  * @param geometry the conv geometry
  * @returns the faster strategy for that geometry on wasm
  */
 export function inputGradientStrategy(geometry: ConvGeometry): InputGradientStrategy {
   const pixels = geometry.batch * geometry.outHeight * geometry.outWidth;
-  return pixels <= geometry.outChannels ? "matmul" : "conv";
+  return 2 * pixels <= geometry.outChannels ? "matmul" : "conv";
 }
 
 /**

@@ -15,6 +15,8 @@
  */
 import { DataError } from "../../kernel/errors.ts";
 import { writeFileAtomic } from "../../kernel/io/atomic.ts";
+import { loadClustersNpy } from "../../kernel/io/clusters.ts";
+import { toFloat32 } from "../../kernel/io/ndarray.ts";
 
 /** The format tag of our clusters files. */
 export const CLUSTERS_FORMAT = "pix2pixhd-deno-clusters/1";
@@ -158,4 +160,47 @@ export async function saveClusters(
   extra: Record<string, unknown> = {},
 ): Promise<void> {
   await writeFileAtomic(path, new TextEncoder().encode(clustersToJson(clusters, extra)));
+}
+
+/**
+ * Loads a clusters file, ours (`.json`) or the official one (`features_clustered_010.npy`), and checks
+ * it belongs to a model with these feat_num and label_nc. An official file has no metadata: its
+ * feat_num is its centres' width, n_clusters the number in its name (else the largest k).
+ *
+ * @param path the file
+ * @param fit the model's feat_num and label_nc
+ * @returns the clusters
+ * @throws {DataError} when the file cannot be read, is malformed, or comes from another model (naming
+ *   both values)
+ */
+export async function loadClusters(path: string, fit: ClustersFit): Promise<Clusters> {
+  let clusters: Clusters;
+  if (path.toLowerCase().endsWith(".npy")) {
+    const arrays = await loadClustersNpy(path);
+    const centres = new Map<number, number[][]>();
+    for (const [label, array] of arrays) {
+      const [k, width] = array.shape;
+      const values = array.data instanceof Float64Array ? array.data : toFloat32(array);
+      centres.set(label, Array.from({ length: k }, (_, i) => Array.from(values.subarray(i * width, (i + 1) * width))));
+    }
+    const named = /_(\d+)\.npy$/i.exec(path);
+    const widths = [...arrays.values()].map((a) => a.shape[1]);
+    clusters = {
+      feat_num: widths[0] ?? fit.feat_num,
+      label_nc: fit.label_nc,
+      n_clusters: named ? Number(named[1]) : Math.max(1, ...[...centres.values()].map((c) => c.length)),
+      centres,
+    };
+  } else {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      const reason = error instanceof Deno.errors.NotFound ? "file not found: run encode_features first" : (error as Error).message;
+      throw new DataError(path, `cannot be read (${reason})`);
+    }
+    clusters = clustersFromJson(text, path);
+  }
+  checkClusters(clusters, fit, path);
+  return clusters;
 }

@@ -49,6 +49,9 @@ function padded(input: tf.Tensor4D, multiple: number, run: (x: tf.Tensor4D) => t
   const [, h, w] = input.shape;
   const padH = (multiple - (h % multiple)) % multiple, padW = (multiple - (w % multiple)) % multiple;
   if (padH === 0 && padW === 0) return run(input);
+  if (padH > h || padW > w) {
+    throw new RangeError(`Cannot synthesize a ${w}×${h} image: its sides must be at least ${multiple} pixels`);
+  }
   return tf.tidy(() => {
     const x = tf.mirrorPad(input, [[0, 0], [0, padH], [0, padW], [0, 0]], "symmetric");
     return tf.slice(run(x), [0, 0, 0, 0], [1, h, w, -1]);

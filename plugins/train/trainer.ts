@@ -215,6 +215,12 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
         session.lr = learningRateAt(opts, p.epoch);
         p.epochSeed ??= session.rng.seed();
         for await (const sample of epochBatches(data, opts, p.epochSeed, p.epochIter / opts.batchSize)) {
+          if (hooks.signal?.aborted) stop = "interrupted";
+          else if (hooks.maxIterations !== undefined && done >= hooks.maxIterations) stop = "paused";
+          if (stop) {
+            disposeAll(sample);
+            break;
+          }
           try {
             const batch = toBatch(sample, opts);
             if (!estimated) {
@@ -261,9 +267,6 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
             disposeAll(sample);
           }
           if (p.totalSteps % opts.save_latest_freq === 0) await save("latest");
-          if (hooks.signal?.aborted) stop = "interrupted";
-          else if (hooks.maxIterations !== undefined && done >= hooks.maxIterations) stop = "paused";
-          if (stop) break;
         }
         if (stop && p.epochIter < perEpoch) break;
         const finished = p.epoch;

@@ -18,6 +18,16 @@ Deno.test("loadTrainedModel() reads an official .pth generator and infers its da
   const out = model.synthesize(input);
   assert.deepEqual(out.shape, [1, 8, 8, 3]);
   tf.dispose([input, out]);
+  // a 6×10 input is mirror-padded to 8×12 for the generator and its output cropped back
+  const odd = tf.randomUniform([1, 6, 10, 6], 0, 1, "float32", 1) as tf.Tensor4D;
+  const got = model.synthesize(odd);
+  const want = tf.tidy(() => {
+    const padded = tf.mirrorPad(odd, [[0, 0], [0, 2], [0, 2], [0, 0]], "symmetric") as tf.Tensor4D;
+    return tf.slice(model.G.apply(padded), [0, 0, 0, 0], [1, 6, 10, 3]);
+  });
+  assert.deepEqual(got.shape, [1, 6, 10, 3]);
+  assert.deepEqual(got.dataSync(), want.dataSync());
+  tf.dispose([odd, got, want]);
   model.dispose();
   assert.equal(tf.memory().numTensors, before);
   await Deno.remove(dir, { recursive: true });

@@ -1,0 +1,14 @@
+/**
+ * Inference: opening generators (official .pth or ours), synthesis, pipeline stages and reports.
+ *
+ * @module
+ */
+export { openEncoder, openGenerator, type OpenedGenerator, readStateDict, type TrainedFlags } from "./generator_file.ts";
+export { type FeatureSource, type Synthesized, Synthesizer, type SynthOptions, synthSchema } from "./synthesize.ts";
+export { generateStage, writeImagesStage } from "./stages.ts";
+export { type ReportRow, writeReport } from "./report.ts";
+export { locateNetwork } from "./locate.ts";
+
+import { generateStage, writeImagesStage } from "./stages.ts";
+/** This folder's plugins. */
+export const plugins = [generateStage, writeImagesStage];

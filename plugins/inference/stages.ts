@@ -1,0 +1,130 @@
+/**
+ * Inference as pipeline stages: `generate` (a transform that runs a trained generator on each
+ * sample's `input` and gives `synthesized` at the label map's original size) and `write-images`
+ * (a sink that writes PNGs and an HTML report, and returns the files it wrote).
+ *
+ * ```ts
+ * await pipeline()
+ *   .from("aligned", { dataroot: "datasets/cityscapes", phase: "test", resize_or_crop: "none", no_flip: true })
+ *   .use("boundaries").use("one-hot").use("generator-input")
+ *   .use("generate", { weights: "weights/label2city_256p/latest_net_G.safetensors" })
+ *   .to("write-images", { dir: "results/demo" })
+ *   .run();
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Tensor4D, tf } from "../../kernel/tf.ts";
+import { defineSchema } from "../../kernel/options.ts";
+import { definePlugin, type Sample, type SinkStage, type TransformStage } from "../../kernel/plugin.ts";
+import { OptionsError } from "../../kernel/errors.ts";
+import { disposeAll } from "../../kernel/memory.ts";
+import { checkGeneratorInput } from "../networks/infer.ts";
+import { restoreSize } from "../data/restore_size.ts";
+import type { GeometryPlan } from "../data/preprocess.ts";
+import { imageToRaster, writePng } from "../data/write_image.ts";
+import { idsToColors } from "../data/palette.ts";
+import { labelColormap } from "../data/palettes/label_colormap.ts";
+import { type OpenedGenerator, openGenerator } from "./generator_file.ts";
+import { type ReportRow, writeReport } from "./report.ts";
+
+const generateSchema = defineSchema({
+  weights: { type: "string", default: null, doc: "generator weights: an official .pth or our .safetensors" },
+  label_nc: { type: "int", default: null, min: 0, doc: "label classes, to check the input against the generator" },
+  no_instance: { type: "boolean", default: false, doc: "the input has no boundary channel" },
+  feature_channels: { type: "int", default: 0, min: 0, doc: "instance-wise feature channels in the input" },
+});
+
+/** Runs a generator on each sample's `input`; gives `synthesized` ([1, H, W, 3] in [-1, 1]). */
+export const generateStage = definePlugin({
+  name: "generate",
+  role: "transform",
+  description: "run a trained generator on `input`, giving `synthesized` at the original size",
+  provides: ["synthesized"],
+  schema: generateSchema,
+  create(o): TransformStage {
+    if (!o.weights) throw new OptionsError("generate", "weights", "is needed: the path of a generator checkpoint");
+    let opened: Promise<OpenedGenerator> | undefined;
+    return {
+      kind: "transform",
+      name: "generate",
+      needs: ["input"],
+      gives: ["synthesized"],
+      async apply(sample: Sample): Promise<Sample> {
+        opened ??= openGenerator(o.weights!).then((g) => {
+          if (o.label_nc !== null) {
+            checkGeneratorInput(g.input_nc, { label_nc: o.label_nc, no_instance: o.no_instance, feature_channels: o.feature_channels }, g.file);
+          }
+          return g;
+        });
+        const g = await opened;
+        const input = sample.input as Tensor4D;
+        const synthesized = tf.tidy(() => {
+          const out = g.net.apply(input);
+          return sample.plan ? restoreSize(out, sample.plan as GeometryPlan) : out;
+        });
+        return { ...sample, synthesized };
+      },
+      async close() {
+        if (opened) (await opened.catch(() => undefined))?.net.dispose();
+        opened = undefined;
+      },
+    };
+  },
+});
+
+const writerSchema = defineSchema({
+  dir: { type: "string", default: "./results", doc: "folder for images/ and index.html" },
+  label_nc: { type: "int", default: 35, min: 0, doc: "classes, for the label map's colours" },
+  title: { type: "string", default: "pix2pixHD synthesis", doc: "the report's title" },
+});
+
+/** Writes each sample's label (in colour), `synthesized` and real `image` as PNGs, then `index.html`. */
+export const writeImagesStage = definePlugin({
+  name: "write-images",
+  role: "sink",
+  description: "write label | synthesized | real PNGs and an HTML report; returns the files",
+  provides: ["writer"],
+  schema: writerSchema,
+  create(o): SinkStage<{ report: string; files: string[] }> {
+    const rows: ReportRow[] = [];
+    const files: string[] = [];
+    const images = join(o.dir, "images");
+    return {
+      kind: "sink",
+      name: "write-images",
+      needs: ["synthesized"],
+      async consume(sample) {
+        const batch = (sample.synthesized as Tensor4D).shape[0];
+        const names = Array.isArray(sample.name) ? sample.name as string[] : [String(sample.name ?? rows.length)];
+        for (let i = 0; i < batch; i++) {
+          const name = names[i] ?? `${rows.length}`;
+          const row: ReportRow = { name, images: [] };
+          const label = sample.label as Tensor4D | undefined;
+          if (label && label.shape[3] === 1) {
+            const [, h, w] = label.shape;
+            const ids = tf.tidy(() => tf.slice(label, [i, 0, 0, 0], [1, -1, -1, -1]));
+            const raster = idsToColors({ width: w, height: h, channels: 1, data: Int32Array.from(ids.dataSync()) }, labelColormap(Math.max(o.label_nc, 1)));
+            ids.dispose();
+            await writePng(join(images, `${name}_input_label.png`), raster);
+            row.images.push({ label: "input label", src: `images/${name}_input_label.png` });
+          }
+          for (const [field, caption] of [["synthesized", "synthesized"], ["image", "real"]] as const) {
+            const t = sample[field] as Tensor4D | undefined;
+            if (!(t instanceof tf.Tensor)) continue;
+            const file = join(images, `${name}_${field === "image" ? "real_image" : "synthesized_image"}.png`);
+            await writePng(file, imageToRaster(t, i));
+            files.push(file);
+            row.images.push({ label: caption, src: `images/${name}_${field === "image" ? "real_image" : "synthesized_image"}.png` });
+          }
+          rows.push(row);
+        }
+        disposeAll(sample);
+      },
+      async finish() {
+        return { report: await writeReport(o.dir, o.title, rows), files };
+      },
+    };
+  },
+});

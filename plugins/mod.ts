@@ -1,0 +1,31 @@
+/**
+ * Our plugins, registered with the kernel's registry on import, so pipelines and commands can name
+ * them (`.from("aligned")`, `.use("one-hot")`, `.use("generate", { weights })`). A third-party plugin
+ * registers the same way: `registry.register(myPlugin)` or `await loadPlugin("./my_plugin.ts")`.
+ *
+ * @module
+ */
+import { registry } from "../kernel/registry.ts";
+import type { Plugin } from "../kernel/plugin.ts";
+import { ade20kDataset, alignedDataset, boundaries, cityscapesDataset, generatorInput, helenDataset, oneHotTransform } from "./data/mod.ts";
+import { plugins as networkPlugins } from "./networks/mod.ts";
+import { plugins as lossPlugins } from "./losses/mod.ts";
+import { adamPlugin } from "./optim/adam.ts";
+import { plugins as inferencePlugins } from "./inference/mod.ts";
+
+/** Every plugin this project ships. */
+export const builtinPlugins: readonly Plugin[] = [
+  alignedDataset,
+  cityscapesDataset,
+  ade20kDataset,
+  helenDataset,
+  boundaries,
+  oneHotTransform,
+  generatorInput,
+  ...networkPlugins,
+  ...lossPlugins,
+  adamPlugin,
+  ...inferencePlugins,
+] as Plugin[];
+
+for (const plugin of builtinPlugins) registry.register(plugin);

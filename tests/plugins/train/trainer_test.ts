@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tf } from "../../../kernel/tf.ts";
+import { CheckpointError, DataError } from "../../../kernel/errors.ts";
+import type { Logger } from "../../../kernel/log.ts";
+import { loadCheckpoint } from "../../../plugins/train/checkpoint.ts";
+import { readLossLog } from "../../../plugins/train/loss_log.ts";
+import { DivergedError } from "../../../plugins/train/session.ts";
+import { train } from "../../../plugins/train/trainer.ts";
+import { tinyOptions, trainingBackend, writeTinyDataset } from "./_fixtures.ts";
+
+const backend = await trainingBackend();
+const quiet: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  progress: () => ({ tick() {}, stop() {} }),
+};
+const root = await writeTinyDataset(3);
+
+function sameTensors(a: Map<string, { data: ArrayLike<number | bigint> }>, b: typeof a, what: string): void {
+  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort(), what);
+  for (const [name, x] of a) assert.deepEqual(x.data, b.get(name)!.data, `${what}: ${name}`);
+}
+
+Deno.test(`train() resumed twice ends with the same weights, Adam state and losses as one run (${backend})`, async () => {
+  const extra = { niter: 2, pool_size: 1 };
+  const a = await Deno.makeTempDir(), b = await Deno.makeTempDir();
+  const whole = await train(tinyOptions(root, a, extra), { log: quiet });
+  assert.equal(whole.status, "finished");
+  assert.equal(whole.totalSteps, 6);
+  const first = await train(tinyOptions(root, b, extra), { log: quiet, maxIterations: 2 });
+  assert.deepEqual([first.status, first.epoch, first.epochIter], ["paused", 1, 2]);
+  const second = await train(tinyOptions(root, b, { ...extra, continue_train: true }), { log: quiet, maxIterations: 2 });
+  assert.deepEqual([second.status, second.epoch, second.epochIter, second.totalSteps], ["paused", 2, 1, 4]);
+  const third = await train(tinyOptions(root, b, { ...extra, continue_train: true }), { log: quiet });
+  assert.deepEqual([third.status, third.totalSteps], ["finished", 6]);
+  const [x, y] = await Promise.all([loadCheckpoint(join(a, "tiny"), "latest"), loadCheckpoint(join(b, "tiny"), "latest")]);
+  sameTensors(x.networks.get("G")!, y.networks.get("G")!, "G");
+  sameTensors(x.networks.get("D")!, y.networks.get("D")!, "D");
+  sameTensors(x.state, y.state, "Adam moments and pool");
+  assert.deepEqual(x.trainer.rng, y.trainer.rng);
+  const strip = (r: Record<string, unknown>) => ({ ...r, time: 0 });
+  const [la, lb] = await Promise.all([readLossLog(join(a, "tiny", "loss_log.jsonl")), readLossLog(join(b, "tiny", "loss_log.jsonl"))]);
+  assert.deepEqual(lb.map(strip), la.map(strip));
+  assert.equal(la.length, 6);
+  assert.ok(la.every((r) => r.lr === 0.0002 && [r.G_GAN, r.G_GAN_Feat, r.D_real, r.D_fake].every(Number.isFinite)));
+  await Promise.all([a, b].map((d) => Deno.remove(d, { recursive: true })));
+});
+
+Deno.test(`train() writes latest and epoch checkpoints, the loss log and the web page (${backend})`, async () => {
+  const dir = await Deno.makeTempDir();
+  const before = tf.memory().numTensors;
+  await train(tinyOptions(root, dir, { niter: 1, niter_decay: 1, save_epoch_freq: 1, display_freq: 3 }), { log: quiet });
+  assert.ok(tf.memory().numTensors - before <= 0, `numTensors ${before} → ${tf.memory().numTensors}`);
+  const files = [...Deno.readDirSync(join(dir, "tiny"))].map((e) => e.name).sort();
+  for (const f of ["1_net_G.safetensors", "1_net_D.safetensors", "1_train_state.safetensors", "2_net_G.safetensors", "latest_net_G.safetensors", "loss_log.jsonl", "web"]) {
+    assert.ok(files.includes(f), `${f} in ${files}`);
+  }
+  const log = await readLossLog(join(dir, "tiny", "loss_log.jsonl"));
+  assert.deepEqual(log.map((r) => r.lr), [0.0002, 0.0002, 0.0002, 0.0002, 0.0002, 0.0002].map((v, i) => (i < 3 ? v : v)));
+  const html = await Deno.readTextFile(join(dir, "tiny", "web", "index.html"));
+  assert.match(html, /epoch001_iter0000003_synthesized_image\.png/);
+  assert.match(html, /epoch002_iter0000006_input_label\.png/);
+  assert.match(html, /<svg/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test(`train() with netG local and niter_fix_global 1 leaves the global part unchanged in epoch 1 (${backend})`, async () => {
+  const dir = await Deno.makeTempDir();
+  const local = { netG: "local", n_downsample_global: 1, n_blocks_local: 1, niter: 2, niter_fix_global: 1, max_dataset_size: 1 };
+  const start = await train(tinyOptions(root, dir, local), { log: quiet, maxIterations: 0 });
+  assert.equal(start.status, "paused");
+  const g0 = (await loadCheckpoint(join(dir, "tiny"), "latest")).networks.get("G")!;
+  await train(tinyOptions(root, dir, { ...local, continue_train: true }), { log: quiet, maxIterations: 1 });
+  const g1 = (await loadCheckpoint(join(dir, "tiny"), "latest")).networks.get("G")!;
+  const changed = (a: typeof g0, b: typeof g0, prefix: string) =>
+    [...a].filter(([n]) => n.startsWith(prefix)).filter(([n, t]) => t.data.some((v, i) => v !== b.get(n)!.data[i])).length;
+  assert.equal(changed(g1, g0, "model."), 0, "global part fixed in epoch 1");
+  assert.ok(changed(g1, g0, "model1_") > 0, "the enhancer trains in epoch 1");
+  await train(tinyOptions(root, dir, { ...local, continue_train: true }), { log: quiet });
+  const g2 = (await loadCheckpoint(join(dir, "tiny"), "latest")).networks.get("G")!;
+  assert.ok(changed(g2, g1, "model.") > 0, "the global part trains from epoch 2");
+  await Deno.remove(dir, { recursive: true });
+});
