@@ -6,7 +6,8 @@
  * (`x[ry::s, rx::s]`). For every filter tap, the gradient is one matrix product
  * `tap[Cin, N·H'·W'] · dy[N·H'·W', Cout]`, where `tap` is a contiguous window of a phase in
  * channel-major layout. The products run on the wasm backend's XNNPACK matMul (dy is the same right-hand
- * side for every tap), so the kernel runs at roughly the speed of a forward conv.
+ * side for every tap, packed once), and each window is a contiguous run of memory per channel (the wasm
+ * backend slices in JavaScript, row by row), so the kernel runs at about the speed of a forward conv.
  *
  * @module
  */
@@ -30,19 +31,21 @@ interface FilterGradAttrs extends ConvGradAttrs {
 export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, geometry: ConvGeometry): tf.Tensor4D {
   const g = geometry;
   return tf.tidy(() => {
-    const phases = channelMajorPhases(x, g); // [sw·Cin, sh·N, Hh, Wh]
-    const rows = g.batch * g.outHeight * g.outWidth;
-    const dy2 = tf.reshape(dy, [rows, g.outChannels]);
+    const { phases, width } = channelMajorPhases(x, g); // [sw·Cin, sh·N, Hh·Wh]
+    // dy widened to the phase width with zeros, so that a tap's window is a contiguous run of every
+    // phase row: window[c, n, i·Wh + j] = phase[c, n, (a + i)·Wh + b + j] (garbage where j ≥ W', × 0).
+    const wide = padOrCrop(dy, [0, 0], [0, width - g.outWidth]);
+    const rows = g.batch * g.outHeight * width;
+    const dy2 = tf.reshape(wide, [rows, g.outChannels]);
     const taps: tf.Tensor2D[] = [];
     for (let p = 0; p < g.filterHeight; p++) {
       for (let q = 0; q < g.filterWidth; q++) {
         const begin = [
           (q % g.strideWidth) * g.inChannels,
           (p % g.strideHeight) * g.batch,
-          Math.floor(p / g.strideHeight),
-          Math.floor(q / g.strideWidth),
+          Math.floor(p / g.strideHeight) * width + Math.floor(q / g.strideWidth),
         ];
-        const window = tf.slice(phases, begin, [g.inChannels, g.batch, g.outHeight, g.outWidth]);
+        const window = tf.slice(phases, begin, [g.inChannels, g.batch, g.outHeight * width]);
         taps.push(tf.matMul(tf.reshape(window, [g.inChannels, rows]), dy2));
       }
     }
@@ -52,27 +55,26 @@ export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, geometry: 
 
 /**
  * Pads x as the conv did, to a whole number of strides, and splits it into its stride phases in
- * channel-major layout: `out[rx·Cin + c, ry·N + n, i, j] = xPadded[n, i·sh + ry, j·sw + rx, c]`.
+ * channel-major layout: `out[rx·Cin + c, ry·N + n, i·Wh + j] = xPadded[n, i·sh + ry, j·sw + rx, c]`.
+ * Each phase has one spare row at the bottom, which the last tap's window runs into.
  */
-function channelMajorPhases(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  const phaseHeight = g.outHeight + Math.ceil(g.filterHeight / g.strideHeight) - 1;
-  const phaseWidth = g.outWidth + Math.ceil(g.filterWidth / g.strideWidth) - 1;
-  const height = phaseHeight * g.strideHeight;
-  const width = phaseWidth * g.strideWidth;
-  const padded = padOrCrop(
-    x,
-    [g.padTop, height - g.inHeight - g.padTop],
-    [g.padLeft, width - g.inWidth - g.padLeft],
-  );
+function channelMajorPhases(x: tf.Tensor4D, g: ConvGeometry): { phases: tf.Tensor3D; width: number } {
+  const phaseHeight = g.outHeight + Math.ceil(g.filterHeight / g.strideHeight);
+  const width = g.outWidth + Math.ceil(g.filterWidth / g.strideWidth) - 1;
   const sh = g.strideHeight;
   const sw = g.strideWidth;
   const n = g.batch;
   const c = g.inChannels;
+  const padded = padOrCrop(
+    x,
+    [g.padTop, phaseHeight * sh - g.inHeight - g.padTop],
+    [g.padLeft, width * sw - g.inWidth - g.padLeft],
+  );
   // One rank-4 transpose [(n, i), ry, j, (rx, c)] → [(rx, c), ry, (n, i), j]: the wasm backend
   // transposes and slices rank-5 tensors several times slower.
-  const split = tf.reshape(padded, [n * phaseHeight, sh, phaseWidth, sw * c]);
-  const phases = tf.transpose(split, [3, 1, 0, 2]);
-  return tf.reshape(phases, [sw * c, sh * n, phaseHeight, phaseWidth]); // [rx, c] × [ry, n] × Hh × Wh
+  const split = tf.reshape(padded, [n * phaseHeight, sh, width, sw * c]);
+  const phases = tf.reshape(tf.transpose(split, [3, 1, 0, 2]), [sw * c, sh * n, phaseHeight * width]);
+  return { phases: phases as tf.Tensor3D, width };
 }
 
 /**

@@ -19,6 +19,7 @@ import { type DatasetReport, inspectDataset } from "../data/inspect.ts";
 import { stackSamples } from "../data/loader.ts";
 import type { Palette } from "../data/palette.ts";
 import { CITYSCAPES_PALETTE } from "../data/palettes/cityscapes.ts";
+import { labelColormap } from "../data/palettes/label_colormap.ts";
 import { readAhead } from "../data/prefetch.ts";
 import { rawToSample } from "../data/sample_tensors.ts";
 import type { Entry, ReadOptions } from "../data/sample_reader.ts";
@@ -40,29 +41,6 @@ export interface TrainingData {
   batches: number;
   /** Class colours for the web page. */
   palette: Palette;
-}
-
-/**
- * The official `labelcolormap(N)` of util/util.py: Cityscapes' colours for 35 classes, else the
- * PASCAL VOC bit-interleaved colours.
- *
- * @param n number of classes
- * @returns the palette
- */
-export function labelColormap(n: number): Palette {
-  if (n === 35) return CITYSCAPES_PALETTE;
-  const colors: [number, number, number][] = [];
-  for (let i = 0; i < n; i++) {
-    let r = 0, g = 0, b = 0, id = i;
-    for (let j = 0; j < 7; j++) {
-      r ^= (id & 1) << (7 - j);
-      g ^= ((id >> 1) & 1) << (7 - j);
-      b ^= ((id >> 2) & 1) << (7 - j);
-      id >>= 3;
-    }
-    colors.push([r, g, b]);
-  }
-  return { name: `labelcolormap(${n})`, colors, names: colors.map((_, i) => `class ${i}`) };
 }
 
 function datasetOptions(opts: TrainOptions): AlignedOptions {

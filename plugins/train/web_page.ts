@@ -6,10 +6,9 @@
  * @module
  */
 import { join } from "node:path";
-import { encode } from "fast-png";
 import { tf } from "../../kernel/tf.ts";
 import { idsToColors, type Palette } from "../data/palette.ts";
-import type { Raster } from "../data/raster.ts";
+import { imageToRaster, writePng } from "../data/write_image.ts";
 import { lossPlotSvg } from "./loss_plot.ts";
 import type { LossRecord } from "./loss_log.ts";
 
@@ -27,24 +26,6 @@ const KINDS = ["input_label", "synthesized_image", "real_image"] as const;
 const FILE_RE = /^epoch(\d+)_iter(\d+)_(input_label|synthesized_image|real_image)\.png$/;
 
 /**
- * An image in [-1, 1] as 8-bit RGB, as the official `tensor2im` does (`(x + 1) / 2 · 255`, clipped,
- * truncated).
- *
- * @param image `[1, H, W, C]` with C = 1 or 3 (the first sample of a batch is used)
- * @returns an 8-bit raster with C channels
- */
-export function imageToRaster(image: tf.Tensor4D): Raster<Uint8Array> {
-  const [, height, width, channels] = image.shape;
-  const bytes = tf.tidy(() => {
-    const first = tf.slice(image, [0, 0, 0, 0], [1, -1, -1, -1]);
-    return tf.cast(tf.clipByValue(tf.mul(tf.add(first, 1), 127.5), 0, 255), "int32");
-  });
-  const data = Uint8Array.from(bytes.dataSync());
-  bytes.dispose();
-  return { width, height, channels, data };
-}
-
-/**
  * Writes one display step's images to `web/images/` and rewrites the page.
  *
  * @param webDir the `web` folder (created if missing)
@@ -59,7 +40,6 @@ export async function saveVisuals(
   palette: Palette,
 ): Promise<void> {
   const images = join(webDir, "images");
-  await Deno.mkdir(images, { recursive: true });
   const label = visuals.label.dtype === "int32"
     ? idsToColors(
       { width: visuals.label.shape[2], height: visuals.label.shape[1], channels: 1, data: labelIds(visuals.label) },
@@ -68,11 +48,7 @@ export async function saveVisuals(
     : imageToRaster(visuals.label);
   const rasters = [label, imageToRaster(visuals.synthesized), imageToRaster(visuals.real)];
   const stem = `epoch${String(step.epoch).padStart(3, "0")}_iter${String(step.totalSteps).padStart(7, "0")}`;
-  for (const [i, kind] of KINDS.entries()) {
-    const r = rasters[i];
-    const png = encode({ width: r.width, height: r.height, channels: r.channels, depth: 8, data: r.data });
-    await Deno.writeFile(join(images, `${stem}_${kind}.png`), png);
-  }
+  for (const [i, kind] of KINDS.entries()) await writePng(join(images, `${stem}_${kind}.png`), rasters[i]);
 }
 
 function labelIds(label: tf.Tensor4D): Int32Array {

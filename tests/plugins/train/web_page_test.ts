@@ -4,7 +4,7 @@ import { decode } from "fast-png";
 import { tf } from "../../../kernel/tf.ts";
 import { appendLossLog, type LossRecord, readLossLog, truncateLossLog } from "../../../plugins/train/loss_log.ts";
 import { lossPlotSvg } from "../../../plugins/train/loss_plot.ts";
-import { imageToRaster, saveVisuals, writeWebPage } from "../../../plugins/train/web_page.ts";
+import { saveVisuals, writeWebPage } from "../../../plugins/train/web_page.ts";
 import { CITYSCAPES_PALETTE } from "../../../plugins/data/palettes/cityscapes.ts";
 
 await tf.setBackend("cpu");
@@ -33,12 +33,6 @@ Deno.test("lossPlotSvg() draws a line per active loss and leaves out losses that
   assert.doesNotMatch(svg, />G_VGG</);
   assert.equal((svg.match(/<polyline/g) ?? []).length, 4);
   assert.equal(lossPlotSvg([]), "");
-});
-
-Deno.test("imageToRaster() maps [-1, 1] to bytes like the official tensor2im (truncating)", () => {
-  const t = tf.tensor4d([-1, 0, 1, 2, -3, 0.999], [1, 1, 2, 3]);
-  assert.deepEqual([...imageToRaster(t).data], [0, 127, 255, 255, 0, 254]);
-  t.dispose();
 });
 
 Deno.test("saveVisuals() writes the three PNGs in the palette and writeWebPage() lists them newest first", async () => {

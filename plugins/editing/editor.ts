@@ -1,0 +1,152 @@
+/**
+ * An editing session in one call: a trained model, its clusters, a scene (a saved one, or a dataset's
+ * label and instance maps with styles drawn from the clusters) and a renderer over them. This is what
+ * `deno task edit` and the editing notebook use.
+ *
+ * @example
+ * ```ts
+ * const editor = await openEditor({ model: "weights/label2city_256p_feat", label, inst });
+ * editor.scene.setStyle(26001, 3);
+ * const png = await editor.png();
+ * editor.dispose();
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { OptionsError } from "../../kernel/errors.ts";
+import { type Clusters, loadClusters } from "../features/clusters.ts";
+import type { StyleSpec } from "../features/style_spec.ts";
+import { tensorToPng } from "../features/tensor_image.ts";
+import { loadTrainedModel, type TrainedModel } from "../features/trained_model.ts";
+import { SceneRenderer } from "./renderer.ts";
+import type { Scene } from "./scene.ts";
+import { loadScene, sceneFromMaps } from "./scene_io.ts";
+
+/** What to open. */
+export interface EditorOptions {
+  /** The checkpoint folder of a trained model. */
+  model: string;
+  /** Which checkpoint (default "latest"). */
+  which_epoch?: string;
+  /** A saved scene folder … */
+  scene?: string;
+  /** … or a label map and an instance map. */
+  label?: string;
+  inst?: string;
+  /** The clusters file (default: `clusters_*.json` or `features_clustered_*.npy` in the model folder). */
+  clusters?: string;
+  /** Styles of a scene made from maps (default: random, seed 0). */
+  style?: StyleSpec;
+  /** Class names by id. */
+  classNames?: readonly string[];
+  /** Thing classes (default: those with instance ids ≥ 1000 in the scene). */
+  things?: Iterable<number>;
+}
+
+/** An open session. */
+export interface Editor {
+  scene: Scene;
+  renderer: SceneRenderer;
+  model: TrainedModel;
+  /** The model's clusters (null when it has no features, or none were found for a saved scene). */
+  clusters: Clusters | null;
+  /** The clusters file used, if any. */
+  clustersFile: string | null;
+  /** The current scene synthesized, as PNG bytes (cached per scene state). */
+  png(): Promise<Uint8Array>;
+  /** Frees the model and the caches. */
+  dispose(): void;
+}
+
+/**
+ * The clusters file of a model folder: `clusters_010.json`, else another `clusters_*.json`, else the
+ * official `features_clustered_*.npy`.
+ *
+ * @param dir the model folder
+ * @returns the path, or null when there is none
+ */
+export function findClustersFile(dir: string): string | null {
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
+  } catch {
+    return null;
+  }
+  const ours = names.filter((n) => /^clusters_\d+\.json$/.test(n));
+  const official = names.filter((n) => /^features_clustered_\d+\.npy$/.test(n));
+  const pick = ours.includes("clusters_010.json") ? "clusters_010.json" : ours[0] ?? official[0];
+  return pick ? join(dir, pick) : null;
+}
+
+/**
+ * Opens a model, its clusters and a scene.
+ *
+ * @param options model, scene (saved folder or label + inst maps), clusters, styles, names, things
+ * @returns the session (dispose it)
+ * @throws {OptionsError} when neither a scene nor both maps are given, or a features model has no
+ *   clusters for a scene made from maps
+ * @throws {CheckpointError} for a missing or unreadable model
+ * @throws {DataError} for unreadable maps, scene files or clusters, or clusters of another model
+ */
+export async function openEditor(options: EditorOptions): Promise<Editor> {
+  if (!options.scene && !(options.label && options.inst)) {
+    throw new OptionsError("edit", "scene", "is required: a saved scene folder, or a label map and an instance map");
+  }
+  const model = await loadTrainedModel(options.model, options.which_epoch ?? "latest");
+  try {
+    const fit = { feat_num: model.feat_num, label_nc: model.label_nc };
+    const clustersFile = model.feat_num > 0 ? options.clusters ?? findClustersFile(options.model) : null;
+    const clusters = clustersFile ? await loadClusters(clustersFile, fit) : null;
+    let scene: Scene;
+    if (options.scene) {
+      scene = await loadScene(options.scene, { clusters, classNames: options.classNames });
+    } else {
+      if (model.feat_num > 0 && !clusters) {
+        throw new OptionsError(
+          "edit",
+          "clusters",
+          `is required for a model with instance features: ${options.model} has no clusters_*.json; ` +
+            `run deno task encode_features for it`,
+        );
+      }
+      scene = await sceneFromMaps(options.label!, options.inst!, {
+        ...fit,
+        clusters,
+        classNames: options.classNames,
+        things: options.things,
+        style: options.style,
+      });
+    }
+    if (scene.label_nc !== model.label_nc || scene.feat_num !== model.feat_num) {
+      throw new OptionsError(
+        "edit",
+        "scene",
+        `has label_nc ${scene.label_nc} and feat_num ${scene.feat_num} but the model has ${model.label_nc} and ${model.feat_num}`,
+      );
+    }
+    const renderer = new SceneRenderer(scene, model.synthesize, { no_instance: model.no_instance, multiple: model.multiple });
+    return {
+      scene,
+      renderer,
+      model,
+      clusters,
+      clustersFile,
+      async png() {
+        const image = await renderer.render();
+        try {
+          return await tensorToPng(image);
+        } finally {
+          image.dispose();
+        }
+      },
+      dispose() {
+        renderer.dispose();
+        model.dispose();
+      },
+    };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
