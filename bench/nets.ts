@@ -96,7 +96,11 @@ async function forwardSeconds(net: { apply(x: tf.Tensor4D): tf.Tensor4D }, x: tf
   return (performance.now() - start) / 1000;
 }
 
-async function benchCase(backend: string, c: NetCase, log: ReturnType<typeof createLogger>): Promise<NetBenchResult> {
+async function benchCase(
+  backend: string,
+  c: NetCase,
+  log: ReturnType<typeof createLogger>,
+): Promise<NetBenchResult> {
   const ref = PYTORCH_REFERENCE[c.name];
   const base = { backend, case: c.name, what: c.what, pytorchSeconds: ref.seconds };
   const estimate = ref.gmac / CPU_GMACS;
@@ -168,5 +172,9 @@ if (import.meta.main) {
     const at = Deno.args.indexOf(flag);
     return at >= 0 ? Deno.args[at + 1]?.split(",") : undefined;
   };
-  await benchNets({ backends: value("--backends") ?? ["wasm", "cpu"], json: Deno.args.includes("--json"), cases: value("--cases") });
+  await benchNets({
+    backends: value("--backends") ?? ["wasm", "cpu"],
+    json: Deno.args.includes("--json"),
+    cases: value("--cases"),
+  });
 }

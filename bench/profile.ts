@@ -47,11 +47,11 @@ export interface KernelTime {
   name: string;
   /** Calls per iteration. */
   calls: number;
-  /** Milliseconds per iteration. */
+  /** Milliseconds per iteration in this kernel itself (kernels it runs are counted under their names). */
   ms: number;
   /** Share of the iteration's wall time. */
   share: number;
-  /** For convolution kernels: multiply-accumulates per second, in billions. */
+  /** For convolution kernels: multiply-accumulates per second (billions), over its whole run time. */
   gmacs?: number;
 }
 
@@ -72,7 +72,11 @@ export interface StepProfile {
 }
 
 /** Multiply-accumulates of a convolution kernel call, from its input shapes (0 for other kernels). */
-function convMacs(name: string, inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>): number {
+function convMacs(
+  name: string,
+  inputs: Record<string, tf.TensorInfo>,
+  attrs: Record<string, unknown>,
+): number {
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   switch (name) {
     case "Conv2D":
@@ -97,26 +101,48 @@ function convMacs(name: string, inputs: Record<string, tf.TensorInfo>, attrs: Re
   }
 }
 
-/** Wraps every kernel of the active backend with a timer; returns the totals and an `unwrap`. */
-function instrumentKernels(): {
-  totals: Map<string, { calls: number; ms: number; macs: number }>;
-  unwrap: () => void;
-} {
+/** Per kernel name: calls, self time (nested kernel calls excluded), and top-level conv work. */
+interface Totals {
+  calls: number;
+  selfMs: number;
+  /** Multiply-accumulates of calls made outside any other kernel, and their inclusive time. */
+  macs: number;
+  macsMs: number;
+}
+
+/**
+ * Wraps every kernel of the active backend with a timer. Kernels that run other kernels through the
+ * engine (a backprop built from convs and matmuls) count only their own time; the convolution work of
+ * a call is counted once, at the outermost kernel.
+ *
+ * @returns the totals, filled while kernels run, and `unwrap` to restore the original kernels
+ */
+function instrumentKernels(): { totals: Map<string, Totals>; unwrap: () => void } {
   const backend = tf.getBackend();
-  const totals = new Map<string, { calls: number; ms: number; macs: number }>();
+  const totals = new Map<string, Totals>();
+  const childMs: number[] = []; // per active kernel call: time spent in the kernels it ran
   const originals = tf.getKernelsForBackend(backend);
   for (const config of originals) {
     const { kernelName, kernelFunc } = config;
     const timed: tf.KernelFunc = (args) => {
+      const outermost = childMs.length === 0;
+      childMs.push(0);
       const start = performance.now();
-      const out = kernelFunc(args);
-      const ms = performance.now() - start;
-      const t = totals.get(kernelName) ?? { calls: 0, ms: 0, macs: 0 };
-      t.calls++;
-      t.ms += ms;
-      t.macs += convMacs(kernelName, args.inputs as Record<string, tf.TensorInfo>, args.attrs ?? {});
-      totals.set(kernelName, t);
-      return out;
+      try {
+        return kernelFunc(args);
+      } finally {
+        const ms = performance.now() - start;
+        const nested = childMs.pop()!;
+        if (childMs.length > 0) childMs[childMs.length - 1] += ms;
+        const t = totals.get(kernelName) ?? { calls: 0, selfMs: 0, macs: 0, macsMs: 0 };
+        t.calls++;
+        t.selfMs += ms - nested;
+        const macs = outermost
+          ? convMacs(kernelName, args.inputs as Record<string, tf.TensorInfo>, args.attrs ?? {})
+          : 0;
+        if (macs > 0) [t.macs, t.macsMs] = [t.macs + macs, t.macsMs + ms];
+        totals.set(kernelName, t);
+      }
     };
     tf.unregisterKernel(kernelName, backend);
     tf.registerKernel({ ...config, kernelFunc: timed });
@@ -137,7 +163,10 @@ function randomBatch(o: ProfileOptions): Batch {
   return tf.tidy(() => {
     const labels = tf.randomUniform([1, o.height, o.width], 0, o.label_nc, "int32", 1);
     const oneHot = tf.cast(tf.oneHot(labels, o.label_nc), "float32");
-    const edges = tf.cast(tf.greater(tf.randomUniform([1, o.height, o.width, 1], 0, 1, "float32", 2), 0.9), "float32");
+    const edges = tf.cast(
+      tf.greater(tf.randomUniform([1, o.height, o.width, 1], 0, 1, "float32", 2), 0.9),
+      "float32",
+    );
     return {
       input: tf.concat([oneHot, edges], 3) as tf.Tensor4D,
       image: tf.randomUniform([1, o.height, o.width, 3], -1, 1, "float32", 3) as tf.Tensor4D,
@@ -154,9 +183,17 @@ function table(p: StepProfile): string {
     `${(100 * k.share).toFixed(1)}%`,
     k.gmacs === undefined ? "" : k.gmacs.toFixed(1),
   ]);
-  rows.push(["(outside kernels)", "", p.outsideKernelsMs.toFixed(1), `${(100 * p.outsideKernelsMs / p.stepMs).toFixed(1)}%`, ""]);
+  rows.push([
+    "(outside kernels)",
+    "",
+    p.outsideKernelsMs.toFixed(1),
+    `${(100 * p.outsideKernelsMs / p.stepMs).toFixed(1)}%`,
+    "",
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const lines = [head, ...rows].map((r) => r.map((v, i) => (i ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join("  "));
+  const lines = [head, ...rows].map((r) =>
+    r.map((v, i) => (i ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join("  ")
+  );
   return [
     `${p.backend} — pix2pixHD training iteration at ${p.size}: ${p.stepMs.toFixed(0)} ms/step, ` +
     `convolutions ${p.convGmac.toFixed(1)} GMAC/step`,
@@ -199,9 +236,9 @@ export async function profileTrainStep(given: Partial<ProfileOptions> = {}): Pro
     const kernels: KernelTime[] = [...totals].map(([name, t]) => ({
       name,
       calls: t.calls / o.steps,
-      ms: t.ms / o.steps,
-      share: t.ms / o.steps / stepMs,
-      ...(t.macs > 0 ? { gmacs: t.macs / t.ms / 1e6 } : {}),
+      ms: t.selfMs / o.steps,
+      share: t.selfMs / o.steps / stepMs,
+      ...(t.macs > 0 ? { gmacs: t.macs / t.macsMs / 1e6 } : {}),
     })).sort((a, b) => b.ms - a.ms);
     const inKernels = kernels.reduce((a, k) => a + k.ms, 0);
     const convMacsPerStep = [...totals.values()].reduce((a, t) => a + t.macs, 0) / o.steps;

@@ -25,11 +25,27 @@ export const editSchema = defineSchema({
   scene: { type: "string", default: null, doc: "a saved scene folder (label.png, inst.png, features.json)" },
   label: { type: "string", default: null, doc: "or: a label map PNG …" },
   inst: { type: "string", default: null, doc: "… with its 16-bit instance map PNG" },
-  clusters: { type: "string", default: null, doc: "clusters file (default: the model folder's clusters_*.json)" },
-  style: { type: "string", default: null, doc: "initial styles of a scene from maps: car=3,road=0 or a JSON file" },
+  clusters: {
+    type: "string",
+    default: null,
+    doc: "clusters file (default: the model folder's clusters_*.json)",
+  },
+  style: {
+    type: "string",
+    default: null,
+    doc: "initial styles of a scene from maps: car=3,road=0 or a JSON file",
+  },
   seed: { type: "int", default: 0, min: 0, doc: "seed of the random initial styles" },
-  palette: { type: "string", default: "cityscapes", doc: "class names: cityscapes, ade20k, helen or a JSON palette" },
-  things: { type: "string", default: null, doc: "thing classes, e.g. 24-33 (default: those with instance ids in the scene)" },
+  palette: {
+    type: "string",
+    default: "cityscapes",
+    doc: "class names: cityscapes, ade20k, helen or a JSON palette",
+  },
+  things: {
+    type: "string",
+    default: null,
+    doc: "thing classes, e.g. 24-33 (default: those with instance ids in the scene)",
+  },
   ops: { type: "string", default: null, doc: "JSON list of edit operations to apply" },
   out: { type: "string", default: null, doc: "write the synthesized image here (PNG)" },
   save_scene: { type: "string", default: null, doc: "save the edited scene to this folder" },
@@ -41,7 +57,13 @@ function parseThings(text: string | null): number[] | undefined {
   const out: number[] = [];
   for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
     const range = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!range) throw new OptionsError("edit", "things", `must be class ids and ranges like 24-33,40: current value is "${text}"`);
+    if (!range) {
+      throw new OptionsError(
+        "edit",
+        "things",
+        `must be class ids and ranges like 24-33,40: current value is "${text}"`,
+      );
+    }
     for (let c = Number(range[1]); c <= Number(range[2] ?? range[1]); c++) out.push(c);
   }
   return out;
@@ -59,9 +81,19 @@ export const editCommand = defineCommand({
   ],
   async run(ctx) {
     const o = ctx.options;
-    if (!o.model) throw new OptionsError("edit", "model", "is required: a trained model's checkpoint folder: current value is null");
+    if (!o.model) {
+      throw new OptionsError(
+        "edit",
+        "model",
+        "is required: a trained model's checkpoint folder: current value is null",
+      );
+    }
     if (!o.list && !o.out && !o.save_scene) {
-      throw new OptionsError("edit", "out", "is required (or --save_scene, or --list): where to write the synthesized image");
+      throw new OptionsError(
+        "edit",
+        "out",
+        "is required (or --save_scene, or --list): where to write the synthesized image",
+      );
     }
     const classNames = loadPalette(o.palette).names;
     const editor = await openEditor({
@@ -78,18 +110,31 @@ export const editCommand = defineCommand({
     try {
       const done = o.ops ? await applyOps(editor.scene, await readOps(o.ops), { file: o.ops }) : [];
       if (o.list) {
-        const instances = editor.scene.instances().map((i) => ({ ...i, style: i.style?.cluster ?? i.style?.vector ?? null }));
-        ctx.emit({ ops: done, instances }, (r) =>
-          r.instances.map((i) =>
-            `${i.id}\t${i.className || i.classId}\t${i.pixels} px\tbox ${i.box.x},${i.box.y} ${i.box.width}×${i.box.height}` +
-            (i.style === null ? "" : `\tstyle ${JSON.stringify(i.style)}`)
-          ).join("\n"));
+        const instances = editor.scene.instances().map((i) => ({
+          ...i,
+          style: i.style?.cluster ?? i.style?.vector ?? null,
+        }));
+        ctx.emit(
+          { ops: done, instances },
+          (r) =>
+            r.instances.map((i) =>
+              `${i.id}\t${
+                i.className || i.classId
+              }\t${i.pixels} px\tbox ${i.box.x},${i.box.y} ${i.box.width}×${i.box.height}` +
+              (i.style === null ? "" : `\tstyle ${JSON.stringify(i.style)}`)
+            ).join("\n"),
+        );
         return;
       }
       if (o.save_scene) await saveScene(editor.scene, o.save_scene);
       if (o.out) await writeFileAtomic(o.out, await editor.png());
-      ctx.emit({ ops: done, out: o.out, scene: o.save_scene }, (r) =>
-        [...r.ops, r.out ? `wrote ${r.out}` : "", r.scene ? `saved the scene to ${r.scene}` : ""].filter(Boolean).join("\n"));
+      ctx.emit(
+        { ops: done, out: o.out, scene: o.save_scene },
+        (r) =>
+          [...r.ops, r.out ? `wrote ${r.out}` : "", r.scene ? `saved the scene to ${r.scene}` : ""].filter(
+            Boolean,
+          ).join("\n"),
+      );
     } finally {
       editor.dispose();
     }

@@ -24,29 +24,48 @@ export const encodeFeaturesSchema = defineSchema({
   checkpoints_dir: { type: "string", default: "./checkpoints", doc: "where models are saved" },
   which_epoch: { type: "string", default: "latest", doc: "which checkpoint to load" },
   dataroot: { type: "string", default: null, doc: "the dataset (default: the one the model was trained on)" },
-  phase: { type: "string", default: "train", doc: "dataset subfolders: {phase}_label, {phase}_inst, {phase}_img" },
+  phase: {
+    type: "string",
+    default: "train",
+    doc: "dataset subfolders: {phase}_label, {phase}_inst, {phase}_img",
+  },
   max_dataset_size: { type: "int", default: null, min: 1, doc: "encode at most this many images" },
   n_clusters: { type: "int", default: 10, min: 1, doc: "clusters (styles) per class" },
   seed: { type: "int", default: 0, min: 0, doc: "K-means seed (the official code uses random_state 0)" },
   n_init: { type: "int", default: 10, min: 1, doc: "K-means runs per class; the best is kept" },
-  out: { type: "string", default: null, doc: "clusters file (default <checkpoints_dir>/<name>/clusters_010.json)" },
+  out: {
+    type: "string",
+    default: null,
+    doc: "clusters file (default <checkpoints_dir>/<name>/clusters_010.json)",
+  },
 });
 
 /** The command. */
 export const encodeFeaturesCommand = defineCommand({
   name: "encode_features",
-  description: "cluster a trained encoder's instance features per class into styles (official encode_features.py)",
+  description:
+    "cluster a trained encoder's instance features per class into styles (official encode_features.py)",
   schema: encodeFeaturesSchema,
   json: true,
   examples: ["deno task encode_features --name label2city_512p_feat --n_clusters 10"],
   async run(ctx) {
     const o = ctx.options;
-    if (!o.name) throw new OptionsError("encode_features", "name", "is required: the experiment to encode: current value is null");
+    if (!o.name) {
+      throw new OptionsError(
+        "encode_features",
+        "name",
+        "is required: the experiment to encode: current value is null",
+      );
+    }
     const dir = join(o.checkpoints_dir, o.name);
     const model = await loadTrainedModel(dir, o.which_epoch);
     try {
       if (!model.E) {
-        throw new OptionsError("encode_features", "name", `${dir} has no encoder (net E): train it with --instance_feat`);
+        throw new OptionsError(
+          "encode_features",
+          "name",
+          `${dir} has no encoder (net E): train it with --instance_feat`,
+        );
       }
       const kernel = { backend: tf.getBackend(), log: ctx.log };
       const source = encodeSource(model.config, o, kernel);
@@ -60,8 +79,16 @@ export const encodeFeaturesCommand = defineCommand({
         log: ctx.log,
       });
       const out = o.out ?? join(dir, clustersFileName(o.n_clusters));
-      await saveClusters(out, result.clusters, { seed: o.seed, checkpoint: dir, which_epoch: o.which_epoch, images: result.images });
-      const classes = [...result.clusters.centres].map(([label, c]) => ({ class: label, clusters: c.length }));
+      await saveClusters(out, result.clusters, {
+        seed: o.seed,
+        checkpoint: dir,
+        which_epoch: o.which_epoch,
+        images: result.images,
+      });
+      const classes = [...result.clusters.centres].map(([label, c]) => ({
+        class: label,
+        clusters: c.length,
+      }));
       ctx.emit(
         { file: out, images: result.images, classes },
         (r) =>

@@ -39,13 +39,21 @@ export const precomputeFeatureMapsCommand = defineCommand({
   async run(ctx) {
     const o = ctx.options;
     if (!o.name) {
-      throw new OptionsError("precompute_feature_maps", "name", "is required: the 512p model: current value is null");
+      throw new OptionsError(
+        "precompute_feature_maps",
+        "name",
+        "is required: the 512p model: current value is null",
+      );
     }
     const dir = join(o.checkpoints_dir, o.name);
     const model = await loadTrainedModel(dir, o.which_epoch);
     try {
       if (!model.E) {
-        throw new OptionsError("precompute_feature_maps", "name", `${dir} has no encoder (net E): train it with --instance_feat`);
+        throw new OptionsError(
+          "precompute_feature_maps",
+          "name",
+          `${dir} has no encoder (net E): train it with --instance_feat`,
+        );
       }
       const kernel = { backend: tf.getBackend(), log: ctx.log };
       const source = encodeSource(model.config, o, kernel);
@@ -57,7 +65,10 @@ export const precomputeFeatureMapsCommand = defineCommand({
         total: source.size,
         log: ctx.log,
       });
-      ctx.emit({ folder: outDir, files: files.length }, (r) => `${r.folder}: ${r.files} feature map(s) written`);
+      ctx.emit(
+        { folder: outDir, files: files.length },
+        (r) => `${r.folder}: ${r.files} feature map(s) written`,
+      );
     } finally {
       model.dispose();
     }

@@ -197,7 +197,10 @@ function primitiveDesc(
       check(lib.dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops");
     }
     const pdSlot = outSlot();
-    check(lib.dnnl_primitive_desc_create(pdSlot, op, attr, ctx.engine, hint), `primitive for ${describeConv(s)}`);
+    check(
+      lib.dnnl_primitive_desc_create(pdSlot, op, attr, ctx.engine, hint),
+      `primitive for ${describeConv(s)}`,
+    );
     return pointerIn(pdSlot, "dnnl_primitive_desc_create");
   } finally {
     if (postOps) lib.dnnl_post_ops_destroy(postOps);
@@ -250,4 +253,3 @@ export function convPrimitiveDesc(ctx: DnnlContext, s: ConvSpec, d: ConvDescs): 
     lib.dnnl_primitive_desc_destroy(hint);
   }
 }
-

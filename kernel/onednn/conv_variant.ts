@@ -105,9 +105,13 @@ export function createConvVariant(ctx: DnnlContext, spec: ConvSpec, weightsTag: 
   const pd = convPrimitiveDesc(ctx, spec, d);
   try {
     const impl = implName(lib, pd);
-    const weightsQuery = spec.kind === "backward_weights" ? DNNL.query_diff_weights_md : DNNL.query_weights_md;
+    const weightsQuery = spec.kind === "backward_weights"
+      ? DNNL.query_diff_weights_md
+      : DNNL.query_weights_md;
     const chosenWeights = lib.dnnl_primitive_desc_query_md(pd, weightsQuery, 0);
-    if (chosenWeights === null) throw new BackendError("onednn", `no weights layout for ${describeConv(spec)}`);
+    if (chosenWeights === null) {
+      throw new BackendError("onednn", `no weights layout for ${describeConv(spec)}`);
+    }
     const userWeightsMd = Deno.UnsafePointer.of(d.weightsUser);
     const reorders = lib.dnnl_memory_desc_equal(chosenWeights, userWeightsMd) === 0;
     const conv = owned.primitive(pd);
@@ -148,12 +152,21 @@ export function createConvVariant(ctx: DnnlContext, spec: ConvSpec, weightsTag: 
       reordersWeights: reorders,
       execute(pointers) {
         if (pointers.length !== handles.length) {
-          throw new BackendError("onednn", `${label}: expected ${handles.length} buffers, got ${pointers.length}`);
+          throw new BackendError(
+            "onednn",
+            `${label}: expected ${handles.length} buffers, got ${pointers.length}`,
+          );
         }
-        handles.forEach((memory, i) => check(lib.dnnl_memory_set_data_handle(memory, pointers[i]), "set handle"));
-        if (reorderBefore) check(lib.dnnl_primitive_execute(reorderBefore, ctx.stream, 2, reorderArgs), "reorder");
+        handles.forEach((memory, i) =>
+          check(lib.dnnl_memory_set_data_handle(memory, pointers[i]), "set handle")
+        );
+        if (reorderBefore) {
+          check(lib.dnnl_primitive_execute(reorderBefore, ctx.stream, 2, reorderArgs), "reorder");
+        }
         check(lib.dnnl_primitive_execute(conv, ctx.stream, convArgs.length, args), label);
-        if (reorderAfter) check(lib.dnnl_primitive_execute(reorderAfter, ctx.stream, 2, reorderArgs), "reorder");
+        if (reorderAfter) {
+          check(lib.dnnl_primitive_execute(reorderAfter, ctx.stream, 2, reorderArgs), "reorder");
+        }
       },
       dispose() {
         owned.dispose();

@@ -19,7 +19,19 @@ export const DNNL_SYMBOLS = {
   dnnl_memory_desc_equal: { parameters: ["pointer", "pointer"], result: "i32" },
   dnnl_dilated_convolution_forward_desc_init: {
     // desc, prop_kind, alg_kind, src, weights, bias (nullable), dst, strides, dilates, pad_l, pad_r
-    parameters: ["buffer", "i32", "i32", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
     result: "i32",
   },
   dnnl_dilated_convolution_backward_data_desc_init: {
@@ -29,7 +41,18 @@ export const DNNL_SYMBOLS = {
   },
   dnnl_dilated_convolution_backward_weights_desc_init: {
     // desc, alg_kind, src, diff_weights, diff_bias (nullable), diff_dst, strides, dilates, pad_l, pad_r
-    parameters: ["buffer", "i32", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    parameters: [
+      "buffer",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
     result: "i32",
   },
   dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
@@ -104,11 +127,31 @@ export const DNNL = {
   arg_diff_src: 129,
   arg_diff_dst: 145,
   arg_diff_weights: 161,
-  /** `DNNL_RUNTIME_OMP`: the Debian build runs on OpenMP. */
-  runtime_omp: 2,
   /** `dnnl_cpu_isa_avx2`: the bit mask every AVX2-or-better ISA value contains. */
   isa_avx2: 0x7,
 } as const;
+
+/** The OpenMP runtime oneDNN's Debian build runs on (GNU libgomp), for the thread count. */
+export const GOMP_SYMBOLS = {
+  omp_get_max_threads: { parameters: [], result: "i32" },
+  omp_set_num_threads: { parameters: ["i32"], result: "void" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The OpenMP functions, when libgomp is there. */
+export type GompSymbols = Deno.DynamicLibrary<typeof GOMP_SYMBOLS>["symbols"];
+
+/**
+ * Binds libgomp (already loaded by libdnnl, so this finds the same copy).
+ *
+ * @returns the functions, or null when this oneDNN does not run on libgomp
+ */
+export function openGomp(): GompSymbols | null {
+  try {
+    return Deno.dlopen("libgomp.so.1", GOMP_SYMBOLS).symbols;
+  } catch {
+    return null;
+  }
+}
 
 /** Where the shared library is called on each OS (the Debian/Ubuntu package `libdnnl2` on Linux). */
 export function libraryFileName(os: typeof Deno.build.os = Deno.build.os): string {

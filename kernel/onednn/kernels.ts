@@ -17,7 +17,12 @@ import { convSpecOf } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
 
 /** The kernels this module provides, in registration order. */
-export const ONEDNN_KERNEL_NAMES = ["Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"] as const;
+export const ONEDNN_KERNEL_NAMES = [
+  "Conv2D",
+  "FusedConv2D",
+  "Conv2DBackpropInput",
+  "Conv2DBackpropFilter",
+] as const;
 
 /** A kernel name this module provides. */
 export type OneDnnKernelName = typeof ONEDNN_KERNEL_NAMES[number];
@@ -83,13 +88,20 @@ function conv2d(cache: ConvCache, fallback: Fallback | undefined) {
       false,
       "channelsLast",
     );
-    return run(args.backend as WasmBackendLike, cache, convSpecOf("forward", info), info.outShape, [x, filter]);
+    return run(args.backend as WasmBackendLike, cache, convSpecOf("forward", info), info.outShape, [
+      x,
+      filter,
+    ]);
   };
 }
 
 function fusedConv2d(cache: ConvCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
-    const { x, filter, bias } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo };
+    const { x, filter, bias } = args.inputs as unknown as {
+      x: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      bias?: tf.TensorInfo;
+    };
     const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
     const outChannels = filter.shape[3];
     const supported = usable(args.backend, bias ? [x, filter, bias] : [x, filter], attrs) &&
@@ -158,7 +170,12 @@ function conv2dBackpropFilter(cache: ConvCache, fallback: Fallback | undefined) 
   };
 }
 
-function checkShape(kernel: string, name: string, actual: readonly number[], expected: readonly number[]): void {
+function checkShape(
+  kernel: string,
+  name: string,
+  actual: readonly number[],
+  expected: readonly number[],
+): void {
   if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
     throw new BackendError(
       "onednn",

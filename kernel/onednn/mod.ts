@@ -14,13 +14,21 @@
 import { BackendError } from "../errors.ts";
 import { tf } from "../tf.ts";
 import { type ConvCache, createConvCache } from "./conv_cache.ts";
-import { DNNL, DNNL_SYMBOLS, INSTALL_HINT, libraryFileName, openDnnl } from "./ffi.ts";
+import {
+  DNNL,
+  DNNL_SYMBOLS,
+  type GompSymbols,
+  INSTALL_HINT,
+  libraryFileName,
+  openDnnl,
+  openGomp,
+} from "./ffi.ts";
 import { ONEDNN_KERNEL_NAMES, oneDnnKernelConfigs } from "./kernels.ts";
 import { createContext, type DnnlContext } from "./native.ts";
 
 /** The result of {@link loadOneDnn}. */
 export type OneDnnStatus =
-  | { ok: true; version: string; kernels: string[] }
+  | { ok: true; version: string; kernels: string[]; threads: number }
   | { ok: false; reason: string };
 
 /** The most convolution primitives kept alive (a pix2pixHD 1024p training step uses about 150). */
@@ -30,6 +38,7 @@ interface Loaded {
   ctx: DnnlContext;
   version: string;
   cache: ConvCache;
+  gomp: GompSymbols | null;
 }
 
 let loaded: Loaded | { reason: string } | null = null;
@@ -76,7 +85,9 @@ function load(): Loaded | { reason: string } {
   const path = libraryFileName();
   const version = readVersion(path);
   if (version && version.major !== 2) {
-    return { reason: `${path} is oneDNN ${version.text}, but these kernels use the 2.x API; ${INSTALL_HINT}` };
+    return {
+      reason: `${path} is oneDNN ${version.text}, but these kernels use the 2.x API; ${INSTALL_HINT}`,
+    };
   }
   const opened = openDnnl(path);
   if (!opened.ok) return { reason: opened.reason };
@@ -89,7 +100,7 @@ function load(): Loaded | { reason: string } {
   try {
     const ctx = createContext(lib);
     const cache = createConvCache(ctx, PRIMITIVE_CACHE_CAPACITY);
-    return { ctx, version: version?.text ?? "2.x", cache };
+    return { ctx, version: version?.text ?? "2.x", cache, gomp: openGomp() };
   } catch (err) {
     opened.lib.close();
     return { reason: `oneDNN could not start: ${err instanceof Error ? err.message : err}` };
@@ -111,7 +122,37 @@ export function loadOneDnn(): OneDnnStatus {
     }
   }
   if ("reason" in loaded) return { ok: false, reason: loaded.reason };
-  return { ok: true, version: loaded.version, kernels: [...ONEDNN_KERNEL_NAMES] };
+  const threads = loaded.gomp?.omp_get_max_threads() ?? 1;
+  return { ok: true, version: loaded.version, kernels: [...ONEDNN_KERNEL_NAMES], threads };
+}
+
+/**
+ * Sets how many threads oneDNN's convolutions use (default: `OMP_NUM_THREADS`, else every core).
+ * Fewer than the cores helps on a machine that other jobs keep busy: OpenMP threads wait for each
+ * other, so one descheduled thread stalls them all. Cached primitives are freed: oneDNN plans a
+ * primitive's work split for the thread count at its creation.
+ *
+ * @param threads 1 or more
+ * @returns the thread count now in effect
+ * @throws {BackendError} when oneDNN is not loaded, or its OpenMP runtime cannot be reached
+ * @throws {RangeError} when `threads` is not a positive integer
+ */
+export function setOneDnnThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`oneDNN threads must be a positive integer, got ${threads}`);
+  }
+  const status = loadOneDnn();
+  if (!status.ok) throw new BackendError("onednn", status.reason);
+  const { gomp } = loaded as Loaded;
+  if (!gomp) {
+    throw new BackendError(
+      "onednn",
+      "this oneDNN build does not run on libgomp; set OMP_NUM_THREADS instead",
+    );
+  }
+  gomp.omp_set_num_threads(threads);
+  (loaded as Loaded).cache.clear();
+  return gomp.omp_get_max_threads();
 }
 
 /**

@@ -84,8 +84,8 @@ function channelMajorPhases(x: tf.Tensor4D, g: ConvGeometry): { phases: tf.Tenso
  * @returns the filter gradient
  * @throws {BackendError} for the NCHW data format
  */
-function conv2dBackpropFilter(args: tf.KernelFuncArgs): tf.TensorInfo {
-  const { x, dy } = args.inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
+function conv2dBackpropFilter(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { x, dy } = args.inputs as unknown as { x: tf.Tensor4D; dy: tf.Tensor4D };
   const attrs = args.attrs as unknown as FilterGradAttrs;
   const geometry = convGeometry("Conv2DBackpropFilter", x.shape, attrs.filterShape, attrs);
   return conv2dFilterGradient(x, dy, geometry);

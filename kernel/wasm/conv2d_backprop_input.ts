@@ -146,13 +146,13 @@ function matMulPhases(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, ran
           parts.push(padOrCrop(grid, [a - m0, m1 - g.outHeight - a], [b - n0, n1 - g.outWidth - b]));
         }
       }
-      const shape = [g.batch, m1 - m0, n1 - n0, g.inChannels];
+      const shape: [number, number, number, number] = [g.batch, m1 - m0, n1 - n0, g.inChannels];
       if (parts.length === 0) {
         phases.push(tf.zeros(shape));
         continue;
       }
       const sum = tf.reshape(tf.addN(parts), [g.inChannels, shape[0] * shape[1] * shape[2]]);
-      phases.push(tf.reshape(tf.transpose(sum), shape) as tf.Tensor4D);
+      phases.push(tf.reshape(tf.transpose(sum), shape));
     }
   }
   return phases;
@@ -173,8 +173,8 @@ function interleave(phases: tf.Tensor4D[], [n, m, mw, c]: number[], sh: number, 
  * @returns the input gradient
  * @throws {BackendError} for the NCHW data format
  */
-function conv2dBackpropInput(args: tf.KernelFuncArgs): tf.TensorInfo {
-  const { dy, filter } = args.inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
+function conv2dBackpropInput(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { dy, filter } = args.inputs as unknown as { dy: tf.Tensor4D; filter: tf.Tensor4D };
   const attrs = args.attrs as unknown as InputGradAttrs;
   const geometry = convGeometry("Conv2DBackpropInput", attrs.inputShape, filter.shape, attrs);
   return conv2dInputGradient(dy, filter, geometry);

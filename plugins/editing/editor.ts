@@ -80,6 +80,38 @@ export function findClustersFile(dir: string): string | null {
 }
 
 /**
+ * The first model with instance features under a folder (the folder itself, then its subfolders in
+ * name order): a folder holding `<which>_net_G` and `<which>_net_E` (`.safetensors` or `.pth`),
+ * "latest" preferred.
+ *
+ * @param root where to look (e.g. `weights/`)
+ * @returns the model folder and checkpoint, or null when there is none
+ */
+export function findFeatureModel(root: string): { dir: string; which_epoch: string } | null {
+  const list = (dir: string) => {
+    try {
+      return [...Deno.readDirSync(dir)].sort((a, b) => a.name.localeCompare(b.name));
+    } catch {
+      return [];
+    }
+  };
+  const dirs = [root, ...list(root).filter((e) => e.isDirectory).map((e) => join(root, e.name))];
+  for (const dir of dirs) {
+    const names = list(dir).filter((e) => e.isFile).map((e) => e.name);
+    const has = (which: string, net: string) =>
+      names.includes(`${which}_net_${net}.safetensors`) || names.includes(`${which}_net_${net}.pth`);
+    const whiches = [
+      ...new Set(names.map((n) => /^(.+)_net_G\.(safetensors|pth)$/.exec(n)?.[1]).filter(Boolean)),
+    ] as string[];
+    const which = whiches.includes("latest") && has("latest", "E")
+      ? "latest"
+      : whiches.find((w) => has(w, "E"));
+    if (which) return { dir, which_epoch: which };
+  }
+  return null;
+}
+
+/**
  * Opens a model, its clusters and a scene.
  *
  * @param options model, scene (saved folder or label + inst maps), clusters, styles, names, things
@@ -91,7 +123,11 @@ export function findClustersFile(dir: string): string | null {
  */
 export async function openEditor(options: EditorOptions): Promise<Editor> {
   if (!options.scene && !(options.label && options.inst)) {
-    throw new OptionsError("edit", "scene", "is required: a saved scene folder, or a label map and an instance map");
+    throw new OptionsError(
+      "edit",
+      "scene",
+      "is required: a saved scene folder, or a label map and an instance map",
+    );
   }
   const model = await loadTrainedModel(options.model, options.which_epoch ?? "latest");
   try {
@@ -125,7 +161,10 @@ export async function openEditor(options: EditorOptions): Promise<Editor> {
         `has label_nc ${scene.label_nc} and feat_num ${scene.feat_num} but the model has ${model.label_nc} and ${model.feat_num}`,
       );
     }
-    const renderer = new SceneRenderer(scene, model.synthesize, { no_instance: model.no_instance, multiple: model.multiple });
+    const renderer = new SceneRenderer(scene, model.synthesize, {
+      no_instance: model.no_instance,
+      multiple: model.multiple,
+    });
     return {
       scene,
       renderer,

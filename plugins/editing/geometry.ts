@@ -35,14 +35,27 @@ function distanceToSegment(px: number, py: number, a: Point, b: Point): number {
  * @returns the covered pixels inside the image, ascending
  * @throws {RangeError} when there are no points, a point is not two finite numbers, or radius ≤ 0
  */
-export function strokePixels(width: number, height: number, points: readonly Point[], radius: number): Int32Array {
+export function strokePixels(
+  width: number,
+  height: number,
+  points: readonly Point[],
+  radius: number,
+): Int32Array {
   if (points.length === 0) throw new RangeError("Cannot paint a stroke: it has no points");
   const bad = points.find((p) => !Array.isArray(p) || p.length !== 2 || !p.every(Number.isFinite));
-  if (bad) throw new RangeError(`Cannot paint a stroke: points must be [x, y]: current value is ${JSON.stringify(bad)}`);
-  if (!(radius > 0)) throw new RangeError(`Cannot paint a stroke: radius must be > 0: current value is ${radius}`);
+  if (bad) {
+    throw new RangeError(
+      `Cannot paint a stroke: points must be [x, y]: current value is ${JSON.stringify(bad)}`,
+    );
+  }
+  if (!(radius > 0)) {
+    throw new RangeError(`Cannot paint a stroke: radius must be > 0: current value is ${radius}`);
+  }
   const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
-  const x0 = Math.max(0, Math.floor(Math.min(...xs) - radius)), x1 = Math.min(width - 1, Math.ceil(Math.max(...xs) + radius));
-  const y0 = Math.max(0, Math.floor(Math.min(...ys) - radius)), y1 = Math.min(height - 1, Math.ceil(Math.max(...ys) + radius));
+  const x0 = Math.max(0, Math.floor(Math.min(...xs) - radius)),
+    x1 = Math.min(width - 1, Math.ceil(Math.max(...xs) + radius));
+  const y0 = Math.max(0, Math.floor(Math.min(...ys) - radius)),
+    y1 = Math.min(height - 1, Math.ceil(Math.max(...ys) + radius));
   const segments: [Point, Point][] = points.length === 1
     ? [[points[0], points[0]]]
     : points.slice(1).map((p, i) => [points[i], p]);
@@ -73,7 +86,9 @@ export function maskPixels(
   offset: Point = [0, 0],
   file = "mask",
 ): Int32Array {
-  if (size.width !== scene.width || size.height !== scene.height || mask.length !== size.width * size.height) {
+  if (
+    size.width !== scene.width || size.height !== scene.height || mask.length !== size.width * size.height
+  ) {
     throw new DataError(
       file,
       `mask is ${size.width}×${size.height} (${mask.length} values) but the scene is ${scene.width}×${scene.height}: ` +
@@ -87,7 +102,9 @@ export function maskPixels(
       if (mask[(y - dy) * size.width + (x - dx)] !== 0) out.push(y * scene.width + x);
     }
   }
-  if (out.length === 0) throw new DataError(file, `mask selects no pixel inside the scene (offset [${dx}, ${dy}])`);
+  if (out.length === 0) {
+    throw new DataError(file, `mask selects no pixel inside the scene (offset [${dx}, ${dy}])`);
+  }
   return Int32Array.from(out);
 }
 
@@ -133,7 +150,12 @@ export function boundingBox(pixels: Int32Array, width: number): Box {
  * @param multiple the width and height are rounded up to a multiple of this (when the image is large enough)
  * @returns the grown box, inside the image
  */
-export function growBox(box: Box, margin: number, image: { width: number; height: number }, multiple = 1): Box {
+export function growBox(
+  box: Box,
+  margin: number,
+  image: { width: number; height: number },
+  multiple = 1,
+): Box {
   const axis = (start: number, length: number, limit: number): [number, number] => {
     const size = Math.min(limit, Math.ceil((length + 2 * margin) / multiple) * multiple);
     const centre = start + length / 2;

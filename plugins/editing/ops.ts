@@ -57,19 +57,26 @@ export async function readOps(path: string): Promise<EditOp[]> {
   }
   const ops = Array.isArray(doc) ? doc : (doc as { ops?: unknown })?.ops;
   if (!Array.isArray(ops) || !ops.every((o) => o && typeof o === "object" && typeof o.op === "string")) {
-    throw new DataError(path, `must be a JSON list of operations like {"op": "remove", "instance": 26001} (or {"ops": [...]})`);
+    throw new DataError(
+      path,
+      `must be a JSON list of operations like {"op": "remove", "instance": 26001} (or {"ops": [...]})`,
+    );
   }
   return ops as EditOp[];
 }
 
 function instanceOf(scene: Scene, op: EditOp, required: boolean): number | undefined {
   if (op.instance !== undefined) {
-    if (!Number.isInteger(op.instance)) throw new Error(`"instance" must be an instance id: current value is ${JSON.stringify(op.instance)}`);
+    if (!Number.isInteger(op.instance)) {
+      throw new Error(`"instance" must be an instance id: current value is ${JSON.stringify(op.instance)}`);
+    }
     return op.instance as number;
   }
   if (op.at !== undefined) {
     const at = op.at as number[];
-    if (!Array.isArray(at) || at.length !== 2) throw new Error(`"at" must be [x, y]: current value is ${JSON.stringify(op.at)}`);
+    if (!Array.isArray(at) || at.length !== 2) {
+      throw new Error(`"at" must be [x, y]: current value is ${JSON.stringify(op.at)}`);
+    }
     return scene.instanceAt(at[0], at[1]);
   }
   if (required) throw new Error(`needs "instance" (an id) or "at" ([x, y] on the instance)`);
@@ -77,7 +84,9 @@ function instanceOf(scene: Scene, op: EditOp, required: boolean): number | undef
 }
 
 function classOf(op: EditOp): ClassRef {
-  if (typeof op.class !== "string" && typeof op.class !== "number") throw new Error(`needs "class" (a class name or id)`);
+  if (typeof op.class !== "string" && typeof op.class !== "number") {
+    throw new Error(`needs "class" (a class name or id)`);
+  }
   return op.class;
 }
 
@@ -96,7 +105,13 @@ async function applyOne(scene: Scene, op: EditOp, baseDir: string): Promise<stri
     case "paint": {
       const points = op.points as Point[];
       if (!Array.isArray(points)) throw new Error(`needs "points": a list of [x, y]`);
-      const id = scene.paint({ class: classOf(op), points, radius: op.radius as number | undefined, instance: instanceOf(scene, op, false), style });
+      const id = scene.paint({
+        class: classOf(op),
+        points,
+        radius: op.radius as number | undefined,
+        instance: instanceOf(scene, op, false),
+        style,
+      });
       return `paint instance ${id}`;
     }
     case "paste": {
@@ -105,7 +120,9 @@ async function applyOne(scene: Scene, op: EditOp, baseDir: string): Promise<stri
         const id = scene.paste(scene.mask(op.from_instance as number), { class: classOf(op), offset, style });
         return `paste instance ${id} (copy of ${op.from_instance})`;
       }
-      if (typeof op.mask !== "string") throw new Error(`needs "mask" (a PNG path) or "from_instance" (an instance id)`);
+      if (typeof op.mask !== "string") {
+        throw new Error(`needs "mask" (a PNG path) or "from_instance" (an instance id)`);
+      }
       const file = isAbsolute(op.mask) ? op.mask : join(baseDir, op.mask);
       const mask = await readImageFile(file);
       return `paste instance ${scene.paste(mask, { class: classOf(op), offset, style, file })}`;
@@ -135,7 +152,11 @@ async function applyOne(scene: Scene, op: EditOp, baseDir: string): Promise<stri
  * @returns one line per operation saying what it did
  * @throws {DataError} naming the ops file, the operation's index and kind, and what is wrong
  */
-export async function applyOps(scene: Scene, ops: readonly EditOp[], options: { file?: string } = {}): Promise<string[]> {
+export async function applyOps(
+  scene: Scene,
+  ops: readonly EditOp[],
+  options: { file?: string } = {},
+): Promise<string[]> {
   const file = options.file ?? "ops";
   const done: string[] = [];
   for (let i = 0; i < ops.length; i++) {
@@ -143,11 +164,14 @@ export async function applyOps(scene: Scene, ops: readonly EditOp[], options: { 
     try {
       const unknown = Object.keys(op).filter((k) => k !== "op" && !(KEYS[op.op] ?? []).includes(k));
       if (KEYS[op.op] && unknown.length > 0) {
-        throw new Error(`unknown key(s) ${unknown.join(", ")}; valid keys: ${KEYS[op.op].join(", ") || "none"}`);
+        throw new Error(
+          `unknown key(s) ${unknown.join(", ")}; valid keys: ${KEYS[op.op].join(", ") || "none"}`,
+        );
       }
       done.push(await applyOne(scene, op, dirname(file)));
     } catch (error) {
-      const expected = isUserError(error) || error instanceof RangeError || (error as Error)?.constructor === Error;
+      const expected = isUserError(error) || error instanceof RangeError ||
+        (error as Error)?.constructor === Error;
       if (!expected) throw error;
       throw new DataError(file, `operation ${i + 1} (${op.op}): ${(error as Error).message}`);
     }

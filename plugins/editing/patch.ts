@@ -77,7 +77,10 @@ export function makePatch(
   const changed = new Uint8Array(state.inst.length);
   for (const p of pixels) changed[p] = 1;
   const remaining = new Set<number>(inst.after);
-  for (let p = 0; p < state.inst.length; p++) if (!changed[p]) remaining.add(state.inst[p]);
+  let last = NaN;
+  for (let p = 0; p < state.inst.length; p++) {
+    if (!changed[p] && state.inst[p] !== last) remaining.add(last = state.inst[p]);
+  }
   const after = copyStyles(new Map([...styles].filter(([id]) => remaining.has(id))));
   return { name, pixels, label, inst, styles: { before: copyStyles(state.styles), after } };
 }

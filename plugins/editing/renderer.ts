@@ -156,11 +156,15 @@ export class SceneRenderer {
       throw new OptionsError(
         "preview",
         "instance",
-        `${id} (class ${info.className || info.classId}) has no styles to preview: its class has no clusters ` +
+        `${id} (class ${
+          info.className || info.classId
+        }) has no styles to preview: its class has no clusters ` +
           `(classes with clusters: ${have})`,
       );
     }
-    const margin = options.margin ?? 16, context = options.context ?? "crop", contextPx = options.context_px ?? 64;
+    const margin = options.margin ?? 16,
+      context = options.context ?? "crop",
+      contextPx = options.context_px ?? 64;
     const key = `${scene.stateId}:${id}:${margin}:${context}:${contextPx}`;
     const cached = this.#previews.get(key);
     if (cached) return tf.clone(cached);
@@ -212,7 +216,10 @@ export class SceneRenderer {
   }
 
   /** The generator input over a window of the scene, with the given styles (default: the scene's). */
-  async #windowInput(styles: ReadonlyMap<number, InstanceStyle> | undefined, window: Box): Promise<tf.Tensor4D> {
+  async #windowInput(
+    styles: ReadonlyMap<number, InstanceStyle> | undefined,
+    window: Box,
+  ): Promise<tf.Tensor4D> {
     const { scene } = this;
     const labelPart = await this.#labelPart();
     return tf.tidy(() => {
@@ -236,7 +243,12 @@ export class SceneRenderer {
     } finally {
       windowInput.dispose();
     }
-    const result = tf.slice(out, [0, crop.y - window.y, crop.x - window.x, 0], [1, crop.height, crop.width, -1]);
+    const result = tf.slice(out, [0, crop.y - window.y, crop.x - window.x, 0], [
+      1,
+      crop.height,
+      crop.width,
+      -1,
+    ]);
     out.dispose();
     return result;
   }
@@ -248,7 +260,9 @@ export class SceneRenderer {
     if (out.rank !== 4 || out.shape[1] !== h || out.shape[2] !== w) {
       const shape = `[${out.shape.join(", ")}]`;
       out.dispose();
-      throw new Error(`synthesize returned ${shape} for an input of ${w}×${h}: it must return [1, ${h}, ${w}, 3]`);
+      throw new Error(
+        `synthesize returned ${shape} for an input of ${w}×${h}: it must return [1, ${h}, ${w}, 3]`,
+      );
     }
     return out;
   }

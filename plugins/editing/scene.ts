@@ -25,7 +25,7 @@ import type { Clusters } from "../features/clusters.ts";
 import { type InstanceStyle, paintFeatures, styleOfChoice } from "../features/feature_map.ts";
 import type { StyleChoice } from "../features/style_spec.ts";
 import { applyPatch, copyStyles, makePatch, type Patch, type SceneState } from "./patch.ts";
-import { boundingBox, type Box, maskPixels, type Point, pixelsOf, strokePixels } from "./geometry.ts";
+import { boundingBox, type Box, maskPixels, pixelsOf, type Point, strokePixels } from "./geometry.ts";
 import { fillFromSurroundings } from "./fill.ts";
 
 /** What a scene needs besides its maps. */
@@ -126,7 +126,10 @@ export class Scene {
     styles: ReadonlyMap<number, InstanceStyle>,
     options: SceneOptions,
   ): Scene {
-    if (label.channels !== 1 || inst.channels !== 1 || label.width !== inst.width || label.height !== inst.height) {
+    if (
+      label.channels !== 1 || inst.channels !== 1 || label.width !== inst.width ||
+      label.height !== inst.height
+    ) {
       throw new OptionsError(
         "scene",
         "inst",
@@ -136,7 +139,11 @@ export class Scene {
     }
     const badLabel = label.data.find((v) => v < 0 || v >= options.label_nc);
     if (badLabel !== undefined) {
-      throw new OptionsError("scene", "label", `has class ${badLabel}, outside 0…${options.label_nc - 1} (label_nc)`);
+      throw new OptionsError(
+        "scene",
+        "label",
+        `has class ${badLabel}, outside 0…${options.label_nc - 1} (label_nc)`,
+      );
     }
     const ids = [...new Set(inst.data)].sort((a, b) => a - b);
     const kept = new Map<number, InstanceStyle>();
@@ -209,7 +216,8 @@ export class Scene {
    * @returns NHWC data `[H, W, feat_num]`
    */
   featureData(styles: ReadonlyMap<number, InstanceStyle> = this.#state.styles): Float32Array {
-    return paintFeatures(this.instRaster(), styles, this.feat_num);
+    const inst = { width: this.width, height: this.height, channels: 1, data: this.#state.inst };
+    return paintFeatures(inst, styles, this.feat_num);
   }
 
   /**
@@ -228,7 +236,11 @@ export class Scene {
     const valid = this.classNames.length
       ? this.classNames.slice(0, this.label_nc).map((n, i) => `${i} ${n}`).join(", ")
       : `0…${this.label_nc - 1}`;
-    throw new OptionsError("scene", "class", `${JSON.stringify(ref)} is not a class of this model; valid classes: ${valid}`);
+    throw new OptionsError(
+      "scene",
+      "class",
+      `${JSON.stringify(ref)} is not a class of this model; valid classes: ${valid}`,
+    );
   }
 
   /**
@@ -250,12 +262,14 @@ export class Scene {
         b.y1 = y;
       }
     }
-    return [...boxes].sort(([a], [b]) => a - b).map(([id, b]) => this.#info(id, b.n, {
-      x: b.x0,
-      y: b.y0,
-      width: b.x1 - b.x0 + 1,
-      height: b.y1 - b.y0 + 1,
-    }));
+    return [...boxes].sort(([a], [b]) => a - b).map(([id, b]) =>
+      this.#info(id, b.n, {
+        x: b.x0,
+        y: b.y0,
+        width: b.x1 - b.x0 + 1,
+        height: b.y1 - b.y0 + 1,
+      })
+    );
   }
 
   /**
@@ -279,7 +293,9 @@ export class Scene {
    * @throws {RangeError} when the pixel is outside the scene
    */
   instanceAt(x: number, y: number): number {
-    if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= this.width || y >= this.height) {
+    if (
+      !Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= this.width || y >= this.height
+    ) {
       throw new RangeError(`Cannot read pixel (${x}, ${y}): the scene is ${this.width}×${this.height}`);
     }
     return this.#state.inst[y * this.width + x];
@@ -313,16 +329,23 @@ export class Scene {
     const pixels = this.#pixels(id);
     const target = this.classId(to);
     if (target === this.#state.label[pixels[0]] && target === classOfInstance(id)) {
-      throw new OptionsError("relabel", "class", `instance ${id} already is class ${this.#className(target)}`);
+      throw new OptionsError(
+        "relabel",
+        "class",
+        `instance ${id} already is class ${this.#className(target)}`,
+      );
     }
     const newId = this.things.has(target) ? this.#freshId(target) : target;
     const styles = copyStyles(this.#state.styles);
     if (this.feat_num > 0) {
       const old = this.#state.styles.get(id)!;
-      if (options.style !== undefined) styles.set(newId, this.#style(options.style, target, `instance ${newId}`));
-      else if (!styles.has(newId)) styles.set(newId, { cluster: null, vector: [...old.vector] });
+      if (options.style !== undefined) {
+        styles.set(newId, this.#style(options.style, target, `instance ${newId}`));
+      } else if (!styles.has(newId)) styles.set(newId, { cluster: null, vector: [...old.vector] });
     } else this.#noStyle(options.style);
-    this.#apply(makePatch(this.#state, `relabel ${id} → ${this.#className(target)}`, pixels, target, newId, styles));
+    this.#apply(
+      makePatch(this.#state, `relabel ${id} → ${this.#className(target)}`, pixels, target, newId, styles),
+    );
     return newId;
   }
 
@@ -335,7 +358,9 @@ export class Scene {
   remove(id: number): void {
     const pixels = this.#pixels(id);
     const sources = fillFromSurroundings(this.#state.inst, this.width, pixels);
-    if (!sources) throw new OptionsError("remove", "instance", `${id} covers the whole scene: nothing surrounds it`);
+    if (!sources) {
+      throw new OptionsError("remove", "instance", `${id} covers the whole scene: nothing surrounds it`);
+    }
     const labels = sources.map((p) => this.#state.label[p]), insts = sources.map((p) => this.#state.inst[p]);
     this.#apply(makePatch(this.#state, `remove ${id}`, pixels, labels, insts, this.#state.styles));
   }
@@ -350,7 +375,15 @@ export class Scene {
    * @throws {OptionsError} for an unknown class or instance, or an instance of another class
    * @throws {RangeError} for a stroke without points or a radius ≤ 0
    */
-  paint(stroke: { class: ClassRef; points: readonly Point[]; radius?: number; instance?: number; style?: StyleChoice }): number {
+  paint(
+    stroke: {
+      class: ClassRef;
+      points: readonly Point[];
+      radius?: number;
+      instance?: number;
+      style?: StyleChoice;
+    },
+  ): number {
     const target = this.classId(stroke.class);
     const pixels = strokePixels(this.width, this.height, stroke.points, stroke.radius ?? 4);
     return this.#assign(`paint ${this.#className(target)}`, pixels, target, stroke);
@@ -429,15 +462,27 @@ export class Scene {
    *   (next first)
    */
   history(): { done: string[]; undone: string[] } {
-    return { done: this.#undo.map((s) => s.patch.name), undone: this.#redo.map((s) => s.patch.name).reverse() };
+    return {
+      done: this.#undo.map((s) => s.patch.name),
+      undone: this.#redo.map((s) => s.patch.name).reverse(),
+    };
   }
 
-  #assign(name: string, pixels: Int32Array, target: number, o: { instance?: number; style?: StyleChoice }): number {
+  #assign(
+    name: string,
+    pixels: Int32Array,
+    target: number,
+    o: { instance?: number; style?: StyleChoice },
+  ): number {
     let id = target;
     if (o.instance !== undefined) {
       this.#pixels(o.instance);
       if (classOfInstance(o.instance) !== target) {
-        throw new OptionsError(name.split(" ")[0], "instance", `${o.instance} is not of class ${this.#className(target)}`);
+        throw new OptionsError(
+          name.split(" ")[0],
+          "instance",
+          `${o.instance} is not of class ${this.#className(target)}`,
+        );
       }
       id = o.instance;
     } else if (this.things.has(target)) id = this.#freshId(target);
@@ -464,31 +509,51 @@ export class Scene {
     const pixels = Number.isInteger(id) ? pixelsOf(this.#state.inst, id) : new Int32Array(0);
     if (pixels.length === 0) {
       const ids = [...new Set(this.#state.inst)].sort((a, b) => a - b);
-      throw new OptionsError("scene", "instance", `${id} is not in the scene; its instances: ${listIds(ids)}`);
+      throw new OptionsError(
+        "scene",
+        "instance",
+        `${id} is not in the scene; its instances: ${listIds(ids)}`,
+      );
     }
     return pixels;
   }
 
   #freshId(label: number): number {
-    const used = new Set([...new Set(this.#state.inst)].filter((id) => classOfInstance(id) === label && id >= 1000));
+    const used = new Set(
+      [...new Set(this.#state.inst)].filter((id) => classOfInstance(id) === label && id >= 1000),
+    );
     const top = Math.max(label * 1000 - 1, ...used);
     if (top < label * 1000 + 999) return top + 1;
     for (let id = label * 1000; id < label * 1000 + 1000; id++) if (!used.has(id)) return id;
-    throw new OptionsError("scene", "instance", `class ${this.#className(label)} has all 1000 instance ids in use`);
+    throw new OptionsError(
+      "scene",
+      "instance",
+      `class ${this.#className(label)} has all 1000 instance ids in use`,
+    );
   }
 
   #style(choice: StyleChoice, label: number, what: string): InstanceStyle {
-    return styleOfChoice(choice, label, this.clusters, { feat_num: this.feat_num, classNames: this.classNames, what });
+    return styleOfChoice(choice, label, this.clusters, {
+      feat_num: this.feat_num,
+      classNames: this.classNames,
+      what,
+    });
   }
 
   #defaultStyle(label: number): InstanceStyle {
     const centres = this.clusters?.centres.get(label);
-    return centres ? { cluster: 0, vector: [...centres[0]] } : { cluster: null, vector: new Array(this.feat_num).fill(0) };
+    return centres
+      ? { cluster: 0, vector: [...centres[0]] }
+      : { cluster: null, vector: new Array(this.feat_num).fill(0) };
   }
 
   #noStyle(choice: StyleChoice | undefined): void {
     if (choice !== undefined) {
-      throw new OptionsError("scene", "style", "cannot be set: this scene's model has no instance features (feat_num 0)");
+      throw new OptionsError(
+        "scene",
+        "style",
+        "cannot be set: this scene's model has no instance features (feat_num 0)",
+      );
     }
   }
 

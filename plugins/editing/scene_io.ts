@@ -57,9 +57,15 @@ export async function saveScene(scene: Scene, dir: string): Promise<void> {
     things: [...scene.things].sort((a, b) => a - b),
     styles,
   };
-  await writeFileAtomic(join(dir, "label.png"), idsPng(scene.label, scene.width, scene.height, scene.label_nc > 256 ? 16 : 8));
+  await writeFileAtomic(
+    join(dir, "label.png"),
+    idsPng(scene.label, scene.width, scene.height, scene.label_nc > 256 ? 16 : 8),
+  );
   await writeFileAtomic(join(dir, "inst.png"), idsPng(scene.inst, scene.width, scene.height, 16));
-  await writeFileAtomic(join(dir, "features.json"), new TextEncoder().encode(JSON.stringify(doc, null, 1) + "\n"));
+  await writeFileAtomic(
+    join(dir, "features.json"),
+    new TextEncoder().encode(JSON.stringify(doc, null, 1) + "\n"),
+  );
 }
 
 /**
@@ -96,7 +102,9 @@ function parseStyles(doc: Record<string, unknown>, file: string): Map<number, In
     const s = value as { cluster?: unknown; vector?: unknown };
     const ok = /^\d+$/.test(key) && s && (s.cluster === null || Number.isInteger(s.cluster)) &&
       Array.isArray(s.vector) && s.vector.every((v) => typeof v === "number");
-    if (!ok) throw new DataError(file, `style "${key}" must be { "cluster": integer or null, "vector": [numbers] }`);
+    if (!ok) {
+      throw new DataError(file, `style "${key}" must be { "cluster": integer or null, "vector": [numbers] }`);
+    }
     styles.set(Number(key), { cluster: s.cluster as number | null, vector: s.vector as number[] });
   }
   return styles;
@@ -117,18 +125,30 @@ export async function loadScene(dir: string, options: LoadSceneOptions = {}): Pr
   try {
     doc = JSON.parse(await Deno.readTextFile(file));
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound ? "file not found: is this a saved scene folder?" : (error as Error).message;
+    const reason = error instanceof Deno.errors.NotFound
+      ? "file not found: is this a saved scene folder?"
+      : (error as Error).message;
     throw new DataError(file, `cannot be read (${reason})`);
   }
-  if (doc?.format !== SCENE_FORMAT) throw new DataError(file, `is not a scene file: "format" must be "${SCENE_FORMAT}"`);
+  if (doc?.format !== SCENE_FORMAT) {
+    throw new DataError(file, `is not a scene file: "format" must be "${SCENE_FORMAT}"`);
+  }
   const { label_nc, feat_num, width, height, things } = doc as Record<string, number & number[]>;
-  if (![label_nc, width, height].every((v) => Number.isInteger(v) && v > 0) || !(Number.isInteger(feat_num) && feat_num >= 0)) {
+  if (
+    ![label_nc, width, height].every((v) => Number.isInteger(v) && v > 0) ||
+    !(Number.isInteger(feat_num) && feat_num >= 0)
+  ) {
     throw new DataError(file, `"width", "height", "label_nc" must be positive integers and "feat_num" ≥ 0`);
   }
-  if (!Array.isArray(things) || !things.every(Number.isInteger)) throw new DataError(file, `"things" must be a list of class ids`);
+  if (!Array.isArray(things) || !things.every(Number.isInteger)) {
+    throw new DataError(file, `"things" must be a list of class ids`);
+  }
   const { label, inst } = await readMaps(join(dir, "label.png"), join(dir, "inst.png"));
   if (label.width !== width || label.height !== height) {
-    throw new DataError(join(dir, "label.png"), `is ${label.width}×${label.height} but ${file} says ${width}×${height}`);
+    throw new DataError(
+      join(dir, "label.png"),
+      `is ${label.width}×${label.height} but ${file} says ${width}×${height}`,
+    );
   }
   if (options.clusters) checkClusters(options.clusters, { feat_num, label_nc }, file);
   try {

@@ -102,7 +102,8 @@ export function clustersToJson(clusters: Clusters, extra: Record<string, unknown
     centres[String(label)] = clusters.centres.get(label)!;
   }
   const { feat_num, label_nc, n_clusters } = clusters;
-  return JSON.stringify({ format: CLUSTERS_FORMAT, feat_num, label_nc, n_clusters, ...extra, centres }) + "\n";
+  return JSON.stringify({ format: CLUSTERS_FORMAT, feat_num, label_nc, n_clusters, ...extra, centres }) +
+    "\n";
 }
 
 function positiveInt(value: unknown): value is number {
@@ -181,7 +182,10 @@ export async function loadClusters(path: string, fit: ClustersFit): Promise<Clus
     for (const [label, array] of arrays) {
       const [k, width] = array.shape;
       const values = array.data instanceof Float64Array ? array.data : toFloat32(array);
-      centres.set(label, Array.from({ length: k }, (_, i) => Array.from(values.subarray(i * width, (i + 1) * width))));
+      centres.set(
+        label,
+        Array.from({ length: k }, (_, i) => Array.from(values.subarray(i * width, (i + 1) * width))),
+      );
     }
     const named = /_(\d+)\.npy$/i.exec(path);
     const widths = [...arrays.values()].map((a) => a.shape[1]);
@@ -196,7 +200,9 @@ export async function loadClusters(path: string, fit: ClustersFit): Promise<Clus
     try {
       text = await Deno.readTextFile(path);
     } catch (error) {
-      const reason = error instanceof Deno.errors.NotFound ? "file not found: run encode_features first" : (error as Error).message;
+      const reason = error instanceof Deno.errors.NotFound
+        ? "file not found: run encode_features first"
+        : (error as Error).message;
       throw new DataError(path, `cannot be read (${reason})`);
     }
     clusters = clustersFromJson(text, path);

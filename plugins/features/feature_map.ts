@@ -50,7 +50,9 @@ export function styleOfChoice(
       throw new OptionsError(
         "style",
         what,
-        `feature vector must have ${featNum} finite numbers (feat_num): current value is ${JSON.stringify(choice)}`,
+        `feature vector must have ${featNum} finite numbers (feat_num): current value is ${
+          JSON.stringify(choice)
+        }`,
       );
     }
     return { cluster: null, vector: [...choice] };
@@ -137,9 +139,10 @@ export function paintFeatures(
   featNum: number,
 ): Float32Array {
   const out = new Float32Array(inst.data.length * featNum);
+  let lastId = NaN, vector: readonly number[] | undefined;
   for (let i = 0; i < inst.data.length; i++) {
-    const vector = styles.get(inst.data[i])?.vector;
-    if (vector) for (let k = 0; k < featNum; k++) out[i * featNum + k] = vector[k];
+    if (inst.data[i] !== lastId) [lastId, vector] = [inst.data[i], styles.get(inst.data[i])?.vector];
+    if (vector) { for (let k = 0; k < featNum; k++) out[i * featNum + k] = vector[k]; }
   }
   return out;
 }

@@ -84,7 +84,10 @@ export function instanceFeatureRows(
   }
   const denominator = Math.floor(pixels / BLOCK_NUM);
   if (denominator === 0) {
-    throw new DataError(file, `a ${inst.width}×${inst.height} image has under ${BLOCK_NUM} pixels: no area column`);
+    throw new DataError(
+      file,
+      `a ${inst.width}×${inst.height} image has under ${BLOCK_NUM} pixels: no area column`,
+    );
   }
   const rows: FeatureRows = new Map();
   for (const [id, { count, middle }] of extents) {

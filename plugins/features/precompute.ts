@@ -80,13 +80,18 @@ export async function precomputeFeatureMaps(
         throw new OptionsError(
           "precompute_feature_maps",
           "feat_num",
-          `must be 3: feature maps are stored as RGB pictures (as the official script does): current value is ${pooled.shape[3]}`,
+          `must be 3: feature maps are stored as RGB pictures (as the official script does): current value is ${
+            pooled.shape[3]
+          }`,
         );
       }
       const picture = await tensorToRaster(pooled);
       pooled.dispose();
       const file = featurePath(labelPath, options.outDir);
-      await writeFileAtomic(file, rasterToPng(resizeNearest(picture, picture.width * scale, picture.height * scale)));
+      await writeFileAtomic(
+        file,
+        rasterToPng(resizeNearest(picture, picture.width * scale, picture.height * scale)),
+      );
       written.push(file);
     } finally {
       for (const value of Object.values(sample)) if (value instanceof tf.Tensor) value.dispose();

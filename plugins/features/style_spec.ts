@@ -91,7 +91,10 @@ export function resolveStyleKey(
 
 function parseChoice(value: unknown, key: string, where: string): StyleChoice {
   if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "number" && Number.isFinite(v))) {
+  if (
+    Array.isArray(value) && value.length > 0 &&
+    value.every((v) => typeof v === "number" && Number.isFinite(v))
+  ) {
     return value as number[];
   }
   throw new OptionsError(
@@ -102,7 +105,13 @@ function parseChoice(value: unknown, key: string, where: string): StyleChoice {
   );
 }
 
-function addChoice(spec: StyleSpec, key: string, choice: StyleChoice, classNames: readonly string[], where: string) {
+function addChoice(
+  spec: StyleSpec,
+  key: string,
+  choice: StyleChoice,
+  classNames: readonly string[],
+  where: string,
+) {
   const { kind, id } = resolveStyleKey(key, classNames, where);
   (kind === "class" ? spec.classes : spec.instances).set(id, choice);
 }
@@ -166,10 +175,17 @@ export function parseStyleArg(text: string, classNames: readonly string[], seed 
  * @returns the spec
  * @throws {DataError} when the document is not an object of that shape or a key/value is invalid
  */
-export function styleFromJson(doc: unknown, classNames: readonly string[], file: string, seed = 0): StyleSpec {
+export function styleFromJson(
+  doc: unknown,
+  classNames: readonly string[],
+  file: string,
+  seed = 0,
+): StyleSpec {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     v !== null && typeof v === "object" && !Array.isArray(v);
-  if (!isObject(doc)) throw new DataError(file, `a style file must be a JSON object with "classes"/"instances"`);
+  if (!isObject(doc)) {
+    throw new DataError(file, `a style file must be a JSON object with "classes"/"instances"`);
+  }
   const unknown = Object.keys(doc).filter((k) => !["seed", "classes", "instances"].includes(k));
   if (unknown.length > 0) {
     throw new DataError(file, `unknown key(s) ${unknown.join(", ")}; valid keys: seed, classes, instances`);

@@ -50,7 +50,9 @@ function padded(input: tf.Tensor4D, multiple: number, run: (x: tf.Tensor4D) => t
   const padH = (multiple - (h % multiple)) % multiple, padW = (multiple - (w % multiple)) % multiple;
   if (padH === 0 && padW === 0) return run(input);
   if (padH > h || padW > w) {
-    throw new RangeError(`Cannot synthesize a ${w}×${h} image: its sides must be at least ${multiple} pixels`);
+    throw new RangeError(
+      `Cannot synthesize a ${w}×${h} image: its sides must be at least ${multiple} pixels`,
+    );
   }
   return tf.tidy(() => {
     const x = tf.mirrorPad(input, [[0, 0], [0, padH], [0, padW], [0, 0]], "symmetric");
@@ -110,7 +112,9 @@ export async function loadTrainedModel(dir: string, which = "latest"): Promise<T
       E.loadStateDict(e.tensors, e.file);
     }
     const config = g.config;
-    const usesFeatures = "instance_feat" in config ? Boolean(config.instance_feat || config.label_feat) : E !== null;
+    const usesFeatures = "instance_feat" in config
+      ? Boolean(config.instance_feat || config.label_feat)
+      : E !== null;
     const feat_num = usesFeatures ? Number(config.feat_num ?? E?.options.feat_num ?? 0) : 0;
     const no_instance = Boolean(config.no_instance ?? false);
     const label_nc = Number(config.label_nc ?? arch.options.input_nc - feat_num - (no_instance ? 0 : 1));
@@ -118,10 +122,13 @@ export async function loadTrainedModel(dir: string, which = "latest"): Promise<T
     if (feat_num > 0 && (!E || E.options.feat_num !== feat_num)) {
       throw new CheckpointError(
         e?.file ?? dir,
-        E ? `encoder gives ${E.options.feat_num} features but the generator takes ${feat_num}` : `has no ${which}_net_E (the encoder this instance_feat model needs)`,
+        E
+          ? `encoder gives ${E.options.feat_num} features but the generator takes ${feat_num}`
+          : `has no ${which}_net_E (the encoder this instance_feat model needs)`,
       );
     }
-    const levels = arch.options.n_downsample_global + (arch.netG === "local" ? arch.options.n_local_enhancers : 0);
+    const levels = arch.options.n_downsample_global +
+      (arch.netG === "local" ? arch.options.n_local_enhancers : 0);
     return {
       G,
       E,

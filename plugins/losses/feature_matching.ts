@@ -26,7 +26,10 @@ export function featureMatchingLoss(
   lambdaFeat: number,
 ): tf.Scalar {
   const numD = predFake.length;
-  if (numD === 0 || predReal.length !== numD || predFake.some((s, i) => s.length !== predReal[i].length || s.length < 3)) {
+  if (
+    numD === 0 || predReal.length !== numD ||
+    predFake.some((s, i) => s.length !== predReal[i].length || s.length < 3)
+  ) {
     throw new RangeError(
       "feature matching needs fake and real discriminator outputs of the same structure with intermediate " +
         "features (getIntermFeat): at least 3 layers per scale",

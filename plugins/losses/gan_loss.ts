@@ -42,7 +42,10 @@ function bce(x: tf.Tensor, target: 0 | 1): tf.Scalar {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [q] = saved;
-          return tf.mul(tf.div(tf.sub(q, target), tf.maximum(tf.mul(q, tf.sub(1, q)), 1e-12)), tf.div(dy, q.size));
+          return tf.mul(
+            tf.div(tf.sub(q, target), tf.maximum(tf.mul(q, tf.sub(1, q)), 1e-12)),
+            tf.div(dy, q.size),
+          );
         }),
     };
   });

@@ -8,7 +8,14 @@ import { featureMatchingPlugin } from "./feature_matching.ts";
 import { ganLossPlugin } from "./gan_loss.ts";
 import { vggLossPlugin } from "./vgg_loss.ts";
 
-export { type DiscriminatorOutput, GAN_MODES, type GanLoss, ganLoss, ganLossPlugin, type GanMode } from "./gan_loss.ts";
+export {
+  type DiscriminatorOutput,
+  GAN_MODES,
+  type GanLoss,
+  ganLoss,
+  ganLossPlugin,
+  type GanMode,
+} from "./gan_loss.ts";
 export { featureMatchingLoss, featureMatchingPlugin } from "./feature_matching.ts";
 export { VGG_WEIGHTS, vggLoss, vggLossPlugin } from "./vgg_loss.ts";
 export { randomVgg19StateDict, VGG19_HELP, Vgg19Features } from "./vgg19.ts";

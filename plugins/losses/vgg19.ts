@@ -34,7 +34,10 @@ const VGG19_WIDTHS = [64, 128, 256, 512, 512] as const;
  * @param widths channels of slices 1-5 (official: 64, 128, 256, 512, 512)
  * @returns `features.N.weight` / `features.N.bias` arrays in PyTorch layout
  */
-export function randomVgg19StateDict(seed: number, widths: readonly number[] = VGG19_WIDTHS): Map<string, NdArray> {
+export function randomVgg19StateDict(
+  seed: number,
+  widths: readonly number[] = VGG19_WIDTHS,
+): Map<string, NdArray> {
   const rng = new Rng(seed);
   const sd = new Map<string, NdArray>();
   let inC = 3;
@@ -74,13 +77,18 @@ export class Vgg19Features {
     for (const index of SLICES.flat()) {
       const w = sd.get(`features.${index}.weight`), b = sd.get(`features.${index}.bias`);
       if (!w || !b) {
-        throw new CheckpointError(file, `is not a torchvision VGG19 state_dict: features.${index}.weight/bias missing; ${VGG19_HELP}`);
+        throw new CheckpointError(
+          file,
+          `is not a torchvision VGG19 state_dict: features.${index}.weight/bias missing; ${VGG19_HELP}`,
+        );
       }
       const [outC, c, kh, kw] = w.shape;
       if (w.shape.length !== 4 || c !== inC || kh !== 3 || kw !== 3 || b.shape.join() !== String(outC)) {
         throw new CheckpointError(
           file,
-          `features.${index}.weight has shape [${w.shape.join(", ")}] (bias [${b.shape.join(", ")}]) but VGG19 needs ` +
+          `features.${index}.weight has shape [${w.shape.join(", ")}] (bias [${
+            b.shape.join(", ")
+          }]) but VGG19 needs ` +
             `[out, ${inC}, 3, 3] (bias [out]) there`,
         );
       }

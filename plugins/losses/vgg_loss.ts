@@ -23,14 +23,23 @@ export const VGG_WEIGHTS = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1] as const;
  * @returns the loss
  * @throws {RangeError} when the two batches differ in shape
  */
-export function vggLoss(vgg: Vgg19Features, fake: tf.Tensor4D, real: tf.Tensor4D, lambdaFeat: number): tf.Scalar {
+export function vggLoss(
+  vgg: Vgg19Features,
+  fake: tf.Tensor4D,
+  real: tf.Tensor4D,
+  lambdaFeat: number,
+): tf.Scalar {
   if (fake.shape.join() !== real.shape.join()) {
-    throw new RangeError(`VGG loss: fake [${fake.shape.join(", ")}] and real [${real.shape.join(", ")}] differ in shape`);
+    throw new RangeError(
+      `VGG loss: fake [${fake.shape.join(", ")}] and real [${real.shape.join(", ")}] differ in shape`,
+    );
   }
   return tf.tidy(() => {
     const fakeFeatures = vgg.apply(fake);
     const realFeatures = vgg.apply(real);
-    const terms = fakeFeatures.map((f, k) => tf.mul(tf.mean(tf.abs(tf.sub(f, realFeatures[k]))), VGG_WEIGHTS[k]));
+    const terms = fakeFeatures.map((f, k) =>
+      tf.mul(tf.mean(tf.abs(tf.sub(f, realFeatures[k]))), VGG_WEIGHTS[k])
+    );
     // chained adds, not addN: tfjs-webgpu's AddN drops inputs beyond about five
     return tf.mul(terms.reduce((a, b) => tf.add(a, b)), lambdaFeat) as tf.Scalar;
   });

@@ -42,7 +42,11 @@ function torchShape(shape: readonly number[], layout: ParamLayout): number[] {
  * @param perm output axis k is input axis perm[k]
  * @returns the permuted values, in a new array
  */
-export function permute4d(src: ArrayLike<number>, shape: readonly number[], perm: readonly number[]): Float32Array {
+export function permute4d(
+  src: ArrayLike<number>,
+  shape: readonly number[],
+  perm: readonly number[],
+): Float32Array {
   const strides = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1];
   const [o0, o1, o2, o3] = perm.map((axis) => shape[axis]);
   const [t0, t1, t2, t3] = perm.map((axis) => strides[axis]);
@@ -112,7 +116,9 @@ export class Module {
     init: () => tf.Tensor,
     trainable: boolean,
   ): tf.Variable {
-    if (this.#params.has(name) || this.#buffers.has(name)) throw new Error(`parameter ${name} registered twice`);
+    if (this.#params.has(name) || this.#buffers.has(name)) {
+      throw new Error(`parameter ${name} registered twice`);
+    }
     const value = init();
     const variable = tf.variable(value, trainable, `m${this.#id}/${name}`);
     value.dispose();
@@ -184,7 +190,9 @@ export class Module {
       const want = torchShape(entry.variable.shape, entry.layout);
       if (shapeText(array.shape) !== shapeText(want)) {
         problems.push(
-          `${name} has shape ${shapeText(array.shape)} in the checkpoint but ${shapeText(want)} in this network`,
+          `${name} has shape ${shapeText(array.shape)} in the checkpoint but ${
+            shapeText(want)
+          } in this network`,
         );
         break;
       }
@@ -221,7 +229,9 @@ export class Module {
         continue;
       }
       const values = entry.variable.dataSync();
-      const data = entry.layout === "kernel" ? permute4d(values, entry.variable.shape, TO_TORCH) : Float32Array.from(values);
+      const data = entry.layout === "kernel"
+        ? permute4d(values, entry.variable.shape, TO_TORCH)
+        : Float32Array.from(values);
       out.set(name, { shape, dtype: "float32", data });
     }
     return out;

@@ -23,7 +23,8 @@ export const globalGeneratorSchema = defineSchema({
     type: "int",
     default: 36,
     min: 1,
-    doc: "input channels: label_nc (35 for Cityscapes) + 1 boundary unless no_instance + feat_num with instance_feat",
+    doc:
+      "input channels: label_nc (35 for Cityscapes) + 1 boundary unless no_instance + feat_num with instance_feat",
   },
   output_nc: { type: "int", default: 3, min: 1, doc: "output image channels" },
   ngf: { type: "int", default: 64, min: 1, doc: "filters of the first conv layer" },
@@ -71,7 +72,11 @@ export function globalLayers(o: GlobalLayersConfig, withOutputLayers: boolean): 
   for (let i = 0; i < o.n_blocks_global; i++) specs.push(resnetBlock(deepest, o.padding_type, n));
   for (let i = 0; i < o.n_downsample_global; i++) {
     const c = ngf * 2 ** (o.n_downsample_global - i);
-    specs.push(convTranspose2d(c, c / 2, 3, { stride: 2, padding: 1, outputPadding: 1 }), norm(n, c / 2), relu());
+    specs.push(
+      convTranspose2d(c, c / 2, 3, { stride: 2, padding: 1, outputPadding: 1 }),
+      norm(n, c / 2),
+      relu(),
+    );
   }
   if (withOutputLayers) specs.push(pad("reflect", 3), conv2d(ngf, o.output_nc, 7), tanh());
   return specs;
@@ -102,7 +107,13 @@ export class GlobalGenerator extends Module {
    * @throws {RangeError} on a wrong channel count or side
    */
   apply(x: tf.Tensor4D): tf.Tensor4D {
-    checkInput("global-generator", x, this.options.input_nc, "input_nc", 2 ** this.options.n_downsample_global);
+    checkInput(
+      "global-generator",
+      x,
+      this.options.input_nc,
+      "input_nc",
+      2 ** this.options.n_downsample_global,
+    );
     return this.#net.apply(x);
   }
 }

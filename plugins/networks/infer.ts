@@ -50,7 +50,10 @@ function readGlobalLayout(sd: StateDict, prefix: string, withOutput: boolean, fi
   // first conv, n downsampling convs, n transposed convs, and the output conv when present
   const downs = (convs.length - (withOutput ? 2 : 1)) / 2;
   if (!Number.isInteger(downs) || downs < 0) {
-    throw new CheckpointError(file, `is not a pix2pixHD generator/encoder: ${convs.length} convolutions in ${prefix}.*`);
+    throw new CheckpointError(
+      file,
+      `is not a pix2pixHD generator/encoder: ${convs.length} convolutions in ${prefix}.*`,
+    );
   }
   const blocks = new Set<number>();
   let paddingType: "reflect" | "zero" = "reflect";
@@ -83,7 +86,10 @@ function readGlobalLayout(sd: StateDict, prefix: string, withOutput: boolean, fi
  */
 export function inferGenerator(sd: StateDict, file: string): InferredGenerator {
   if (!sd.has("model.1.weight")) {
-    throw new CheckpointError(file, "is not a pix2pixHD generator: it has no model.1.weight (global branch's first conv)");
+    throw new CheckpointError(
+      file,
+      "is not a pix2pixHD generator: it has no model.1.weight (global branch's first conv)",
+    );
   }
   let enhancers = 0;
   while (sd.has(`model${enhancers + 1}_1.1.weight`)) enhancers++;
@@ -106,12 +112,17 @@ export function inferGenerator(sd: StateDict, file: string): InferredGenerator {
   if (g.ngf !== ngf * 2 ** enhancers) {
     throw new CheckpointError(
       file,
-      `is not a consistent local enhancer: model.1 has ${g.ngf} filters, expected ngf·2^n_local_enhancers = ${ngf * 2 ** enhancers}`,
+      `is not a consistent local enhancer: model.1 has ${g.ngf} filters, expected ngf·2^n_local_enhancers = ${
+        ngf * 2 ** enhancers
+      }`,
     );
   }
   let blocksLocal = 0;
   let paddingType: "reflect" | "zero" = "reflect";
-  while (sd.has(`model1_2.${blocksLocal}.conv_block.1.weight`) || sd.has(`model1_2.${blocksLocal}.conv_block.0.weight`)) {
+  while (
+    sd.has(`model1_2.${blocksLocal}.conv_block.1.weight`) ||
+    sd.has(`model1_2.${blocksLocal}.conv_block.0.weight`)
+  ) {
     if (sd.has(`model1_2.${blocksLocal}.conv_block.0.weight`)) paddingType = "zero";
     blocksLocal++;
   }
@@ -140,10 +151,16 @@ export function inferGenerator(sd: StateDict, file: string): InferredGenerator {
  * @returns its options
  * @throws {CheckpointError} when the names do not form a pix2pixHD multiscale discriminator
  */
-export function inferDiscriminator(sd: StateDict, file: string): Omit<MultiscaleDiscriminatorOptions, "seed"> {
+export function inferDiscriminator(
+  sd: StateDict,
+  file: string,
+): Omit<MultiscaleDiscriminatorOptions, "seed"> {
   const intermediate = sd.has("scale0_layer0.0.weight");
   if (!intermediate && !sd.has("layer0.0.weight")) {
-    throw new CheckpointError(file, "is not a pix2pixHD discriminator: it has neither scale0_layer0.0.weight nor layer0.0.weight");
+    throw new CheckpointError(
+      file,
+      "is not a pix2pixHD discriminator: it has neither scale0_layer0.0.weight nor layer0.0.weight",
+    );
   }
   let numD = 0;
   while (sd.has(intermediate ? `scale${numD}_layer0.0.weight` : `layer${numD}.0.weight`)) numD++;
@@ -157,11 +174,15 @@ export function inferDiscriminator(sd: StateDict, file: string): Omit<Multiscale
   } else {
     norm = sd.has("layer0.3.weight") ? "batch" : "instance";
     // flat Sequential: every 4-D weight is a conv (norms, when batch, have 1-D weights)
-    const convs = [...sd.keys()].filter((name) => /^layer0\.\d+\.weight$/.test(name) && sd.get(name)!.shape.length === 4)
+    const convs = [...sd.keys()].filter((name) =>
+      /^layer0\.\d+\.weight$/.test(name) && sd.get(name)!.shape.length === 4
+    )
       .length;
     nLayers = convs - 2;
   }
-  if (nLayers < 1) throw new CheckpointError(file, `is not a pix2pixHD discriminator: ${nLayers + 2} conv layers per scale`);
+  if (nLayers < 1) {
+    throw new CheckpointError(file, `is not a pix2pixHD discriminator: ${nLayers + 2} conv layers per scale`);
+  }
   return {
     input_nc: inputNc,
     ndf,
@@ -182,10 +203,20 @@ export function inferDiscriminator(sd: StateDict, file: string): Omit<Multiscale
  * @throws {CheckpointError} when the names do not form a pix2pixHD encoder (e.g. it has residual blocks)
  */
 export function inferEncoder(sd: StateDict, file: string): Omit<EncoderOptions, "seed"> {
-  if (!sd.has("model.1.weight")) throw new CheckpointError(file, "is not a pix2pixHD encoder: it has no model.1.weight");
+  if (!sd.has("model.1.weight")) {
+    throw new CheckpointError(file, "is not a pix2pixHD encoder: it has no model.1.weight");
+  }
   const e = readGlobalLayout(sd, "model", true, file);
-  if (e.n_blocks > 0) throw new CheckpointError(file, "is not a pix2pixHD encoder: it has residual blocks (a generator?)");
-  return { input_nc: e.input_nc, feat_num: e.output_nc, nef: e.ngf, n_downsample_E: e.n_downsample, norm: e.norm };
+  if (e.n_blocks > 0) {
+    throw new CheckpointError(file, "is not a pix2pixHD encoder: it has residual blocks (a generator?)");
+  }
+  return {
+    input_nc: e.input_nc,
+    feat_num: e.output_nc,
+    nef: e.ngf,
+    n_downsample_E: e.n_downsample,
+    norm: e.norm,
+  };
 }
 
 /** The data flags that decide a generator's input channels (official names). */
@@ -212,27 +243,36 @@ export function inputMismatch(expected: number, flags: InputFlags): string | nul
   const given = labels + boundary + flags.feature_channels;
   if (given === expected) return null;
   const head = `the generator takes ${expected} input channels but the data gives ${given}`;
-  const parts = (b: number, f: number) =>
-    `${what}${b ? " + 1 boundary" : ""}${f ? ` + ${f} features` : ""}`;
+  const parts = (b: number, f: number) => `${what}${b ? " + 1 boundary" : ""}${f ? ` + ${f} features` : ""}`;
   if (flags.no_instance && expected === given + 1) {
-    return `${head}: this generator was trained with instance maps (${expected} input channels = ${parts(1, flags.feature_channels)}); ` +
+    return `${head}: this generator was trained with instance maps (${expected} input channels = ${
+      parts(1, flags.feature_channels)
+    }); ` +
       `pass instance maps and drop --no_instance`;
   }
   if (!flags.no_instance && expected === given - 1) {
-    return `${head}: this generator was trained without instance maps (${expected} input channels = ${parts(0, flags.feature_channels)}); ` +
+    return `${head}: this generator was trained without instance maps (${expected} input channels = ${
+      parts(0, flags.feature_channels)
+    }); ` +
       `pass --no_instance`;
   }
   if (flags.feature_channels === 0 && expected > given && (expected - given) <= 16) {
     return `${head}: this generator was trained with ${expected - given} instance-wise feature channels ` +
-      `(${expected} = ${parts(boundary, expected - given)}); pass --instance_feat (with --feat_num ${expected - given})`;
+      `(${expected} = ${parts(boundary, expected - given)}); pass --instance_feat (with --feat_num ${
+        expected - given
+      })`;
   }
   if (flags.feature_channels > 0 && expected === given - flags.feature_channels) {
-    return `${head}: this generator was trained without instance-wise features (${expected} = ${parts(boundary, 0)}); ` +
+    return `${head}: this generator was trained without instance-wise features (${expected} = ${
+      parts(boundary, 0)
+    }); ` +
       `drop --instance_feat / --label_feat`;
   }
   const labelNc = expected - boundary - flags.feature_channels;
   return `${head}: with ${flags.no_instance ? "--no_instance" : "a boundary channel"}` +
-    `${flags.feature_channels ? ` and ${flags.feature_channels} feature channels` : ""} it expects --label_nc ${labelNc}, ` +
+    `${
+      flags.feature_channels ? ` and ${flags.feature_channels} feature channels` : ""
+    } it expects --label_nc ${labelNc}, ` +
     `not ${flags.label_nc}`;
 }
 

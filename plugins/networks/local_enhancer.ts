@@ -71,7 +71,11 @@ export class LocalEnhancer extends Module {
       ];
       const back: LayerSpec[] = [];
       for (let i = 0; i < o.n_blocks_local; i++) back.push(resnetBlock(2 * c, o.padding_type, n));
-      back.push(convTranspose2d(2 * c, c, 3, { stride: 2, padding: 1, outputPadding: 1 }), norm(n, c), relu());
+      back.push(
+        convTranspose2d(2 * c, c, 3, { stride: 2, padding: 1, outputPadding: 1 }),
+        norm(n, c),
+        relu(),
+      );
       if (e === count) back.push(pad("reflect", 3), conv2d(ngf, o.output_nc, 7), tanh());
       this.#enhancers.push({
         front: sequential(this, `model${e}_1`, front),
@@ -89,7 +93,13 @@ export class LocalEnhancer extends Module {
    */
   trace(x: tf.Tensor4D): LocalEnhancerTrace {
     const o = this.options;
-    checkInput("local-enhancer", x, o.input_nc, "input_nc", 2 ** (o.n_downsample_global + o.n_local_enhancers));
+    checkInput(
+      "local-enhancer",
+      x,
+      o.input_nc,
+      "input_nc",
+      2 ** (o.n_downsample_global + o.n_local_enhancers),
+    );
     const levels = [x];
     for (let i = 0; i < o.n_local_enhancers; i++) levels.push(downsample(levels[i]));
     const globalFeatures = this.#global.apply(levels[o.n_local_enhancers]);

@@ -44,4 +44,9 @@ export { instanceMeans } from "./_layers/instance_pool.ts";
 export { downsample } from "./_layers/pool.ts";
 
 /** Every network plugin, for the registry. */
-export const plugins = [globalGeneratorPlugin, localEnhancerPlugin, multiscaleDiscriminatorPlugin, encoderPlugin];
+export const plugins = [
+  globalGeneratorPlugin,
+  localEnhancerPlugin,
+  multiscaleDiscriminatorPlugin,
+  encoderPlugin,
+];

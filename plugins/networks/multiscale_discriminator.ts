@@ -46,7 +46,13 @@ export const multiscaleDiscriminatorSchema = defineSchema({
 export type MultiscaleDiscriminatorOptions = OptionsOf<typeof multiscaleDiscriminatorSchema>;
 
 /** The layer groups of one official `NLayerDiscriminator` (`model0` … `model{n_layers+1}`). */
-function nLayerGroups(inputNc: number, ndf: number, nLayers: number, n: NormType, useSigmoid: boolean): LayerSpec[][] {
+function nLayerGroups(
+  inputNc: number,
+  ndf: number,
+  nLayers: number,
+  n: NormType,
+  useSigmoid: boolean,
+): LayerSpec[][] {
   const k = 4, padding = Math.ceil((k - 1) / 2);
   const groups: LayerSpec[][] = [[conv2d(inputNc, ndf, k, { stride: 2, padding }), leakyRelu(0.2)]];
   let nf = ndf;

@@ -74,10 +74,14 @@ export class Adam {
     for (const [name, p] of this.#params) {
       const g = grads.get(name);
       if (!g) {
-        throw new RangeError(`Adam: no gradient for ${name}; leave parameters the loss does not use out of the optimizer`);
+        throw new RangeError(
+          `Adam: no gradient for ${name}; leave parameters the loss does not use out of the optimizer`,
+        );
       }
       if (g.shape.join() !== p.shape.join()) {
-        throw new RangeError(`Adam: gradient of ${name} has shape [${g.shape.join(", ")}], parameter [${p.shape.join(", ")}]`);
+        throw new RangeError(
+          `Adam: gradient of ${name} has shape [${g.shape.join(", ")}], parameter [${p.shape.join(", ")}]`,
+        );
       }
     }
     this.#step++;
@@ -121,7 +125,9 @@ export class Adam {
       for (const [kind, saved] of [["m", state.m.get(name)], ["v", state.v.get(name)]] as const) {
         if (!saved || saved.shape.join() !== p.shape.join()) {
           throw new RangeError(
-            `Adam state does not fit: ${kind} of ${name} is ${saved ? `[${saved.shape.join(", ")}]` : "missing"}, ` +
+            `Adam state does not fit: ${kind} of ${name} is ${
+              saved ? `[${saved.shape.join(", ")}]` : "missing"
+            }, ` +
               `parameter [${p.shape.join(", ")}]`,
           );
         }
@@ -133,7 +139,9 @@ export class Adam {
     for (const [name, p] of this.#params) {
       for (const [vars, saved] of [[this.#m, state.m], [this.#v, state.v]] as const) {
         const array = saved.get(name) as NdArray;
-        tf.tidy(() => (vars.get(name) as tf.Variable).assign(tf.tensor(toFloat32(array), p.shape, "float32")));
+        tf.tidy(() =>
+          (vars.get(name) as tf.Variable).assign(tf.tensor(toFloat32(array), p.shape, "float32"))
+        );
       }
     }
     this.#step = state.step;

@@ -194,6 +194,52 @@ export async function loadCheckpoint(dir: string, which: string): Promise<Checkp
 }
 
 /**
+ * Reads a checkpoint's run state and config without loading its tensors (only the safetensors header
+ * of the training-state file).
+ *
+ * @param dir the checkpoint folder
+ * @param which "latest" or an epoch
+ * @returns the run state (epoch, iteration, …) and config, or null when there is no such checkpoint
+ * @throws {CheckpointError} when the file is not a checkpoint of ours
+ */
+export async function readCheckpointInfo(
+  dir: string,
+  which: string,
+): Promise<{ trainer: Record<string, unknown>; config: Record<string, unknown> } | null> {
+  const path = trainStatePath(dir, which);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path);
+  } catch {
+    return null;
+  }
+  try {
+    const head = new Uint8Array(8);
+    const got = await file.read(head);
+    const length = got === 8 ? Number(new DataView(head.buffer).getBigUint64(0, true)) : -1;
+    const header = new Uint8Array(Math.max(0, Math.min(length, 100_000_000)));
+    let done = 0;
+    while (done < header.length) {
+      const n = await file.read(header.subarray(done));
+      if (n === null) break;
+      done += n;
+    }
+    let meta: Record<string, string> = {};
+    try {
+      meta = JSON.parse(new TextDecoder().decode(header.subarray(0, done))).__metadata__ ?? {};
+    } catch {
+      // reported below
+    }
+    if (meta.format !== CHECKPOINT_FORMAT) {
+      throw new CheckpointError(path, `is not a training checkpoint of ours (no "${CHECKPOINT_FORMAT}" header)`);
+    }
+    return { trainer: parseJson(meta.trainer, path, "trainer"), config: parseJson(meta.config, path, "config") };
+  } finally {
+    file.close();
+  }
+}
+
+/**
  * Loads one network's weights from a checkpoint folder: ours (`<which>_net_<net>.safetensors`) or the
  * official code's (`<which>_net_<net>.pth`).
  *

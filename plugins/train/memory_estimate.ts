@@ -10,7 +10,7 @@ import { discriminatorInputChannels, generatorInputChannels } from "./options.ts
 
 /** Peak memory of a run, by part, in bytes. */
 export interface MemoryEstimate {
-  /** Weights of every network. */
+  /** Weights of every network (the frozen VGG19 included). */
   params: number;
   /** One gradient per trained weight (alive while the optimizers step). */
   gradients: number;
@@ -23,10 +23,14 @@ export interface MemoryEstimate {
 }
 
 /**
- * Tensors kept per conv output on the tape, measured with `tf.profile` (peakBytes) on the cpu backend:
- * the conv output, the normalisation's moments and intermediates, the activation, the padding copy.
+ * Bytes of live tensors per element of a conv output of G, D or E during an iteration, over 4 (float32):
+ * the conv output, the padding copy, the normalisation's intermediates and the activation on the tape,
+ * then their gradients in the backward pass. Calibrated with `tf.profile` (peakBytes) on wasm at
+ * 64×32 to 256×128, ngf 4–8 (tests/plugins/train/memory_estimate_test.ts checks it).
  */
-export const TAPE_TENSORS_PER_CONV_OUTPUT = 6;
+export const TENSORS_PER_NETWORK_ELEMENT = 20;
+/** The same for VGG19's fused conv+ReLU outputs. */
+export const TENSORS_PER_VGG_ELEMENT = 10;
 
 /** Elements of every conv output of the global generator (or the local enhancer) at `h × w`. */
 function generatorElements(opts: TrainOptions, h: number, w: number): number {
@@ -63,6 +67,26 @@ function discriminatorElements(opts: TrainOptions, h: number, w: number): number
   return n;
 }
 
+/** Weights of torchvision's VGG19 up to relu5_1 (features.0 … features.28), kept frozen. */
+export const VGG19_PARAMS: number = [
+  [3, 64],
+  [64, 64],
+  [64, 128],
+  [128, 128],
+  [128, 256],
+  [256, 256],
+  [256, 256],
+  [256, 256],
+  [
+    256,
+    512,
+  ],
+  [512, 512],
+  [512, 512],
+  [512, 512],
+  [512, 512],
+].reduce((n, [i, o]) => n + 9 * i * o + o, 0);
+
 /** Elements of VGG19's conv outputs up to relu5_1, for one image. */
 function vggElements(h: number, w: number): number {
   const a = h * w;
@@ -73,7 +97,7 @@ function vggElements(h: number, w: number): number {
  * Estimates the peak memory of one training iteration.
  *
  * @param opts the run's options
- * @param paramCounts weights per network ("G", "D", "E"), as built
+ * @param paramCounts trained weights per network ("G", "D", "E"), as built
  * @param size the training image size (after load-time scaling and cropping)
  * @returns bytes by part (float32)
  */
@@ -82,14 +106,18 @@ export function estimateTrainingMemory(
   paramCounts: Record<string, number>,
   size: { height: number; width: number },
 ): MemoryEstimate {
+  const frozenParams = opts.no_vgg_loss ? 0 : VGG19_PARAMS;
   const all = Object.values(paramCounts).reduce((a, b) => a + b, 0);
   const { height: h, width: w } = size;
   // G pass: G (+E), D on fake and on real, VGG on fake and real; D pass: D on pooled fake and real.
-  const encoder = opts.instance_feat || opts.label_feat ? 2 * opts.nef * h * w * (1 + opts.n_downsample_E) : 0;
-  const elements = generatorElements(opts, h, w) + encoder + 2 * discriminatorElements(opts, h, w) +
-    (opts.no_vgg_loss ? 0 : 2 * vggElements(h, w));
-  const activations = 4 * TAPE_TENSORS_PER_CONV_OUTPUT * elements * opts.batchSize;
-  const params = 4 * all, gradients = 4 * all, optimizer = 8 * all;
+  const encoder = opts.instance_feat || opts.label_feat
+    ? 2 * opts.nef * h * w * (1 + opts.n_downsample_E)
+    : 0;
+  const networks = generatorElements(opts, h, w) + encoder + 2 * discriminatorElements(opts, h, w);
+  const vgg = opts.no_vgg_loss ? 0 : 2 * vggElements(h, w);
+  const activations = 4 * opts.batchSize *
+    (TENSORS_PER_NETWORK_ELEMENT * networks + TENSORS_PER_VGG_ELEMENT * vgg);
+  const params = 4 * (all + frozenParams), gradients = 4 * all, optimizer = 8 * all;
   return { params, gradients, optimizer, activations, total: params + gradients + optimizer + activations };
 }
 

@@ -35,7 +35,9 @@ export function fixtureArray(name: string): Promise<NdArray> {
  */
 export async function fixtureNhwc(name: string): Promise<tf.Tensor4D> {
   const array = await fixtureArray(name);
-  return tf.tidy(() => tf.transpose(tf.tensor4d(toFloat32(array), array.shape as [number, number, number, number]), [0, 2, 3, 1]));
+  return tf.tidy(() =>
+    tf.transpose(tf.tensor4d(toFloat32(array), array.shape as [number, number, number, number]), [0, 2, 3, 1])
+  );
 }
 
 /**

@@ -8,11 +8,26 @@ import { GlobalGenerator } from "../../plugins/networks/global_generator.ts";
 import { LocalEnhancer } from "../../plugins/networks/local_enhancer.ts";
 import { MultiscaleDiscriminator } from "../../plugins/networks/multiscale_discriminator.ts";
 import { Encoder } from "../../plugins/networks/encoder.ts";
-import { errorAgainst, fixtureArray, fixtureCheckpoint, fixtureNhwc, parityBackends, TOLERANCE, useBackend } from "./_fixtures.ts";
+import {
+  errorAgainst,
+  fixtureArray,
+  fixtureCheckpoint,
+  fixtureNhwc,
+  parityBackends,
+  TOLERANCE,
+  useBackend,
+} from "./_fixtures.ts";
 
 /** The fixture networks' architectures (manifest.json "networks"). */
 const G_GLOBAL = { input_nc: 6, output_nc: 3, ngf: 8, n_downsample_global: 2, n_blocks_global: 2 };
-const G_LOCAL = { input_nc: 6, ngf: 4, n_downsample_global: 2, n_blocks_global: 2, n_local_enhancers: 1, n_blocks_local: 1 };
+const G_LOCAL = {
+  input_nc: 6,
+  ngf: 4,
+  n_downsample_global: 2,
+  n_blocks_global: 2,
+  n_local_enhancers: 1,
+  n_blocks_local: 1,
+};
 const D_MULTI = { input_nc: 9, ndf: 8, n_layers_D: 3, num_D: 2 };
 const E_ENC = { input_nc: 3, feat_num: 3, nef: 4, n_downsample_E: 2 };
 
@@ -23,7 +38,8 @@ async function expectClose(actual: tf.Tensor, fixture: string): Promise<void> {
 
 for (const backend of await parityBackends()) {
   const ignore = backend.skip !== null;
-  const name = (what: string) => `${what} matches the official output on ${backend.name}${ignore ? ` (${backend.skip})` : ""}`;
+  const name = (what: string) =>
+    `${what} matches the official output on ${backend.name}${ignore ? ` (${backend.skip})` : ""}`;
 
   Deno.test({ name: name("global generator"), ignore }, async () => {
     await useBackend(backend.name);
@@ -57,27 +73,30 @@ for (const backend of await parityBackends()) {
     g.dispose();
   });
 
-  Deno.test({ name: name("multiscale discriminator, every feature at every scale, real and fake"), ignore }, async () => {
-    await useBackend(backend.name);
-    const d = new MultiscaleDiscriminator(D_MULTI);
-    d.loadStateDict(await fixtureCheckpoint("D_multiscale.pth"), "D_multiscale.pth");
-    const label = await fixtureNhwc("input_label.npy");
-    for (const [kind, imageFile] of [["real", "real_image.npy"], ["fake", "G_global_out.npy"]]) {
-      const image = await fixtureNhwc(imageFile);
-      const input = tf.concat([label, image], 3);
-      const before = tf.memory().numTensors;
-      const out = d.apply(input);
-      assert.equal(tf.memory().numTensors, before + 10, "apply leaves only its 2 × 5 outputs");
-      assert.equal(out.length, 2);
-      for (let i = 0; i < 2; i++) {
-        assert.equal(out[i].length, 5);
-        for (let j = 0; j < 5; j++) await expectClose(out[i][j], `D_${kind}_out${i}_layer${j}.npy`);
+  Deno.test(
+    { name: name("multiscale discriminator, every feature at every scale, real and fake"), ignore },
+    async () => {
+      await useBackend(backend.name);
+      const d = new MultiscaleDiscriminator(D_MULTI);
+      d.loadStateDict(await fixtureCheckpoint("D_multiscale.pth"), "D_multiscale.pth");
+      const label = await fixtureNhwc("input_label.npy");
+      for (const [kind, imageFile] of [["real", "real_image.npy"], ["fake", "G_global_out.npy"]]) {
+        const image = await fixtureNhwc(imageFile);
+        const input = tf.concat([label, image], 3);
+        const before = tf.memory().numTensors;
+        const out = d.apply(input);
+        assert.equal(tf.memory().numTensors, before + 10, "apply leaves only its 2 × 5 outputs");
+        assert.equal(out.length, 2);
+        for (let i = 0; i < 2; i++) {
+          assert.equal(out[i].length, 5);
+          for (let j = 0; j < 5; j++) await expectClose(out[i][j], `D_${kind}_out${i}_layer${j}.npy`);
+        }
+        tf.dispose([image, input, ...out.flat()]);
       }
-      tf.dispose([image, input, ...out.flat()]);
-    }
-    label.dispose();
-    d.dispose();
-  });
+      label.dispose();
+      d.dispose();
+    },
+  );
 
   Deno.test({ name: name("encoder, raw and instance-pooled"), ignore }, async () => {
     await useBackend(backend.name);
@@ -99,4 +118,3 @@ for (const backend of await parityBackends()) {
     e.dispose();
   });
 }
-

@@ -16,10 +16,10 @@ import { featureMatchingLoss } from "../../plugins/losses/feature_matching.ts";
 import { namedGrads } from "../../plugins/optim/grads.ts";
 import { Adam } from "../../plugins/optim/adam.ts";
 import {
-  FIXTURES,
   fixtureArray,
   fixtureCheckpoint,
   fixtureNhwc,
+  FIXTURES,
   maxAbsDiff,
   parityBackends,
   TOLERANCE,
@@ -144,7 +144,10 @@ for (const backend of backends) {
         "D.scale1_layer0.0.weight": "D_scale1_layer0_weight_grad.npy",
       };
       for (const name of Object.keys(gradFixtures)) {
-        const error = maxAbsDiff(first.grads.get(name) as Float32Array, toFloat32(await fixtureArray(gradFixtures[name])));
+        const error = maxAbsDiff(
+          first.grads.get(name) as Float32Array,
+          toFloat32(await fixtureArray(gradFixtures[name])),
+        );
         assert.ok(error <= TOLERANCE, `gradient of ${name}: max abs error ${error}`);
       }
       const afterStep: Array<[Map<string, Float32Array>, string]> = [
@@ -160,11 +163,17 @@ for (const backend of backends) {
           compared++;
         }
       }
-      assert.equal(compared, 11 + 14, "every weight and the biases not feeding an instance norm were compared");
-      for (const [ours, name, file] of [
-        [afterStep[0][0], "model.1.weight", "G_first_conv_weight_after_step1.npy"],
-        [afterStep[1][0], "scale0_layer0.0.weight", "D_scale0_layer0_weight_after_step1.npy"],
-      ] as const) {
+      assert.equal(
+        compared,
+        11 + 14,
+        "every weight and the biases not feeding an instance norm were compared",
+      );
+      for (
+        const [ours, name, file] of [
+          [afterStep[0][0], "model.1.weight", "G_first_conv_weight_after_step1.npy"],
+          [afterStep[1][0], "scale0_layer0.0.weight", "D_scale0_layer0_weight_after_step1.npy"],
+        ] as const
+      ) {
         const error = maxAbsDiff(ours.get(name) as Float32Array, toFloat32(await fixtureArray(file)));
         assert.ok(error <= TOLERANCE, `${file}: max abs error ${error}`);
       }

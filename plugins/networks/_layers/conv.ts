@@ -28,11 +28,16 @@ export interface ConvOptions {
 export function conv2d(inC: number, outC: number, kernel: number, options: ConvOptions = {}): LayerSpec {
   const { stride = 1, padding = 0 } = options;
   return (module, name) => {
-    const filter = module.addParam(`${name}.weight`, "kernel", () => module.normal([kernel, kernel, inC, outC], 0, 0.02));
+    const filter = module.addParam(
+      `${name}.weight`,
+      "kernel",
+      () => module.normal([kernel, kernel, inC, outC], 0, 0.02),
+    );
     const bound = 1 / Math.sqrt(inC * kernel * kernel);
     const bias = module.addParam(`${name}.bias`, "vector", () => module.uniform([outC], bound));
     return {
-      apply: (x) => tf.fused.conv2d({ x, filter: filter as tf.Tensor4D, strides: stride, pad: padding, bias }),
+      apply: (x) =>
+        tf.fused.conv2d({ x, filter: filter as tf.Tensor4D, strides: stride, pad: padding, bias }),
     };
   };
 }
@@ -55,7 +60,11 @@ export function convTranspose2d(
 ): LayerSpec {
   const { stride = 1, padding = 0, outputPadding = 0 } = options;
   return (module, name) => {
-    const filter = module.addParam(`${name}.weight`, "kernel", () => module.normal([kernel, kernel, outC, inC], 0, 0.02));
+    const filter = module.addParam(
+      `${name}.weight`,
+      "kernel",
+      () => module.normal([kernel, kernel, outC, inC], 0, 0.02),
+    );
     // PyTorch's fan_in of a transposed conv weight [in, out, k, k] is out·k·k
     const bound = 1 / Math.sqrt(outC * kernel * kernel);
     const bias = module.addParam(`${name}.bias`, "vector", () => module.uniform([outC], bound));
@@ -64,7 +73,13 @@ export function convTranspose2d(
       apply: (x) =>
         tf.tidy(() => {
           const [b, h, w] = x.shape;
-          const y = tf.conv2dTranspose(x, filter as tf.Tensor4D, [b, side(h), side(w), outC], stride, padding);
+          const y = tf.conv2dTranspose(
+            x,
+            filter as tf.Tensor4D,
+            [b, side(h), side(w), outC],
+            stride,
+            padding,
+          );
           return tf.add(y, bias);
         }),
     };

@@ -23,7 +23,9 @@ function segmentsOf(inst: tf.Tensor4D): Segments {
     values = inst.dataSync();
   } catch (error) {
     throw new RangeError(
-      `instance map cannot be read synchronously on the ${tf.getBackend()} backend (${(error as Error).message}): ` +
+      `instance map cannot be read synchronously on the ${tf.getBackend()} backend (${
+        (error as Error).message
+      }): ` +
         `pass the map as decoded (a tensor made from its pixel data), not the result of GPU ops`,
     );
   }
@@ -67,9 +69,14 @@ function poolWith(x: tf.Tensor, seg: Segments): tf.Tensor {
  */
 export function instanceMeans(features: tf.Tensor4D, inst: tf.Tensor4D): tf.Tensor4D {
   const [b, h, w] = features.shape;
-  if (inst.rank !== 4 || inst.shape[0] !== b || inst.shape[1] !== h || inst.shape[2] !== w || inst.shape[3] !== 1) {
+  if (
+    inst.rank !== 4 || inst.shape[0] !== b || inst.shape[1] !== h || inst.shape[2] !== w ||
+    inst.shape[3] !== 1
+  ) {
     throw new RangeError(
-      `instance map of shape [${inst.shape.join(", ")}] does not match features [${features.shape.join(", ")}]: ` +
+      `instance map of shape [${inst.shape.join(", ")}] does not match features [${
+        features.shape.join(", ")
+      }]: ` +
         `expected [${b}, ${h}, ${w}, 1]`,
     );
   }

@@ -44,14 +44,18 @@ export function reflectPad(x: tf.Tensor4D, p: number): tf.Tensor4D {
   }
   const op = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc) => {
     const value = tf.mirrorPad(input as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]], "reflect");
-    return { value, gradFunc: (dy: tf.Tensor) => foldReflect(foldReflect(dy as tf.Tensor4D, 1, h, p), 2, w, p) };
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor) => foldReflect(foldReflect(dy as tf.Tensor4D, 1, h, p), 2, w, p),
+    };
   });
   return op(x) as tf.Tensor4D;
 }
 
 function replicateAxis(x: tf.Tensor4D, axis: 1 | 2, p: number): tf.Tensor4D {
   const size = x.shape[axis];
-  const edge = (at: number) => tf.slice(x, axis === 1 ? [0, at, 0, 0] : [0, 0, at, 0], axis === 1 ? [-1, 1, -1, -1] : [-1, -1, 1, -1]);
+  const edge = (at: number) =>
+    tf.slice(x, axis === 1 ? [0, at, 0, 0] : [0, 0, at, 0], axis === 1 ? [-1, 1, -1, -1] : [-1, -1, 1, -1]);
   const reps = axis === 1 ? [1, p, 1, 1] : [1, 1, p, 1];
   return tf.concat([tf.tile(edge(0), reps), x, tf.tile(edge(size - 1), reps)], axis);
 }

@@ -49,7 +49,12 @@ export async function valuesOn(
  * @param expected values from the cpu backend
  * @param label what is compared, for the message
  */
-export function assertClose(actual: Float32Array, expected: Float32Array, label: string, tolerance = 1e-4): void {
+export function assertClose(
+  actual: Float32Array,
+  expected: Float32Array,
+  label: string,
+  tolerance = 1e-4,
+): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
   let scale = 0;
   let worst = 0;

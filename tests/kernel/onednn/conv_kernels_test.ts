@@ -3,7 +3,12 @@ import { tf } from "../../../kernel/tf.ts";
 import { oneDnnInfo } from "../../../kernel/onednn/mod.ts";
 import { assertClose, assertMatchesCpu, ONEDNN, seeded, valuesOn } from "./conv_helpers.ts";
 
-type Pad = "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pad = "same" | "valid" | number | [
+  [number, number],
+  [number, number],
+  [number, number],
+  [number, number],
+];
 
 interface Case {
   name: string;
@@ -19,7 +24,14 @@ const CASES: Case[] = [
   { name: "3x3 s1 same", x: [2, 9, 11, 5], k: 3, outC: 6, stride: 1, pad: "same" },
   { name: "3x3 s2 same", x: [2, 9, 11, 5], k: 3, outC: 6, stride: 2, pad: "same" },
   { name: "3x3 s1 valid", x: [1, 9, 11, 5], k: 3, outC: 4, stride: 1, pad: "valid" },
-  { name: "3x3 s2 valid (last row and column dropped)", x: [1, 10, 12, 5], k: 3, outC: 4, stride: 2, pad: "valid" },
+  {
+    name: "3x3 s2 valid (last row and column dropped)",
+    x: [1, 10, 12, 5],
+    k: 3,
+    outC: 4,
+    stride: 2,
+    pad: "valid",
+  },
   { name: "4x4 s2 explicit pad 2 (pix2pixHD D)", x: [1, 12, 16, 9], k: 4, outC: 8, stride: 2, pad: 2 },
   { name: "4x4 s1 explicit pad 2 (pix2pixHD D tail)", x: [1, 5, 6, 8], k: 4, outC: 1, stride: 1, pad: 2 },
   { name: "7x7 s1 valid (after reflect pad 3)", x: [1, 14, 16, 6], k: 7, outC: 4, stride: 1, pad: "valid" },
@@ -119,7 +131,8 @@ Deno.test({
       const x = tf.tensor4d(seeded(2 * 8 * 10 * 3, 21), [2, 8, 10, 3]);
       const w = tf.tensor4d(seeded(3 * 3 * 3 * 4, 22), [3, 3, 3, 4]);
       const r = tf.tensor4d(seeded(2 * 4 * 5 * 4, 23), [2, 4, 5, 4]);
-      const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same"), r));
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same"), r));
       return tf.grads(f)([x, w]);
     });
     const kinds = [...oneDnnInfo().primitives.keys()].map((key) => key.split(",")[0]);
@@ -146,7 +159,13 @@ Deno.test({
 });
 
 /** PyTorch's ConvTranspose2d(k, stride 2, padding 1, output_padding 1) on NHWC data, tfjs filter [kh,kw,out,in]. */
-function torchConvTranspose(x: Float32Array, xs: number[], w: Float32Array, k: number, outC: number): Float32Array {
+function torchConvTranspose(
+  x: Float32Array,
+  xs: number[],
+  w: Float32Array,
+  k: number,
+  outC: number,
+): Float32Array {
   const [, h, wd, inC] = xs;
   const [oh, ow] = [2 * h, 2 * wd];
   const out = new Float32Array(oh * ow * outC);
@@ -178,7 +197,8 @@ Deno.test({
     const xv = seeded(4 * 6 * 3, 41);
     const wv = seeded(3 * 3 * 2 * 3, 42);
     const torchPads: tf.backend_util.ExplicitPadding = [[0, 0], [1, 0], [1, 0], [0, 0]];
-    const up = () => tf.conv2dTranspose(tf.tensor4d(xv, xs), tf.tensor4d(wv, [3, 3, 2, 3]), [1, 8, 12, 2], 2, torchPads);
+    const up = () =>
+      tf.conv2dTranspose(tf.tensor4d(xv, xs), tf.tensor4d(wv, [3, 3, 2, 3]), [1, 8, 12, 2], 2, torchPads);
     await assertMatchesCpu("torch transpose", up);
     const [actual] = await valuesOn("wasm", up);
     assertClose(actual, torchConvTranspose(xv, xs, wv, 3, 2), "against PyTorch's formula", 1e-5);

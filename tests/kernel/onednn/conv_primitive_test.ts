@@ -17,7 +17,13 @@ function ctx(): DnnlContext {
   return context;
 }
 
-function spec(kind: ConvKind, k: number, stride: number, pad: number, extra: Partial<ConvSpec> = {}): ConvSpec {
+function spec(
+  kind: ConvKind,
+  k: number,
+  stride: number,
+  pad: number,
+  extra: Partial<ConvSpec> = {},
+): ConvSpec {
   const [inHeight, inWidth, inChannels, outChannels] = [12, 10, 6, 7];
   const out = (n: number) => Math.floor((n + 2 * pad - k) / stride) + 1;
   return {
@@ -55,12 +61,17 @@ function buffers(s: ConvSpec): { inputs: Float32Array[]; output: Float32Array } 
     const inputs = [seeded(x, 1), seeded(w, 2), ...(s.bias ? [seeded(s.outChannels, 3)] : [])];
     return { inputs, output: new Float32Array(y) };
   }
-  if (s.kind === "backward_data") return { inputs: [seeded(y, 4), seeded(w, 5)], output: new Float32Array(x) };
+  if (s.kind === "backward_data") {
+    return { inputs: [seeded(y, 4), seeded(w, 5)], output: new Float32Array(x) };
+  }
   return { inputs: [seeded(x, 6), seeded(y, 7)], output: new Float32Array(w) };
 }
 
 const SPECS: [string, ConvSpec][] = [
-  ["forward 3x3 s2 pad 1 with bias and leaky relu", spec("forward", 3, 2, 1, { bias: true, activation: "leakyrelu", leakyreluAlpha: 0.2 })],
+  [
+    "forward 3x3 s2 pad 1 with bias and leaky relu",
+    spec("forward", 3, 2, 1, { bias: true, activation: "leakyrelu", leakyreluAlpha: 0.2 }),
+  ],
   ["forward 7x7 s1 valid", spec("forward", 7, 1, 0)],
   ["backward_data 4x4 s2 pad 2", spec("backward_data", 4, 2, 2)],
   ["backward_data 3x3 s1 pad 1", spec("backward_data", 3, 1, 1)],
@@ -119,6 +130,9 @@ Deno.test({
   ignore: !ONEDNN.ok,
   fn: () => {
     const bad = { ...spec("forward", 3, 1, 1), outHeight: 99 };
-    assert.throws(() => createConvPrimitive(ctx(), bad), /forward conv x\[2,12,10,6\].*y\[2,99,10,7\].*failed with dnnl status invalid_arguments/);
+    assert.throws(
+      () => createConvPrimitive(ctx(), bad),
+      /forward conv x\[2,12,10,6\].*y\[2,99,10,7\].*failed with dnnl status invalid_arguments/,
+    );
   },
 });

@@ -50,7 +50,18 @@ Deno.test({
       const b = tf.tensor1d(seeded(4, 63));
       const r = tf.tensor4d(seeded(1 * 6 * 8 * 4, 64), [1, 6, 8, 4]);
       const f = (a: tf.Tensor, k: tf.Tensor, c: tf.Tensor) =>
-        tf.sum(tf.mul(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: k as tf.Tensor4D, strides: 1, pad: "same", bias: c }), r));
+        tf.sum(
+          tf.mul(
+            tf.fused.conv2d({
+              x: a as tf.Tensor4D,
+              filter: k as tf.Tensor4D,
+              strides: 1,
+              pad: "same",
+              bias: c,
+            }),
+            r,
+          ),
+        );
       return tf.grads(f)([x, w, b]);
     }, "backward_weights,1,6,8,3"),
 });

@@ -17,6 +17,9 @@ Deno.test({
     }, "backward_data,1,192,256,128");
     await tf.setBackend("wasm");
     const heapAfter = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength;
-    assert.ok(heapAfter > heapBefore || heapBefore >= 64 << 20, `heap did not grow: ${heapBefore} → ${heapAfter}`);
+    assert.ok(
+      heapAfter > heapBefore || heapBefore >= 64 << 20,
+      `heap did not grow: ${heapBefore} → ${heapAfter}`,
+    );
   },
 });

@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../kernel/tf.ts";
 import { openDnnl } from "../../../kernel/onednn/ffi.ts";
-import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn } from "../../../kernel/onednn/mod.ts";
-import { ONEDNN, seeded } from "./conv_helpers.ts";
+import {
+  disableOneDnnKernels,
+  enableOneDnnKernels,
+  loadOneDnn,
+  oneDnnInfo,
+  setOneDnnThreads,
+} from "../../../kernel/onednn/mod.ts";
+import { assertMatchesCpu, ONEDNN, seeded } from "./conv_helpers.ts";
 
 Deno.test("openDnnl on a missing library says how to install oneDNN instead of throwing", () => {
   const result = openDnnl("libdnnl_does_not_exist.so.2");
@@ -14,7 +20,13 @@ Deno.test("loadOneDnn never throws and reports a 2.x version or a reason", () =>
   const status = loadOneDnn();
   if (status.ok) {
     assert.match(status.version, /^2\.\d+\.\d+$/);
-    assert.deepEqual(status.kernels, ["Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"]);
+    assert.ok(status.threads >= 1);
+    assert.deepEqual(status.kernels, [
+      "Conv2D",
+      "FusedConv2D",
+      "Conv2DBackpropInput",
+      "Conv2DBackpropFilter",
+    ]);
   } else {
     assert.ok(status.reason.length > 0);
   }
@@ -59,5 +71,26 @@ Deno.test({
     );
     tf.dispose([dy, filter]);
     assert.equal(tf.memory().numTensors, before);
+  },
+});
+
+Deno.test({
+  name: "setOneDnnThreads changes the thread count, rebuilds primitives and keeps results right",
+  ignore: !ONEDNN.ok,
+  fn: async () => {
+    const original = ONEDNN.ok ? ONEDNN.threads : 1;
+    assert.throws(() => setOneDnnThreads(0), RangeError);
+    try {
+      assert.equal(setOneDnnThreads(1), 1);
+      assert.equal(oneDnnInfo().primitives.size, 0, "cached primitives are freed");
+      const status = loadOneDnn();
+      assert.equal(status.ok ? status.threads : 0, 1);
+      await assertMatchesCpu("1 thread", () => {
+        const x = tf.tensor4d(seeded(1 * 9 * 9 * 8, 91), [1, 9, 9, 8]);
+        return tf.conv2d(x, tf.tensor4d(seeded(3 * 3 * 8 * 8, 92), [3, 3, 8, 8]), 1, 1);
+      }, "forward,1,9,9,8");
+    } finally {
+      assert.equal(setOneDnnThreads(original), original);
+    }
   },
 });

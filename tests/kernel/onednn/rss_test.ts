@@ -33,7 +33,10 @@ Deno.test({
     const grown = nativeRss() - rss;
     assert.equal(tf.memory().numTensors, tensors, "tensors leaked");
     assert.equal(oneDnnInfo().created, created, "primitives were created after warm-up: the cache missed");
-    assert.ok(grown < 8 << 20, `RSS without the JS heap grew by ${(grown / 2 ** 20).toFixed(1)} MiB in 300 steps`);
+    assert.ok(
+      grown < 8 << 20,
+      `RSS without the JS heap grew by ${(grown / 2 ** 20).toFixed(1)} MiB in 300 steps`,
+    );
     tf.dispose([x, w1, w2]);
   },
 });

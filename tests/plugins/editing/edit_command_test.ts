@@ -17,20 +17,54 @@ async function setup() {
   const model = join(root, "tiny");
   await saveTinyModel(model);
   const centres = new Map([[26, [[0.9, -0.9, 0.1], [-0.5, 0.5, 0.2]]], [7, [[0.2, 0.2, 0.2]]]]);
-  await saveClusters(join(model, "clusters_010.json"), { feat_num: 3, label_nc: 35, n_clusters: 10, centres });
+  await saveClusters(join(model, "clusters_010.json"), {
+    feat_num: 3,
+    label_nc: 35,
+    n_clusters: 10,
+    centres,
+  });
   const { label, inst } = sceneMaps();
-  const png = (data: Uint8Array | Uint16Array, depth: 8 | 16) => encode({ width: W, height: H, channels: 1, depth, data });
+  const png = (data: Uint8Array | Uint16Array, depth: 8 | 16) =>
+    encode({ width: W, height: H, channels: 1, depth, data });
   await Deno.writeFile(join(root, "label.png"), png(Uint8Array.from(label.data), 8));
   await Deno.writeFile(join(root, "inst.png"), png(Uint16Array.from(inst.data), 16));
-  return { root, model, args: ["--model", model, "--label", join(root, "label.png"), "--inst", join(root, "inst.png"), "--backend", "cpu"] };
+  return {
+    root,
+    model,
+    args: [
+      "--model",
+      model,
+      "--label",
+      join(root, "label.png"),
+      "--inst",
+      join(root, "inst.png"),
+      "--backend",
+      "cpu",
+    ],
+  };
 }
 
 Deno.test("edit applies an ops file, writes the synthesized image and saves the edited scene", async () => {
   const { root, args } = await setup();
-  const ops = [{ op: "style", instance: 26001, style: 1 }, { op: "remove", instance: 26003 }, { op: "relabel", at: [10, 6], class: "rider" }];
+  const ops = [{ op: "style", instance: 26001, style: 1 }, { op: "remove", instance: 26003 }, {
+    op: "relabel",
+    at: [10, 6],
+    class: "rider",
+  }];
   await Deno.writeTextFile(join(root, "ops.json"), JSON.stringify(ops));
   const io = recordingIO();
-  const code = await runCli(editCommand, [...args, "--ops", join(root, "ops.json"), "--out", join(root, "out.png"), "--save_scene", join(root, "scene"), "--things", "24-33", "--json"], io);
+  const code = await runCli(editCommand, [
+    ...args,
+    "--ops",
+    join(root, "ops.json"),
+    "--out",
+    join(root, "out.png"),
+    "--save_scene",
+    join(root, "scene"),
+    "--things",
+    "24-33",
+    "--json",
+  ], io);
   assert.equal(code, 0, io.err.join(""));
   const report = JSON.parse(io.out.join(""));
   assert.deepEqual(report.ops, ["style 26001", "remove 26003", "relabel 24000 → instance 25000"]);
@@ -55,6 +89,9 @@ Deno.test("edit --list lists the instances; missing flags are one-line errors", 
   const io3 = recordingIO();
   await Deno.remove(join(root, "tiny", "clusters_010.json"));
   assert.equal(await runCli(editCommand, [...args, "--list"], io3), 1);
-  assert.match(io3.err.join(""), /"clusters" is required for a model with instance features: .* has no clusters_\*\.json/);
+  assert.match(
+    io3.err.join(""),
+    /"clusters" is required for a model with instance features: .* has no clusters_\*\.json/,
+  );
   await Deno.remove(root, { recursive: true });
 });

@@ -8,7 +8,10 @@ Deno.test("applyOps() applies every kind of operation in order, the same as the 
   const dir = await Deno.makeTempDir();
   const mask = new Uint8Array(W * H);
   for (const p of rect(0, 1, 0, 1)) mask[p] = 255;
-  await Deno.writeFile(join(dir, "m.png"), encode({ width: W, height: H, channels: 1, depth: 8, data: mask }));
+  await Deno.writeFile(
+    join(dir, "m.png"),
+    encode({ width: W, height: H, channels: 1, depth: 8, data: mask }),
+  );
   const ops = [
     { op: "style", instance: 26001, style: 2 },
     { op: "style", at: [7, 4], style: [0.5, 0.25] },
@@ -41,12 +44,24 @@ Deno.test("applyOps() applies every kind of operation in order, the same as the 
 Deno.test("applyOps() errors name the ops file, the operation and what is valid", async () => {
   const scene = testScene();
   const run = (ops: unknown[]) => applyOps(scene, ops as never, { file: "ops.json" });
-  await assert.rejects(run([{ op: "explode" }]), /ops\.json: operation 1 \(explode\): unknown operation; valid operations: relabel, remove/);
-  await assert.rejects(run([{ op: "remove", instance: 999 }]), /operation 1 \(remove\): .*999 is not in the scene; its instances: 7, 8/);
+  await assert.rejects(
+    run([{ op: "explode" }]),
+    /ops\.json: operation 1 \(explode\): unknown operation; valid operations: relabel, remove/,
+  );
+  await assert.rejects(
+    run([{ op: "remove", instance: 999 }]),
+    /operation 1 \(remove\): .*999 is not in the scene; its instances: 7, 8/,
+  );
   await assert.rejects(run([{ op: "remove", id: 7 }]), /unknown key\(s\) id; valid keys: instance, at/);
-  await assert.rejects(run([{ op: "style", instance: 26001, style: 9 }]), /operation 1 \(style\): .*valid indices 0…2/);
+  await assert.rejects(
+    run([{ op: "style", instance: 26001, style: 9 }]),
+    /operation 1 \(style\): .*valid indices 0…2/,
+  );
   await assert.rejects(run([{ op: "undo" }]), /operation 1 \(undo\): there is nothing to undo/);
-  await assert.rejects(run([{ op: "paste", class: "car", mask: "nope.png" }]), /operation 1 \(paste\): nope\.png: cannot be read/);
+  await assert.rejects(
+    run([{ op: "paste", class: "car", mask: "nope.png" }]),
+    /operation 1 \(paste\): nope\.png: cannot be read/,
+  );
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(join(dir, "bad.json"), '{"op": "remove"}');
   await assert.rejects(readOps(join(dir, "bad.json")), /bad\.json: must be a JSON list of operations/);

@@ -8,7 +8,13 @@ await tf.setBackend("cpu");
 
 /** A tiny random global generator for label_nc 35 + edge + feat_num 2. */
 function tinyGenerator() {
-  const g = new GlobalGenerator({ input_nc: 38, ngf: 4, n_downsample_global: 2, n_blocks_global: 1, seed: 1 });
+  const g = new GlobalGenerator({
+    input_nc: 38,
+    ngf: 4,
+    n_downsample_global: 2,
+    n_blocks_global: 1,
+    seed: 1,
+  });
   return { g, synthesize: (x: tf.Tensor4D) => g.apply(x) };
 }
 
@@ -109,7 +115,10 @@ Deno.test("crop previews synthesize a window around the instance and are cached 
   assert.deepEqual(seen, [[8, 8]]); // width 1 + 2·3 rounded to 8 of the scene's 12
   tf.dispose(await renderer.previewStyles(24000, { margin: 0, context_px: 3 }));
   assert.equal(renderer.calls, 1);
-  await assert.rejects(renderer.previewStyles(23), /23 \(class sky\) has no styles to preview: its class has no clusters/);
+  await assert.rejects(
+    renderer.previewStyles(23),
+    /23 \(class sky\) has no styles to preview: its class has no clusters/,
+  );
   tf.dispose(strip);
   renderer.dispose();
   g.dispose();

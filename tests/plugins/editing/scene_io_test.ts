@@ -15,7 +15,11 @@ Deno.test("saveScene() then loadScene() gives back the edited scene bit for bit"
   scene.setStyle(26003, [0.123456789, -0.987654321]);
   const dir = await Deno.makeTempDir();
   await saveScene(scene, dir);
-  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["features.json", "inst.png", "label.png"]);
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+    "features.json",
+    "inst.png",
+    "label.png",
+  ]);
   const loaded = await loadScene(dir, { clusters: CLUSTERS, classNames: CITYSCAPES_PALETTE.names });
   assert.deepEqual(snapshot(loaded), snapshot(scene));
   assert.deepEqual([...loaded.things], [...scene.things].sort((a, b) => a - b));
@@ -24,7 +28,10 @@ Deno.test("saveScene() then loadScene() gives back the edited scene bit for bit"
 
 Deno.test("loadScene() rejects a folder that is not a scene, and clusters of another model", async () => {
   const dir = await Deno.makeTempDir();
-  await assert.rejects(loadScene(dir), /features\.json: cannot be read \(file not found: is this a saved scene folder\?\)/);
+  await assert.rejects(
+    loadScene(dir),
+    /features\.json: cannot be read \(file not found: is this a saved scene folder\?\)/,
+  );
   await saveScene(testScene(), dir);
   await assert.rejects(
     loadScene(dir, { clusters: { ...CLUSTERS, feat_num: 3 } }),
@@ -53,5 +60,8 @@ Deno.test("sceneFromMaps() reads a bundled Cityscapes scene with 16-bit instance
     sceneFromMaps(LABEL, INST, { label_nc: 20, feat_num: 0 }),
     /frankfurt_000000_000576_gtFine_labelIds\.png: .*outside 0…19 \(label_nc\)/,
   );
-  await assert.rejects(sceneFromMaps(LABEL, LABEL.replace("000576", "001236"), { label_nc: 35, feat_num: 0 }), /instance map is 8-bit and has lost its ids/);
+  await assert.rejects(
+    sceneFromMaps(LABEL, LABEL.replace("000576", "001236"), { label_nc: 35, feat_num: 0 }),
+    /instance map is 8-bit and has lost its ids/,
+  );
 });

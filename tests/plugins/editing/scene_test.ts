@@ -7,7 +7,12 @@ Deno.test("instances() lists id, class, pixel count, bounding box and style of e
   const list = scene.instances();
   assert.deepEqual(list.map((i) => i.id), [7, 8, 23, 24000, 26001, 26003]);
   const car = list.find((i) => i.id === 26001)!;
-  assert.deepEqual([car.classId, car.className, car.pixels, car.box], [26, "car", 9, { x: 2, y: 4, width: 3, height: 3 }]);
+  assert.deepEqual([car.classId, car.className, car.pixels, car.box], [26, "car", 9, {
+    x: 2,
+    y: 4,
+    width: 3,
+    height: 3,
+  }]);
   assert.equal(car.style!.vector.length, 2);
   assert.deepEqual(scene.instance(24000).box, { x: 10, y: 5, width: 1, height: 3 });
   assert.deepEqual(list.find((i) => i.id === 8)!.box, { x: 8, y: 2, width: 4, height: 6 });
@@ -56,7 +61,9 @@ Deno.test("remove() fills an instance from its surroundings, nearest region firs
   for (const p of hole) assert.equal(after.inst[p], p % W <= 7 ? 7 : 8, `pixel ${p}`);
   assert.deepEqual(changedPixels(before.label, after.label), hole);
   assert.equal(after.styles.has(26003), false);
-  assert.ok(hole.every((p) => after.features[p * 2 + 1] === Math.fround(after.styles.get(after.inst[p])!.vector[1])));
+  assert.ok(
+    hole.every((p) => after.features[p * 2 + 1] === Math.fround(after.styles.get(after.inst[p])!.vector[1])),
+  );
   scene.remove(24000);
   assert.ok(rect(10, 10, 5, 7).every((p) => scene.inst[p] === 8));
 });
@@ -72,7 +79,10 @@ Deno.test("paint() paints a stroke: stuff extends its region, a thing becomes a 
   assert.deepEqual(scene.styles.get(26004), { cluster: 0, vector: [0.9, -0.9] });
   scene.paint({ class: 26, points: [[5, 0]], radius: 0.5, instance: 26004 });
   assert.equal(scene.instance(26004).pixels, 5); // a radius-1 disc (4 pixels) and one more pixel
-  assert.throws(() => scene.paint({ class: "road", points: [[0, 0]], instance: 26004 }), /26004 is not of class road/);
+  assert.throws(
+    () => scene.paint({ class: "road", points: [[0, 0]], instance: 26004 }),
+    /26004 is not of class road/,
+  );
   assert.throws(() => scene.paint({ class: "road", points: [], radius: 1 }), /it has no points/);
 });
 
@@ -89,7 +99,10 @@ Deno.test("paste() adds an object from a mask, moved by an offset, with a chosen
     () => scene.paste(small, { class: "car", file: "m.png" }),
     /m\.png: mask is 4×4 \(16 values\) but the scene is 12×8/,
   );
-  assert.throws(() => scene.paste(scene.mask(26001), { class: "car", offset: [50, 0] }), /selects no pixel inside the scene/);
+  assert.throws(
+    () => scene.paste(scene.mask(26001), { class: "car", offset: [50, 0] }),
+    /selects no pixel inside the scene/,
+  );
 });
 
 Deno.test("setStyle() changes only the instance's feature pixels; bad choices list what is valid", () => {
@@ -102,8 +115,14 @@ Deno.test("setStyle() changes only the instance's feature pixels; bad choices li
   assert.equal(scene.geometryId, geometry);
   scene.setStyle(26001, [0.25, -0.25]);
   assert.deepEqual(scene.styles.get(26001), { cluster: null, vector: [0.25, -0.25] });
-  assert.throws(() => scene.setStyle(26001, 3), /cluster 3 but class 26 \(car\) has 3 cluster\(s\): valid indices 0…2/);
-  assert.throws(() => scene.setStyle(23, 0), /class 23 \(sky\) has no clusters; classes with clusters: 7 \(road\), 24 \(person\), 26 \(car\)/);
+  assert.throws(
+    () => scene.setStyle(26001, 3),
+    /cluster 3 but class 26 \(car\) has 3 cluster\(s\): valid indices 0…2/,
+  );
+  assert.throws(
+    () => scene.setStyle(23, 0),
+    /class 23 \(sky\) has no clusters; classes with clusters: 7 \(road\), 24 \(person\), 26 \(car\)/,
+  );
   assert.throws(() => scene.setStyle(26001, [1, 2, 3]), /must have 2 finite numbers \(feat_num\)/);
   assert.throws(() => testScene(0, false).setStyle(26001, 0), /no instance features \(feat_num 0\)/);
 });
@@ -119,7 +138,12 @@ Deno.test("undo() restores the scene bit for bit through many steps; redo() re-a
   states.push(snapshot(scene)), ids.push(scene.stateId);
   scene.paint({ class: "car", points: [[0, 0], [11, 0]], radius: 1 });
   states.push(snapshot(scene)), ids.push(scene.stateId);
-  assert.deepEqual(scene.history().done, ["relabel 26001 → truck", "remove 26003", "style 24000 = [0.5, 0.5]", "paint car"]);
+  assert.deepEqual(scene.history().done, [
+    "relabel 26001 → truck",
+    "remove 26003",
+    "style 24000 = [0.5, 0.5]",
+    "paint car",
+  ]);
   for (let k = states.length - 2; k >= 0; k--) {
     assert.equal(scene.undo(), true);
     assert.deepEqual(snapshot(scene), states[k]);
@@ -140,8 +164,14 @@ Deno.test("undo() restores the scene bit for bit through many steps; redo() re-a
 
 Deno.test("edits of unknown instances or classes are clear errors listing what is valid", () => {
   const scene = testScene();
-  assert.throws(() => scene.remove(26002), /26002 is not in the scene; its instances: 7, 8, 23, 24000, 26001, 26003/);
-  assert.throws(() => scene.relabel(26001, "spaceship"), /"spaceship" is not a class of this model; valid classes: 0 unlabeled, 1 ego vehicle/);
+  assert.throws(
+    () => scene.remove(26002),
+    /26002 is not in the scene; its instances: 7, 8, 23, 24000, 26001, 26003/,
+  );
+  assert.throws(
+    () => scene.relabel(26001, "spaceship"),
+    /"spaceship" is not a class of this model; valid classes: 0 unlabeled, 1 ego vehicle/,
+  );
   assert.throws(() => scene.relabel(26001, 40), /40 is not a class of this model/);
   assert.throws(() => scene.relabel(26001, "car"), /instance 26001 already is class car/);
   assert.throws(() => scene.instanceAt(W, 0), /Cannot read pixel \(12, 0\): the scene is 12×8/);
@@ -154,6 +184,9 @@ Deno.test("edits of unknown instances or classes are clear errors listing what i
     () => Scene.create(label, { ...inst, width: W - 1 }, new Map(), { label_nc: 35, feat_num: 0 }),
     /must be a 1-channel map of the label map's size 12×8×1: current size is 11×8×1/,
   );
-  assert.throws(() => Scene.create(label, inst, new Map(), { label_nc: 20, feat_num: 0 }), /has class 23, outside 0…19/);
+  assert.throws(
+    () => Scene.create(label, inst, new Map(), { label_nc: 20, feat_num: 0 }),
+    /has class 23, outside 0…19/,
+  );
   assert.equal(H, 8);
 });

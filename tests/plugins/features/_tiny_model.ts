@@ -31,7 +31,13 @@ export async function saveTinyModel(dir: string): Promise<Record<string, unknown
     netG: "global",
     n_downsample_global: 2,
   };
-  const G = new GlobalGenerator({ input_nc: 39, ngf: 4, n_downsample_global: 2, n_blocks_global: 1, seed: 1 });
+  const G = new GlobalGenerator({
+    input_nc: 39,
+    ngf: 4,
+    n_downsample_global: 2,
+    n_blocks_global: 1,
+    seed: 1,
+  });
   const E = new Encoder({ nef: 4, n_downsample_E: 2, seed: 2 });
   const metadata = { config: JSON.stringify(config) };
   await Deno.mkdir(dir, { recursive: true });

@@ -69,13 +69,25 @@ Deno.test("loadClusters() reads the official features_clustered .npy and our JSO
   const npy = new URL("fixtures/features_clustered_002.npy", import.meta.url).pathname;
   const official = await loadClusters(npy, { feat_num: 3, label_nc: 35 });
   assert.deepEqual([official.feat_num, official.label_nc, official.n_clusters], [3, 35, 2]);
-  assert.deepEqual(official.centres, new Map([[24, [[0.125, -0.5, 0.75]]], [26, [[0.1, 0.2, 0.3], [-0.1, -0.2, -0.3]]]]));
-  await assert.rejects(loadClusters(npy, { feat_num: 4, label_nc: 35 }), /clusters have feat_num 3 but the model has feat_num 4/);
-  await assert.rejects(loadClusters(npy, { feat_num: 3, label_nc: 20 }), /clusters list class 24, outside 0…19/);
+  assert.deepEqual(
+    official.centres,
+    new Map([[24, [[0.125, -0.5, 0.75]]], [26, [[0.1, 0.2, 0.3], [-0.1, -0.2, -0.3]]]]),
+  );
+  await assert.rejects(
+    loadClusters(npy, { feat_num: 4, label_nc: 35 }),
+    /clusters have feat_num 3 but the model has feat_num 4/,
+  );
+  await assert.rejects(
+    loadClusters(npy, { feat_num: 3, label_nc: 20 }),
+    /clusters list class 24, outside 0…19/,
+  );
   const dir = await Deno.makeTempDir();
   const path = join(dir, "clusters_010.json");
   await saveClusters(path, clusters);
   assert.deepEqual(await loadClusters(path, { feat_num: 3, label_nc: 35 }), clusters);
-  await assert.rejects(loadClusters(join(dir, "none.json"), { feat_num: 3, label_nc: 35 }), /none\.json: cannot be read \(file not found: run encode_features first\)/);
+  await assert.rejects(
+    loadClusters(join(dir, "none.json"), { feat_num: 3, label_nc: 35 }),
+    /none\.json: cannot be read \(file not found: run encode_features first\)/,
+  );
   await Deno.remove(dir, { recursive: true });
 });

@@ -14,7 +14,19 @@ Deno.test("encode_features clusters a trained model's features over its training
   const root = await Deno.makeTempDir();
   await saveTinyModel(join(root, "tiny"));
   const io = recordingIO();
-  const args = ["--name", "tiny", "--checkpoints_dir", root, "--max_dataset_size", "3", "--n_clusters", "2", "--backend", "cpu", "--json"];
+  const args = [
+    "--name",
+    "tiny",
+    "--checkpoints_dir",
+    root,
+    "--max_dataset_size",
+    "3",
+    "--n_clusters",
+    "2",
+    "--backend",
+    "cpu",
+    "--json",
+  ];
   const code = await runCli(encodeFeaturesCommand, args, io);
   assert.equal(code, 0, io.err.join(""));
   const report = JSON.parse(io.out.join(""));
@@ -33,8 +45,18 @@ Deno.test("encode_features fails with one line when the model has no encoder or 
   await saveTinyModel(join(root, "tiny"));
   await Deno.remove(join(root, "tiny", "latest_net_E.safetensors"));
   const io = recordingIO();
-  assert.equal(await runCli(encodeFeaturesCommand, ["--name", "tiny", "--checkpoints_dir", root, "--backend", "cpu"], io), 1);
-  assert.match(io.err.join(""), /error: .*has no latest_net_E \(the encoder this instance_feat model needs\)/);
+  assert.equal(
+    await runCli(
+      encodeFeaturesCommand,
+      ["--name", "tiny", "--checkpoints_dir", root, "--backend", "cpu"],
+      io,
+    ),
+    1,
+  );
+  assert.match(
+    io.err.join(""),
+    /error: .*has no latest_net_E \(the encoder this instance_feat model needs\)/,
+  );
   const io2 = recordingIO();
   assert.equal(await runCli(encodeFeaturesCommand, ["--backend", "cpu"], io2), 1);
   assert.match(io2.err.join(""), /"name" is required/);
@@ -51,7 +73,17 @@ Deno.test("precompute_feature_maps writes {phase}_feat pictures at twice the mod
     await Deno.copyFile(join(SAMPLE, sub, first), join(data, sub, first));
   }
   const io = recordingIO();
-  const args = ["--name", "tiny", "--checkpoints_dir", root, "--dataroot", data, "--backend", "cpu", "--json"];
+  const args = [
+    "--name",
+    "tiny",
+    "--checkpoints_dir",
+    root,
+    "--dataroot",
+    data,
+    "--backend",
+    "cpu",
+    "--json",
+  ];
   assert.equal(await runCli(precomputeFeatureMapsCommand, args, io), 0, io.err.join(""));
   const files = [...Deno.readDirSync(join(data, "train_feat"))].map((e) => e.name);
   assert.deepEqual(files, ["aachen_000000_000019_gtFine_labelIds.png"]);

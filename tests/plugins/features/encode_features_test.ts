@@ -34,12 +34,18 @@ Deno.test("encodeFeatures() with the official encoder weights gives the official
   const encoder = new Encoder({ input_nc: 3, feat_num: 3, nef: 4, n_downsample_E: 2 });
   encoder.loadStateDict(await loadPth(new URL("E_encoder.pth", PARITY).pathname), "E_encoder.pth");
   const before = tf.memory().numTensors;
-  const result = await encodeFeatures(once(await paritySample()), encoder, { label_nc: 5, feat_num: 3, n_clusters: 10 });
+  const result = await encodeFeatures(once(await paritySample()), encoder, {
+    label_nc: 5,
+    feat_num: 3,
+    n_clusters: 10,
+  });
   assert.equal(tf.memory().numTensors, before);
   assert.equal(result.images, 1);
   for (const [label, rows] of Object.entries(expected.pooled as Record<string, number[][]>)) {
     const got = result.rows.get(Number(label))!;
-    rows.forEach((row, r) => row.forEach((v, k) => assert.ok(Math.abs(got[r][k] - v) < 1e-4, `${label}/${r}/${k}`)));
+    rows.forEach((row, r) =>
+      row.forEach((v, k) => assert.ok(Math.abs(got[r][k] - v) < 1e-4, `${label}/${r}/${k}`))
+    );
   }
   // every class has ≤ 10 rows, so its centres are its area-filtered rows themselves
   for (const [label, rows] of Object.entries(expected.filtered as Record<string, number[][]>)) {

@@ -51,7 +51,10 @@ Deno.test("precomputeFeatureMaps() writes each sample's pooled features ×2 near
     }
     tf.dispose([pooled, s.image, s.inst]);
   }
-  assert.equal(featurePath("/d/test_label/a.b_labelIds.png", "/d/test_feat"), "/d/test_feat/a.b_labelIds.png");
+  assert.equal(
+    featurePath("/d/test_label/a.b_labelIds.png", "/d/test_feat"),
+    "/d/test_feat/a.b_labelIds.png",
+  );
   encoder.dispose();
   await Deno.remove(dir, { recursive: true });
 });

@@ -31,7 +31,12 @@ const clusters: Clusters = {
 };
 
 /** 4×2 scene: road (7) on the left, cars 26001 and 26002 on the right, sky (23) at the bottom right. */
-const inst = { width: 4, height: 2, channels: 1, data: new Int32Array([7, 7, 26001, 26002, 7, 7, 26001, 23]) };
+const inst = {
+  width: 4,
+  height: 2,
+  channels: 1,
+  data: new Int32Array([7, 7, 26001, 26002, 7, 7, 26001, 23]),
+};
 
 Deno.test("parseStyleArg() reads class names, class ids, instance ids, indices and vectors", () => {
   const spec = parseStyleArg("car=2, Road=0,traffic_light=1,26=1,26001=[0.5,-0.25]", NAMES, 9);
@@ -41,7 +46,10 @@ Deno.test("parseStyleArg() reads class names, class ids, instance ids, indices a
 });
 
 Deno.test("parseStyleArg() rejects unknown classes (with a hint) and malformed pairs", () => {
-  assert.throws(() => parseStyleArg("cra=3", NAMES), /unknown class "cra" \(did you mean "car"\?\); valid classes: unlabeled/);
+  assert.throws(
+    () => parseStyleArg("cra=3", NAMES),
+    /unknown class "cra" \(did you mean "car"\?\); valid classes: unlabeled/,
+  );
   assert.throws(() => parseStyleArg("car", NAMES), /pair "car" must be key=value/);
   assert.throws(() => parseStyleArg("car=-1", NAMES), /value of "car" must be a cluster index/);
   assert.throws(() => parseStyleArg("car=[1,x]", NAMES), /value of "car" must be a cluster index/);
@@ -51,16 +59,31 @@ Deno.test("parseStyleArg() rejects unknown classes (with a hint) and malformed p
 Deno.test("styleFromJson() and readStyleOption() read the JSON format; errors name the file", async () => {
   const doc = { seed: 4, classes: { car: 1, "7": [0.5, 0.5] }, instances: { "26002": 2 } };
   const spec = styleFromJson(doc, NAMES, "s.json");
-  assert.deepEqual([spec.seed, [...spec.classes], [...spec.instances]], [4, [[7, [0.5, 0.5]], [26, 1]], [[26002, 2]]]);
+  assert.deepEqual([spec.seed, [...spec.classes], [...spec.instances]], [4, [[7, [0.5, 0.5]], [26, 1]], [[
+    26002,
+    2,
+  ]]]);
   const dir = await Deno.makeTempDir();
   const file = join(dir, "s.json");
   await Deno.writeTextFile(file, JSON.stringify(doc));
   assert.deepEqual(await readStyleOption(file, NAMES), spec);
   assert.deepEqual(await readStyleOption("car=1", NAMES, 3), parseStyleArg("car=1", NAMES, 3));
-  await assert.rejects(readStyleOption(join(dir, "none.json"), NAMES), /none\.json: cannot read the style file \(file not found\)/);
-  assert.throws(() => styleFromJson({ colors: {} }, NAMES, "s.json"), /s\.json: unknown key\(s\) colors; valid keys/);
-  assert.throws(() => styleFromJson({ instances: { car: 1 } }, NAMES, "s.json"), /"instances" key "car" must be an instance id/);
-  assert.throws(() => styleFromJson({ classes: { bus: "x" } }, NAMES, "s.json"), /^DataError: s\.json: .*value of "bus"/);
+  await assert.rejects(
+    readStyleOption(join(dir, "none.json"), NAMES),
+    /none\.json: cannot read the style file \(file not found\)/,
+  );
+  assert.throws(
+    () => styleFromJson({ colors: {} }, NAMES, "s.json"),
+    /s\.json: unknown key\(s\) colors; valid keys/,
+  );
+  assert.throws(
+    () => styleFromJson({ instances: { car: 1 } }, NAMES, "s.json"),
+    /"instances" key "car" must be an instance id/,
+  );
+  assert.throws(
+    () => styleFromJson({ classes: { bus: "x" } }, NAMES, "s.json"),
+    /^DataError: s\.json: .*value of "bus"/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -90,11 +113,21 @@ Deno.test("resolveStyles(): an instance's choice beats its class's, and pinning 
 
 Deno.test("resolveStyles() rejects bad choices, listing what is valid", () => {
   const ids = [7, 23, 26001];
-  const resolve = (text: string) => resolveStyles(ids, clusters, parseStyleArg(text, NAMES), { feat_num: 2, classNames: NAMES });
-  assert.throws(() => resolve("car=3"), /cluster 3 but class 26 \(car\) has 3 cluster\(s\): valid indices 0…2/);
-  assert.throws(() => resolve("sky=0"), /class 23 \(sky\) has no clusters; classes with clusters: 7 \(road\), 26 \(car\)/);
+  const resolve = (text: string) =>
+    resolveStyles(ids, clusters, parseStyleArg(text, NAMES), { feat_num: 2, classNames: NAMES });
+  assert.throws(
+    () => resolve("car=3"),
+    /cluster 3 but class 26 \(car\) has 3 cluster\(s\): valid indices 0…2/,
+  );
+  assert.throws(
+    () => resolve("sky=0"),
+    /class 23 \(sky\) has no clusters; classes with clusters: 7 \(road\), 26 \(car\)/,
+  );
   assert.throws(() => resolve("car=[1,2,3]"), /feature vector must have 2 finite numbers \(feat_num\)/);
-  assert.throws(() => resolve("26005=1"), /instance 26005, not in this instance map; its instances: 7, 23, 26001/);
+  assert.throws(
+    () => resolve("26005=1"),
+    /instance 26005, not in this instance map; its instances: 7, 23, 26001/,
+  );
   assert.throws(
     () => resolveStyles(ids, null, parseStyleArg("car=0", NAMES), { feat_num: 2 }),
     /no clusters file was given/,
@@ -123,7 +156,11 @@ Deno.test("featureMap() with different seeds gives different maps, the same seed
 });
 
 Deno.test("stylesFromEncoded() reads each instance's pooled vector; paintFeatures() paints it back", () => {
-  const pooled = paintFeatures(inst, new Map([[7, { cluster: null, vector: [1, 2] }], [26001, { cluster: 0, vector: [3, 4] }]]), 2);
+  const pooled = paintFeatures(
+    inst,
+    new Map([[7, { cluster: null, vector: [1, 2] }], [26001, { cluster: 0, vector: [3, 4] }]]),
+    2,
+  );
   const styles = stylesFromEncoded(pooled, inst, 2);
   assert.deepEqual([...styles.keys()], [7, 26001, 26002, 23]);
   assert.deepEqual(styles.get(26001), { cluster: null, vector: [3, 4] });

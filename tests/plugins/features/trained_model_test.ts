@@ -13,7 +13,13 @@ Deno.test("loadTrainedModel() reads an official .pth generator and infers its da
   await Deno.copyFile(join(PARITY, "G_global.pth"), join(dir, "latest_net_G.pth"));
   const before = tf.memory().numTensors;
   const model = await loadTrainedModel(dir);
-  assert.deepEqual([model.label_nc, model.feat_num, model.no_instance, model.multiple, model.E], [5, 0, false, 4, null]);
+  assert.deepEqual([model.label_nc, model.feat_num, model.no_instance, model.multiple, model.E], [
+    5,
+    0,
+    false,
+    4,
+    null,
+  ]);
   const input = tf.zeros([1, 8, 8, 6]) as tf.Tensor4D;
   const out = model.synthesize(input);
   assert.deepEqual(out.shape, [1, 8, 8, 3]);
@@ -47,7 +53,10 @@ Deno.test("loadTrainedModel() reads our safetensors checkpoint with its config a
   await assert.rejects(loadTrainedModel(dir), /the generator takes 6 input channels but the data gives 39/);
   await Deno.remove(join(dir, "latest_net_E.safetensors"));
   await saveSafetensors(join(dir, "latest_net_G.safetensors"), g, { config });
-  await assert.rejects(loadTrainedModel(dir), /has no latest_net_E \(the encoder this instance_feat model needs\)/);
+  await assert.rejects(
+    loadTrainedModel(dir),
+    /has no latest_net_E \(the encoder this instance_feat model needs\)/,
+  );
   await assert.rejects(loadTrainedModel(dir, "7"), /has no 7_net_G\.safetensors or 7_net_G\.pth/);
   await Deno.remove(dir, { recursive: true });
 });

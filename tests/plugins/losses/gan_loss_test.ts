@@ -39,7 +39,9 @@ Deno.test("vanilla is PyTorch's BCELoss on probabilities, with the log clamped a
   const grad = tf.grad((t: tf.Tensor) => loss.discriminatorReal([[t as tf.Tensor4D]]))(x).dataSync();
   // PyTorch: (x - 1) / max(x(1 - x), 1e-12) / n
   const expected = [0.25, 1, 0, 0.5].map((v) => (v - 1) / Math.max(v * (1 - v), 1e-12) / 4);
-  grad.forEach((g, i) => assert.ok(Math.abs(g - expected[i]) <= Math.abs(expected[i]) * 1e-5, `element ${i}: ${g}`));
+  grad.forEach((g, i) =>
+    assert.ok(Math.abs(g - expected[i]) <= Math.abs(expected[i]) * 1e-5, `element ${i}: ${g}`)
+  );
   tf.dispose([...p.flat(), x]);
 });
 
@@ -55,7 +57,9 @@ Deno.test("hinge: D takes relu(1 - real) and relu(1 + fake), G takes -D(fake)", 
 Deno.test("feature matching weighs every intermediate L1 by (1/num_D)·(4/(n_layers_D+1))·λ and ignores predictions", () => {
   // 2 scales × (n_layers_D = 2 → 4 outputs): weight (1/2)·(4/3)·10 per intermediate layer
   const fake = [0, 1].map(() => [1, 2, 3, 4].map((k) => tf.fill([1, 2, 2, 1], k) as tf.Tensor4D));
-  const real = [0, 1].map((i) => [1, 2, 3, 4].map((k) => tf.fill([1, 2, 2, 1], k + (k === 4 ? 100 : i + 1)) as tf.Tensor4D));
+  const real = [0, 1].map((i) =>
+    [1, 2, 3, 4].map((k) => tf.fill([1, 2, 2, 1], k + (k === 4 ? 100 : i + 1)) as tf.Tensor4D)
+  );
   const l1Sum = 3 * 1 + 3 * 2; // scale 0 differs by 1 in its 3 intermediate layers, scale 1 by 2
   const got = value(featureMatchingLoss(fake, real, 10));
   assert.ok(Math.abs(got - l1Sum * (1 / 2) * (4 / 3) * 10) < 1e-4, `${got}`);

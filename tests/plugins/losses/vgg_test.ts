@@ -22,9 +22,15 @@ function identityVgg(): Map<string, NdArray> {
 function pooled(map: number[][], times: number): number[][] {
   let m = map.map((row) => row.map((v) => Math.max(v, 0)));
   for (let t = 0; t < times; t++) {
-    m = Array.from({ length: m.length / 2 }, (_, i) =>
-      Array.from({ length: m[0].length / 2 }, (_, j) =>
-        Math.max(m[2 * i][2 * j], m[2 * i][2 * j + 1], m[2 * i + 1][2 * j], m[2 * i + 1][2 * j + 1])));
+    m = Array.from(
+      { length: m.length / 2 },
+      (_, i) =>
+        Array.from(
+          { length: m[0].length / 2 },
+          (_, j) =>
+            Math.max(m[2 * i][2 * j], m[2 * i][2 * j + 1], m[2 * i + 1][2 * j], m[2 * i + 1][2 * j + 1]),
+        ),
+    );
   }
   return m;
 }
@@ -32,9 +38,11 @@ function pooled(map: number[][], times: number): number[][] {
 Deno.test("the VGG loss is λ·Σ w_k·L1 at relu1_1 … relu5_1 with w = 1/32 … 1", () => {
   const vgg = Vgg19Features.fromStateDict(identityVgg(), "identity.pth");
   const size = 32;
-  const red = (seed: number) => Array.from({ length: size }, (_, i) => Array.from({ length: size }, (_, j) => Math.sin(seed * i + j)));
+  const red = (seed: number) =>
+    Array.from({ length: size }, (_, i) => Array.from({ length: size }, (_, j) => Math.sin(seed * i + j)));
   const [a, b] = [red(1), red(2)];
-  const image = (m: number[][]) => tf.tensor4d(m.flatMap((row) => row.flatMap((v) => [v, 5, -5])), [1, size, size, 3]);
+  const image = (m: number[][]) =>
+    tf.tensor4d(m.flatMap((row) => row.flatMap((v) => [v, 5, -5])), [1, size, size, 3]);
   const fake = image(a), real = image(b);
   const before = tf.memory().numTensors;
   const got = vggLoss(vgg, fake, real, 10);
@@ -46,7 +54,13 @@ Deno.test("the VGG loss is λ·Σ w_k·L1 at relu1_1 … relu5_1 with w = 1/32 �
   });
   assert.ok(Math.abs(got.dataSync()[0] - 10 * expected) < 1e-4, `${got.dataSync()[0]} vs ${10 * expected}`);
   const features = vgg.apply(fake);
-  assert.deepEqual(features.map((f) => f.shape), [[1, 32, 32, 1], [1, 16, 16, 1], [1, 8, 8, 1], [1, 4, 4, 1], [1, 2, 2, 1]]);
+  assert.deepEqual(features.map((f) => f.shape), [
+    [1, 32, 32, 1],
+    [1, 16, 16, 1],
+    [1, 8, 8, 1],
+    [1, 4, 4, 1],
+    [1, 2, 2, 1],
+  ]);
   tf.dispose([fake, real, got, ...features]);
   vgg.dispose();
 });
@@ -64,14 +78,22 @@ Deno.test("random VGG19 weights have torchvision's names and shapes up to featur
 Deno.test("missing or wrong VGG19 weights say what is wrong and where to get them", async () => {
   await assert.rejects(
     Vgg19Features.load("/nonexistent/vgg19.pth"),
-    (e: Error) => e instanceof CheckpointError && /VGG19 weights not found: download .*vgg19-dcbb9e9d\.pth/.test(e.message),
+    (e: Error) =>
+      e instanceof CheckpointError &&
+      /VGG19 weights not found: download .*vgg19-dcbb9e9d\.pth/.test(e.message),
   );
   const sd = randomVgg19StateDict(0, [2, 2, 2, 2, 2]);
   sd.delete("features.21.bias");
-  assert.throws(() => Vgg19Features.fromStateDict(sd, "v.pth"), /v\.pth: is not a torchvision VGG19 state_dict: features\.21\.weight\/bias missing/);
+  assert.throws(
+    () => Vgg19Features.fromStateDict(sd, "v.pth"),
+    /v\.pth: is not a torchvision VGG19 state_dict: features\.21\.weight\/bias missing/,
+  );
   const bad = randomVgg19StateDict(0, [2, 2, 2, 2, 2]);
   bad.set("features.5.weight", { shape: [2, 3, 3, 3], dtype: "float32", data: new Float32Array(54) });
-  assert.throws(() => Vgg19Features.fromStateDict(bad, "v.pth"), /features\.5\.weight has shape \[2, 3, 3, 3\] .* needs \[out, 2, 3, 3\]/);
+  assert.throws(
+    () => Vgg19Features.fromStateDict(bad, "v.pth"),
+    /features\.5\.weight has shape \[2, 3, 3, 3\] .* needs \[out, 2, 3, 3\]/,
+  );
   const load = vggLossPlugin.create({ vgg_weights: null, lambda_feat: 10 }, {} as never);
   await assert.rejects(load(), OptionsError);
 });

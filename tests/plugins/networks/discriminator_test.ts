@@ -45,7 +45,10 @@ Deno.test("channels double up to 512 and LeakyReLU(0.2) follows every layer but 
   assert.ok(l0.dataSync().some((v) => v < 0), "leaky: negatives pass, scaled");
   const pre = tf.tidy(() => {
     const p = small.params();
-    return tf.add(tf.conv2d(x, p.get("scale0_layer0.0.weight") as unknown as tf.Tensor4D, 2, 2), p.get("scale0_layer0.0.bias")!);
+    return tf.add(
+      tf.conv2d(x, p.get("scale0_layer0.0.weight") as unknown as tf.Tensor4D, 2, 2),
+      p.get("scale0_layer0.0.bias")!,
+    );
   });
   const expected = pre.dataSync().map((v) => (v < 0 ? 0.2 * v : v));
   assert.ok(l0.dataSync().every((v, i) => Math.abs(v - expected[i]) < 1e-6));
@@ -55,12 +58,25 @@ Deno.test("channels double up to 512 and LeakyReLU(0.2) follows every layer but 
 });
 
 Deno.test("without getIntermFeat the weights are the official flat layer{i}.{k} and only predictions come back", () => {
-  const d = new MultiscaleDiscriminator({ input_nc: 3, ndf: 2, n_layers_D: 3, num_D: 2, getIntermFeat: false });
+  const d = new MultiscaleDiscriminator({
+    input_nc: 3,
+    ndf: 2,
+    n_layers_D: 3,
+    num_D: 2,
+    getIntermFeat: false,
+  });
   assert.deepEqual(
     [...d.params().keys()].filter((n) => n.startsWith("layer1.") && n.endsWith("weight")),
     ["layer1.0.weight", "layer1.2.weight", "layer1.5.weight", "layer1.8.weight", "layer1.11.weight"],
   );
-  const batch = new MultiscaleDiscriminator({ input_nc: 3, ndf: 2, n_layers_D: 3, num_D: 1, getIntermFeat: false, norm: "batch" });
+  const batch = new MultiscaleDiscriminator({
+    input_nc: 3,
+    ndf: 2,
+    n_layers_D: 3,
+    num_D: 1,
+    getIntermFeat: false,
+    norm: "batch",
+  });
   assert.ok(batch.params().has("layer0.3.weight") && batch.params().has("layer0.9.bias"));
   const x = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;
   const out = d.apply(x);

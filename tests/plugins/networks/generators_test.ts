@@ -18,14 +18,32 @@ function shapes(net: { stateDict(): Map<string, { shape: number[] }> }): Record<
 Deno.test("the global generator uses the official module indices for reflect, zero and batch-norm variants", () => {
   const reflect = new GlobalGenerator(SMALL);
   assert.deepEqual(Object.keys(shapes(reflect)), [
-    "model.1.weight", "model.1.bias", "model.4.weight", "model.4.bias",
-    "model.7.conv_block.1.weight", "model.7.conv_block.1.bias", "model.7.conv_block.5.weight", "model.7.conv_block.5.bias",
-    "model.8.weight", "model.8.bias", "model.12.weight", "model.12.bias",
+    "model.1.weight",
+    "model.1.bias",
+    "model.4.weight",
+    "model.4.bias",
+    "model.7.conv_block.1.weight",
+    "model.7.conv_block.1.bias",
+    "model.7.conv_block.5.weight",
+    "model.7.conv_block.5.bias",
+    "model.8.weight",
+    "model.8.bias",
+    "model.12.weight",
+    "model.12.bias",
   ]);
   const zero = new GlobalGenerator({ ...SMALL, padding_type: "zero" });
-  assert.ok(zero.params().has("model.7.conv_block.0.weight") && zero.params().has("model.7.conv_block.3.weight"));
+  assert.ok(
+    zero.params().has("model.7.conv_block.0.weight") && zero.params().has("model.7.conv_block.3.weight"),
+  );
   const batch = new GlobalGenerator({ ...SMALL, norm: "batch" });
-  for (const name of ["model.2.weight", "model.2.running_mean", "model.7.conv_block.2.bias", "model.9.num_batches_tracked"]) {
+  for (
+    const name of [
+      "model.2.weight",
+      "model.2.running_mean",
+      "model.7.conv_block.2.bias",
+      "model.9.num_batches_tracked",
+    ]
+  ) {
     assert.ok(batch.stateDict().has(name), name);
   }
   [reflect, zero, batch].forEach((n) => n.dispose());
@@ -48,7 +66,10 @@ Deno.test("the global generator maps [b, h, w, input_nc] to images in [-1, 1] of
 Deno.test("a wrong channel count or a side that is not a multiple of 2^n_downsample is a clear error", () => {
   const g = new GlobalGenerator(SMALL);
   const wrongChannels = tf.zeros([1, 8, 8, 5]) as tf.Tensor4D, odd = tf.zeros([1, 8, 9, 4]) as tf.Tensor4D;
-  assert.throws(() => g.apply(wrongChannels), /global-generator expects 4 input channels \(input_nc\), got 5/);
+  assert.throws(
+    () => g.apply(wrongChannels),
+    /global-generator expects 4 input channels \(input_nc\), got 5/,
+  );
   assert.throws(() => g.apply(odd), /multiples of 2 \(2\^downsamplings\), got 9×8/);
   tf.dispose([wrongChannels, odd]);
   g.dispose();
@@ -56,14 +77,24 @@ Deno.test("a wrong channel count or a side that is not a multiple of 2^n_downsam
 
 Deno.test("options are validated with the official names", () => {
   assert.throws(() => new GlobalGenerator({ ngff: 3 } as never), OptionsError);
-  assert.throws(() => new GlobalGenerator({ norm: "group" } as never), /"norm" must be one of "instance", "batch"/);
+  assert.throws(
+    () => new GlobalGenerator({ norm: "group" } as never),
+    /"norm" must be one of "instance", "batch"/,
+  );
   const defaults = new GlobalGenerator({ n_blocks_global: 0, n_downsample_global: 1, ngf: 2 }).options;
   assert.equal(defaults.input_nc, 36);
   assert.equal(defaults.padding_type, "reflect");
 });
 
 Deno.test("a local enhancer with two enhancers has the official names and output", () => {
-  const g = new LocalEnhancer({ input_nc: 4, ngf: 2, n_downsample_global: 1, n_blocks_global: 1, n_local_enhancers: 2, n_blocks_local: 1 });
+  const g = new LocalEnhancer({
+    input_nc: 4,
+    ngf: 2,
+    n_downsample_global: 1,
+    n_blocks_global: 1,
+    n_local_enhancers: 2,
+    n_blocks_local: 1,
+  });
   const s = shapes(g);
   assert.deepEqual(s["model.1.weight"], [8, 4, 7, 7], "the global part has ngf·2^n_local_enhancers filters");
   assert.ok(!("model.12.weight" in s), "the global part's output layers are dropped");
@@ -73,7 +104,11 @@ Deno.test("a local enhancer with two enhancers has the official names and output
   assert.ok(!("model1_2.5.weight" in s), "only the last enhancer has output layers");
   assert.deepEqual(s["model2_1.1.weight"], [2, 4, 7, 7]);
   assert.deepEqual(s["model2_2.0.conv_block.1.weight"], [4, 4, 3, 3]);
-  assert.deepEqual(s["model2_2.5.weight"], [3, 2, 7, 7], "the last enhancer ends with Conv7×7(ngf → output_nc)");
+  assert.deepEqual(
+    s["model2_2.5.weight"],
+    [3, 2, 7, 7],
+    "the last enhancer ends with Conv7×7(ngf → output_nc)",
+  );
   const x = tf.randomNormal([1, 16, 24, 4], 0, 1, "float32", 2) as tf.Tensor4D;
   const before = tf.memory().numTensors;
   const t = g.trace(x);
@@ -99,7 +134,9 @@ Deno.test("the encoder's output is constant over every instance and equal to the
   const pooled = e.apply(image, inst).arraySync().flat(2) as number[][];
   for (let i = 0; i < ids.length; i++) {
     const sample = Math.floor(i / 24);
-    const members = ids.map((id, j) => [id, j] as const).filter(([id, j]) => id === ids[i] && Math.floor(j / 24) === sample);
+    const members = ids.map((id, j) => [id, j] as const).filter(([id, j]) =>
+      id === ids[i] && Math.floor(j / 24) === sample
+    );
     for (let c = 0; c < 3; c++) {
       const mean = members.reduce((s, [, j]) => s + raw[j][c], 0) / members.length;
       assert.ok(Math.abs(pooled[i][c] - mean) < 1e-6, `pixel ${i} channel ${c}`);
@@ -115,14 +152,24 @@ Deno.test("instance pooling passes gradients back as the pooled gradient, and ch
   const inst = tf.tensor4d([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3], [1, 4, 4, 1], "int32");
   const weights = tf.randomNormal([1, 4, 4, 3], 0, 1, "float32", 5);
   const before = tf.memory().numTensors;
-  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(e.apply(image, inst), weights)), [...e.params().values()]);
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(e.apply(image, inst), weights)), [
+    ...e.params().values(),
+  ]);
   const viaRaw = tf.variableGrads(() => {
     const pooledWeights = tf.tidy(() => {
       const w = weights.arraySync() as number[][][][], ids = inst.arraySync() as number[][][][];
-      return tf.tensor(w.map((b) => b.map((row, i) => row.map((_, j) => [0, 1, 2].map((c) => {
-        const same = ids[0].flatMap((r, ii) => r.flatMap((id, jj) => (id[0] === ids[0][i][j][0] ? [w[0][ii][jj][c]] : [])));
-        return same.reduce((s, v) => s + v, 0) / same.length;
-      })))));
+      return tf.tensor(w.map((b) =>
+        b.map((row, i) =>
+          row.map((_, j) =>
+            [0, 1, 2].map((c) => {
+              const same = ids[0].flatMap((r, ii) =>
+                r.flatMap((id, jj) => (id[0] === ids[0][i][j][0] ? [w[0][ii][jj][c]] : []))
+              );
+              return same.reduce((s, v) => s + v, 0) / same.length;
+            })
+          )
+        )
+      ));
     });
     return tf.sum(tf.mul(e.features(image), pooledWeights));
   }, [...e.params().values()]);
@@ -133,7 +180,10 @@ Deno.test("instance pooling passes gradients back as the pooled gradient, and ch
   tf.dispose([value, ...Object.values(grads), ...Object.values(viaRaw.grads), viaRaw.value]);
   assert.equal(tf.memory().numTensors, before);
   const wrong = tf.zeros([1, 4, 2, 1]) as tf.Tensor4D;
-  assert.throws(() => e.apply(image, wrong), /instance map of shape \[1, 4, 2, 1\] does not match features \[1, 4, 4, 3\]/);
+  assert.throws(
+    () => e.apply(image, wrong),
+    /instance map of shape \[1, 4, 2, 1\] does not match features \[1, 4, 4, 3\]/,
+  );
   tf.dispose([image, inst, weights, wrong]);
   e.dispose();
 });

@@ -65,11 +65,46 @@ Deno.test("the official fixture checkpoints' architectures are inferred from the
 
 Deno.test("inference gives back the options a network was built with, for every variant", () => {
   const generators = [
-    new GlobalGenerator({ input_nc: 5, output_nc: 2, ngf: 2, n_downsample_global: 3, n_blocks_global: 0, norm: "batch" }),
-    new GlobalGenerator({ input_nc: 4, ngf: 3, n_downsample_global: 1, n_blocks_global: 2, padding_type: "zero" }),
-    new LocalEnhancer({ input_nc: 4, ngf: 2, n_downsample_global: 1, n_blocks_global: 1, n_local_enhancers: 2, n_blocks_local: 2 }),
-    new LocalEnhancer({ input_nc: 4, ngf: 2, n_downsample_global: 1, n_blocks_global: 1, n_local_enhancers: 1, n_blocks_local: 0 }),
-    new LocalEnhancer({ input_nc: 4, ngf: 2, n_downsample_global: 2, n_blocks_global: 0, n_blocks_local: 1, norm: "batch", padding_type: "zero" }),
+    new GlobalGenerator({
+      input_nc: 5,
+      output_nc: 2,
+      ngf: 2,
+      n_downsample_global: 3,
+      n_blocks_global: 0,
+      norm: "batch",
+    }),
+    new GlobalGenerator({
+      input_nc: 4,
+      ngf: 3,
+      n_downsample_global: 1,
+      n_blocks_global: 2,
+      padding_type: "zero",
+    }),
+    new LocalEnhancer({
+      input_nc: 4,
+      ngf: 2,
+      n_downsample_global: 1,
+      n_blocks_global: 1,
+      n_local_enhancers: 2,
+      n_blocks_local: 2,
+    }),
+    new LocalEnhancer({
+      input_nc: 4,
+      ngf: 2,
+      n_downsample_global: 1,
+      n_blocks_global: 1,
+      n_local_enhancers: 1,
+      n_blocks_local: 0,
+    }),
+    new LocalEnhancer({
+      input_nc: 4,
+      ngf: 2,
+      n_downsample_global: 2,
+      n_blocks_global: 0,
+      n_blocks_local: 1,
+      norm: "batch",
+      padding_type: "zero",
+    }),
   ];
   for (const g of generators) {
     const { seed: _, ...options } = g.options;
@@ -78,17 +113,49 @@ Deno.test("inference gives back the options a network was built with, for every 
     assert.deepEqual(inferred.options, options);
     g.dispose();
   }
-  for (const options of [
-    { input_nc: 5, ndf: 2, n_layers_D: 2, num_D: 3, norm: "batch" as const, getIntermFeat: true, use_sigmoid: false },
-    { input_nc: 5, ndf: 2, n_layers_D: 4, num_D: 1, norm: "instance" as const, getIntermFeat: false, use_sigmoid: false },
-    { input_nc: 5, ndf: 2, n_layers_D: 1, num_D: 2, norm: "batch" as const, getIntermFeat: false, use_sigmoid: false },
-  ]) {
+  for (
+    const options of [
+      {
+        input_nc: 5,
+        ndf: 2,
+        n_layers_D: 2,
+        num_D: 3,
+        norm: "batch" as const,
+        getIntermFeat: true,
+        use_sigmoid: false,
+      },
+      {
+        input_nc: 5,
+        ndf: 2,
+        n_layers_D: 4,
+        num_D: 1,
+        norm: "instance" as const,
+        getIntermFeat: false,
+        use_sigmoid: false,
+      },
+      {
+        input_nc: 5,
+        ndf: 2,
+        n_layers_D: 1,
+        num_D: 2,
+        norm: "batch" as const,
+        getIntermFeat: false,
+        use_sigmoid: false,
+      },
+    ]
+  ) {
     const d = new MultiscaleDiscriminator(options);
     assert.deepEqual(inferDiscriminator(d.stateDict(), "d.pth"), options);
     d.dispose();
   }
   const e = new Encoder({ input_nc: 3, feat_num: 5, nef: 2, n_downsample_E: 3, norm: "batch" });
-  assert.deepEqual(inferEncoder(e.stateDict(), "e.pth"), { input_nc: 3, feat_num: 5, nef: 2, n_downsample_E: 3, norm: "batch" });
+  assert.deepEqual(inferEncoder(e.stateDict(), "e.pth"), {
+    input_nc: 3,
+    feat_num: 5,
+    nef: 2,
+    n_downsample_E: 3,
+    norm: "batch",
+  });
   e.dispose();
 });
 
@@ -107,12 +174,26 @@ Deno.test("an input that does not fit the generator names the flag that is off",
     inputMismatch(36, { ...cityscapes, no_instance: true })!,
     /trained with instance maps \(36 input channels = 35 labels \+ 1 boundary\); pass instance maps and drop --no_instance/,
   );
-  assert.match(inputMismatch(35, cityscapes)!, /trained without instance maps \(35 input channels = 35 labels\); pass --no_instance/);
-  assert.match(inputMismatch(39, cityscapes)!, /trained with 3 instance-wise feature channels .*pass --instance_feat/);
-  assert.match(inputMismatch(36, { ...cityscapes, feature_channels: 3 })!, /trained without instance-wise features .*drop --instance_feat/);
-  assert.match(inputMismatch(20, cityscapes)!, /takes 20 input channels but the data gives 36: .* expects --label_nc 19, not 35/);
+  assert.match(
+    inputMismatch(35, cityscapes)!,
+    /trained without instance maps \(35 input channels = 35 labels\); pass --no_instance/,
+  );
+  assert.match(
+    inputMismatch(39, cityscapes)!,
+    /trained with 3 instance-wise feature channels .*pass --instance_feat/,
+  );
+  assert.match(
+    inputMismatch(36, { ...cityscapes, feature_channels: 3 })!,
+    /trained without instance-wise features .*drop --instance_feat/,
+  );
+  assert.match(
+    inputMismatch(20, cityscapes)!,
+    /takes 20 input channels but the data gives 36: .* expects --label_nc 19, not 35/,
+  );
   assert.throws(
     () => checkGeneratorInput(36, { ...cityscapes, no_instance: true }, "latest_net_G.pth"),
-    (e: Error) => e instanceof CheckpointError && e.message.startsWith("latest_net_G.pth: the generator takes 36 input channels"),
+    (e: Error) =>
+      e instanceof CheckpointError &&
+      e.message.startsWith("latest_net_G.pth: the generator takes 36 input channels"),
   );
 });

@@ -17,13 +17,23 @@ const reflectIndex = (i: number, n: number, p: number) => {
 const replicateIndex = (i: number, n: number, p: number) => Math.min(n - 1, Math.max(0, i - p));
 
 /** Brute-force padding of a [1, h, w, 1] array, and its adjoint. */
-function bruteForce(index: (i: number, n: number, p: number) => number, x: number[], h: number, w: number, p: number) {
+function bruteForce(
+  index: (i: number, n: number, p: number) => number,
+  x: number[],
+  h: number,
+  w: number,
+  p: number,
+) {
   const H = h + 2 * p, W = w + 2 * p;
   const padded = new Float64Array(H * W);
-  for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) padded[i * W + j] = x[index(i, h, p) * w + index(j, w, p)];
+  for (let i = 0; i < H; i++) {
+    for (let j = 0; j < W; j++) padded[i * W + j] = x[index(i, h, p) * w + index(j, w, p)];
+  }
   const adjoint = (dy: ArrayLike<number>) => {
     const dx = new Float64Array(h * w);
-    for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) dx[index(i, h, p) * w + index(j, w, p)] += dy[i * W + j];
+    for (let i = 0; i < H; i++) {
+      for (let j = 0; j < W; j++) dx[index(i, h, p) * w + index(j, w, p)] += dy[i * W + j];
+    }
     return dx;
   };
   return { padded, adjoint };
@@ -36,7 +46,13 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-
   }
 }
 
-for (const [name, fn, index] of [["reflect", reflectPad, reflectIndex], ["replicate", replicatePad, replicateIndex]] as const) {
+for (
+  const [name, fn, index] of [["reflect", reflectPad, reflectIndex], [
+    "replicate",
+    replicatePad,
+    replicateIndex,
+  ]] as const
+) {
   Deno.test(`${name} padding matches PyTorch's values and its gradient is the exact adjoint`, () => {
     const h = 4, w = 5, p = 3;
     const values = Array.from({ length: h * w }, (_, i) => Math.sin(i + 1));
@@ -92,7 +108,10 @@ Deno.test("downsample averages 3×3 windows with stride 2 without counting the p
 
 Deno.test("instance norm gives every sample and channel zero mean and unit biased variance", () => {
   tf.tidy(() => {
-    const x = tf.add(tf.mul(tf.randomNormal([2, 5, 6, 3], 0, 1, "float32", 7), tf.tensor1d([1, 4, 9])), 3) as tf.Tensor4D;
+    const x = tf.add(
+      tf.mul(tf.randomNormal([2, 5, 6, 3], 0, 1, "float32", 7), tf.tensor1d([1, 4, 9])),
+      3,
+    ) as tf.Tensor4D;
     const { mean, variance } = tf.moments(instanceNorm(x), [1, 2]);
     close(mean.dataSync(), new Array(6).fill(0), 1e-5);
     close(variance.dataSync(), new Array(6).fill(1), 1e-3);

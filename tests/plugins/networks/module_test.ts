@@ -42,7 +42,11 @@ Deno.test("batch-norm weights start N(1, 0.02) with zero biases and running stat
   assert.ok(values(g, "model.2.bias").every((v) => v === 0));
   const sd = g.stateDict();
   assert.deepEqual(sd.get("model.2.running_var")!.data, new Float32Array(64).fill(1));
-  assert.deepEqual(sd.get("model.2.num_batches_tracked"), { shape: [], dtype: "int64", data: new BigInt64Array(1) });
+  assert.deepEqual(sd.get("model.2.num_batches_tracked"), {
+    shape: [],
+    dtype: "int64",
+    data: new BigInt64Array(1),
+  });
   assert.ok(!g.params().has("model.2.running_mean"), "running statistics are not trained");
   g.dispose();
 });
@@ -71,7 +75,10 @@ Deno.test("loading a checkpoint of another shape names the tensor, both shapes, 
   assert.throws(() => g.loadStateDict(other, "other.pth"), (error: Error) => {
     assert.ok(error instanceof CheckpointError);
     assert.match(error.message, /^other\.pth: does not fit this network: /);
-    assert.match(error.message, /model\.1\.weight has shape \[4, 5, 7, 7\] in the checkpoint but \[4, 4, 7, 7\] in this network/);
+    assert.match(
+      error.message,
+      /model\.1\.weight has shape \[4, 5, 7, 7\] in the checkpoint but \[4, 4, 7, 7\] in this network/,
+    );
     assert.match(error.message, /missing 1 tensor\(s\): model\.4\.bias/);
     assert.match(error.message, /unexpected 1 tensor\(s\): extra\.weight/);
     return true;

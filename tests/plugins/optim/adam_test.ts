@@ -41,7 +41,9 @@ Deno.test("Adam follows torch.optim.Adam, bias corrections and eps outside the s
   assert.equal(tf.memory().numTensors, before, "a step leaves no tensor behind");
   assert.equal(opt.stepCount, 3);
   const expected = reference([1, -1, 0.5], [0.01, 0.005, 0.0025]);
-  w.dataSync().forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-6, `element ${i}: ${v} vs ${expected[i]}`));
+  w.dataSync().forEach((v, i) =>
+    assert.ok(Math.abs(v - expected[i]) < 1e-6, `element ${i}: ${v} vs ${expected[i]}`)
+  );
   opt.dispose();
   w.dispose();
 });
@@ -73,7 +75,10 @@ Deno.test("a missing or misshapen gradient is a clear error and changes nothing"
   const opt = new Adam(new Map([["w", w], ["u", u]]));
   const g = tf.tensor1d([1, 1]);
   assert.throws(() => opt.step(new Map([["w", g]])), /Adam: no gradient for u/);
-  assert.throws(() => opt.step(new Map([["w", g], ["u", g]])), /gradient of u has shape \[2\], parameter \[1\]/);
+  assert.throws(
+    () => opt.step(new Map([["w", g], ["u", g]])),
+    /gradient of u has shape \[2\], parameter \[1\]/,
+  );
   assert.equal(opt.stepCount, 0);
   assert.deepEqual(Array.from(w.dataSync()), [1, 2]);
   opt.dispose();

@@ -6,6 +6,7 @@ import {
   loadCheckpoint,
   loadNetworkWeights,
   networkPath,
+  readCheckpointInfo,
   saveCheckpoint,
   trainStatePath,
   writeDurably,
@@ -100,5 +101,16 @@ Deno.test("loadNetworkWeights() reads ours or the official .pth, and names both 
   const official = await loadNetworkWeights(dir, "5", "G");
   assert.deepEqual(official.tensors.get("model.1.weight")!.shape, [8, 6, 7, 7]);
   await assert.rejects(() => loadNetworkWeights(dir, "9", "E"), /has no 9_net_E\.safetensors or 9_net_E\.pth/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("readCheckpointInfo() reads the run state from the header alone, null when there is none", async () => {
+  const dir = await Deno.makeTempDir();
+  assert.equal(await readCheckpointInfo(dir, "latest"), null);
+  await saveCheckpoint(dir, "latest", checkpoint(4));
+  const info = await readCheckpointInfo(dir, "latest");
+  assert.deepEqual(info, { trainer: { epoch: 4, total_steps: 40, rng: [1, 2, 3, 4] }, config: { name: "run", ngf: 8 } });
+  await Deno.writeFile(trainStatePath(dir, "latest"), new Uint8Array(4));
+  await assert.rejects(() => readCheckpointInfo(dir, "latest"), /latest_train_state\.safetensors: is not a training checkpoint of ours/);
   await Deno.remove(dir, { recursive: true });
 });

@@ -4,7 +4,7 @@ import { tf } from "../../../kernel/tf.ts";
 import { CheckpointError, DataError } from "../../../kernel/errors.ts";
 import type { Logger } from "../../../kernel/log.ts";
 import { loadCheckpoint } from "../../../plugins/train/checkpoint.ts";
-import { readLossLog } from "../../../plugins/train/loss_log.ts";
+import { type LossRecord, readLossLog } from "../../../plugins/train/loss_log.ts";
 import { DivergedError } from "../../../plugins/train/session.ts";
 import { train } from "../../../plugins/train/trainer.ts";
 import { tinyOptions, trainingBackend, writeTinyDataset } from "./_fixtures.ts";
@@ -41,7 +41,7 @@ Deno.test(`train() resumed twice ends with the same weights, Adam state and loss
   sameTensors(x.networks.get("D")!, y.networks.get("D")!, "D");
   sameTensors(x.state, y.state, "Adam moments and pool");
   assert.deepEqual(x.trainer.rng, y.trainer.rng);
-  const strip = (r: Record<string, unknown>) => ({ ...r, time: 0 });
+  const strip = (r: LossRecord) => ({ ...r, time: 0 });
   const [la, lb] = await Promise.all([readLossLog(join(a, "tiny", "loss_log.jsonl")), readLossLog(join(b, "tiny", "loss_log.jsonl"))]);
   assert.deepEqual(lb.map(strip), la.map(strip));
   assert.equal(la.length, 6);
