@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "./_vendor/tfjs_gradients.js";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
+import "./gradients.ts"; // our fixes to tfjs's gradients, registered over the vendored ones
 
 export { tf };
 /** A 4-D tensor in TensorFlow.js's NHWC layout: `[batch, height, width, channels]`. */

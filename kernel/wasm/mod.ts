@@ -17,23 +17,28 @@ import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 
 export { conv2dFilterGradient } from "./conv2d_backprop_filter.ts";
-export { conv2dInputGradient } from "./conv2d_backprop_input.ts";
-export { convGeometry, type ConvGeometry } from "./_conv_geometry.ts";
+export { conv2dInputGradient, type InputGradientStrategy, inputGradientStrategy } from "./conv2d_backprop_input.ts";
+export { type ConvGradAttrs, convGeometry, type ConvGeometry } from "./_conv_geometry.ts";
+export { enableWasmThreads } from "./threads.ts";
 
 const TRAINING_KERNELS: tf.KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
 
+let registered = false;
+
 /**
  * Registers this module's kernels on the wasm backend, replacing the backend's own where it has one.
- * Idempotent: kernels already registered by this module are left as they are.
+ * Runs once (at module load); later calls change nothing, so kernels registered over these afterwards
+ * (e.g. oneDNN's) stay in place.
  *
- * @returns the names of this module's kernels, all registered for "wasm" when it returns
+ * @returns the names of the kernels this module registered
  */
 export function registerWasmTrainingKernels(): string[] {
-  for (const config of TRAINING_KERNELS) {
-    const current = tf.getKernel(config.kernelName, "wasm");
-    if (current?.kernelFunc === config.kernelFunc) continue;
-    if (current !== undefined) tf.unregisterKernel(config.kernelName, "wasm");
-    tf.registerKernel(config);
+  if (!registered) {
+    for (const config of TRAINING_KERNELS) {
+      if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");
+      tf.registerKernel(config);
+    }
+    registered = true;
   }
   return TRAINING_KERNELS.map((config) => config.kernelName);
 }

@@ -1,0 +1,71 @@
+/**
+ * Gradients we register over tfjs's own where tfjs's are wrong. tfjs-core 4.22's `MirrorPad` gradient
+ * only slices the centre out of `dy`, dropping everything that flowed into the mirrored borders, so a
+ * network with reflection padding (all of pix2pixHD's generators) trains on wrong gradients. Ours folds
+ * the border gradients back onto the pixels they copy, axis by axis.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "./_vendor/tfjs_gradients.js";
+
+function foldAxis(dy: tf.Tensor, axis: number, before: number, after: number, n: number, reflect: boolean): tf.Tensor {
+  const rank = dy.shape.length;
+  const sliceAlong = (start: number, size: number) => {
+    const begin = new Array(rank).fill(0);
+    const sizes = [...dy.shape];
+    begin[axis] = start;
+    sizes[axis] = size;
+    return tf.slice(dy, begin, sizes);
+  };
+  const padAlong = (t: tf.Tensor, lo: number, hi: number) => {
+    const pads = new Array(rank).fill(0).map(() => [0, 0] as [number, number]);
+    pads[axis] = [lo, hi];
+    return tf.pad(t, pads);
+  };
+  let grad = sliceAlong(before, n);
+  const offset = reflect ? 1 : 0;
+  if (before > 0) {
+    const left = tf.reverse(sliceAlong(0, before), axis);
+    grad = tf.add(grad, padAlong(left, offset, n - before - offset));
+  }
+  if (after > 0) {
+    const right = tf.reverse(sliceAlong(before + n, after), axis);
+    grad = tf.add(grad, padAlong(right, n - after - offset, offset));
+  }
+  return grad;
+}
+
+/**
+ * The correct gradient of `mirrorPad` (reflect and symmetric modes).
+ *
+ * @param dy the gradient of the padded output
+ * @param xShape the unpadded input's shape
+ * @param paddings `[before, after]` per axis
+ * @param mode "reflect" or "symmetric"
+ * @returns the gradient of the input
+ */
+export function mirrorPadGradient(
+  dy: tf.Tensor,
+  xShape: readonly number[],
+  paddings: readonly (readonly [number, number])[],
+  mode: "reflect" | "symmetric",
+): tf.Tensor {
+  return tf.tidy(() => {
+    let grad = dy;
+    paddings.forEach(([before, after], axis) => {
+      if (before || after) grad = foldAxis(grad, axis, before, after, xShape[axis], mode === "reflect");
+    });
+    return grad === dy ? tf.clone(dy) : grad;
+  });
+}
+
+tf.registerGradient({
+  kernelName: "MirrorPad",
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved, attrs) => {
+    const x = saved[0];
+    const { paddings, mode } = attrs as unknown as { paddings: [number, number][]; mode: "reflect" | "symmetric" };
+    return { x: () => mirrorPadGradient(dy as tf.Tensor, x.shape, paddings, mode) };
+  },
+});
