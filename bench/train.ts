@@ -71,8 +71,11 @@ function parseCase(name: TrainCase): { ngf: number; width: number; height: numbe
 
 function randomBatch(width: number, height: number): Batch {
   return tf.tidy(() => {
-    const ids = tf.randomUniformInt([1, height, width], 0, 35, { seed: 1 });
-    const edge = tf.cast(tf.greater(tf.randomUniform([1, height, width, 1], 0, 1, "float32", 2), 0.9), "float32");
+    const ids = tf.randomUniformInt([1, height, width], 0, 35, 1);
+    const edge = tf.cast(
+      tf.greater(tf.randomUniform([1, height, width, 1], 0, 1, "float32", 2), 0.9),
+      "float32",
+    );
     const input = tf.concat([tf.cast(tf.oneHot(ids, 35), "float32"), edge], 3) as tf.Tensor4D;
     const image = tf.randomUniform([1, height, width, 3], -1, 1, "float32", 3) as tf.Tensor4D;
     return { input, image };
@@ -90,14 +93,22 @@ function timed(session: TrainingSession, batch: Batch): number {
   return (performance.now() - start) / 1000;
 }
 
-async function benchCase(backend: string, name: TrainCase, reps: number, log: Logger): Promise<TrainBenchResult> {
+async function benchCase(
+  backend: string,
+  name: TrainCase,
+  reps: number,
+  log: Logger,
+): Promise<TrainBenchResult> {
   const ref = PYTORCH_TRAIN_REFERENCE[name];
   const { ngf, width, height } = parseCase(name);
   const opts = resolveTrainOptions({ label_nc: 35, ngf, num_D: 2, n_layers_D: 3, ndf: 64, seed: 0 });
   const vgg = Vgg19Features.fromStateDict(randomVgg19StateDict(0), "random VGG19");
   const session = await TrainingSession.create(opts, vgg);
   const count = (m: Map<string, tf.Variable>) => [...m.values()].reduce((n, v) => n + v.size, 0);
-  const memory = estimateTrainingMemory(opts, { G: count(session.models.G.params()), D: count(session.models.D.params()) }, {
+  const memory = estimateTrainingMemory(opts, {
+    G: count(session.models.G.params()),
+    D: count(session.models.D.params()),
+  }, {
     height,
     width,
   });
@@ -105,7 +116,9 @@ async function benchCase(backend: string, name: TrainCase, reps: number, log: Lo
   const estimate = (3 * ref.gmac) / CPU_GMACS;
   if (backend === "cpu" && estimate > MAX_ITERATION_SECONDS) {
     session.dispose();
-    const skipped = `cpu ≈ ${CPU_GMACS} GMAC/s forward and far slower filter gradients: ≥ ${Math.round(estimate / 60)} min per iteration`;
+    const skipped = `cpu ≈ ${CPU_GMACS} GMAC/s forward and far slower filter gradients: ≥ ${
+      Math.round(estimate / 60)
+    } min per iteration`;
     log.info(`bench train: ${backend} ${name} skipped (${skipped})`);
     return { ...base, seconds: null, firstSeconds: null, ratio: null, gmacs: null, skipped };
   }
@@ -116,8 +129,19 @@ async function benchCase(backend: string, name: TrainCase, reps: number, log: Lo
     const times: number[] = [];
     for (let i = 0; i < reps; i++) times.push(timed(session, batch));
     const seconds = median(times);
-    log.info(`bench train: ${backend} ${name}: first ${firstSeconds.toFixed(2)} s, then ${times.map((t) => t.toFixed(2)).join(", ")} s`);
-    return { ...base, seconds, firstSeconds, ratio: seconds / ref.seconds, gmacs: ref.gmac / seconds, skipped: null };
+    log.info(
+      `bench train: ${backend} ${name}: first ${firstSeconds.toFixed(2)} s, then ${
+        times.map((t) => t.toFixed(2)).join(", ")
+      } s`,
+    );
+    return {
+      ...base,
+      seconds,
+      firstSeconds,
+      ratio: seconds / ref.seconds,
+      gmacs: ref.gmac / seconds,
+      skipped: null,
+    };
   } finally {
     tf.dispose([batch.input, batch.image]);
     session.dispose();
@@ -125,7 +149,17 @@ async function benchCase(backend: string, name: TrainCase, reps: number, log: Lo
 }
 
 function table(results: TrainBenchResult[]): string {
-  const head = ["backend", "case", "ours s/it", "first it", "PyTorch s/it", "ours/PyTorch", "GMAC/s", "mem est GiB", "note"];
+  const head = [
+    "backend",
+    "case",
+    "ours s/it",
+    "first it",
+    "PyTorch s/it",
+    "ours/PyTorch",
+    "GMAC/s",
+    "mem est GiB",
+    "note",
+  ];
   const rows = results.map((r) => [
     r.backend,
     r.case,
@@ -155,7 +189,9 @@ export async function benchTrain(
   opts: { backends: string[]; json: boolean; profile?: boolean; cases?: string[]; reps?: number },
 ): Promise<TrainBenchResult[]> {
   const log = createLogger();
-  const names = (Object.keys(PYTORCH_TRAIN_REFERENCE) as TrainCase[]).filter((c) => !opts.cases || opts.cases.includes(c));
+  const names = (Object.keys(PYTORCH_TRAIN_REFERENCE) as TrainCase[]).filter((c) =>
+    !opts.cases || opts.cases.includes(c)
+  );
   const results: TrainBenchResult[] = [];
   for (const backend of opts.backends) {
     try {
@@ -166,7 +202,12 @@ export async function benchTrain(
     }
     for (const name of names) results.push(await benchCase(backend, name, opts.reps ?? 3, log));
     if (opts.profile && (backend === "cpu" || backend === "wasm" || backend === "onednn")) {
-      await profileTrainStep({ backend, json: opts.json, steps: 1, ...(backend === "onednn" ? {} : { warmup: 1 }) });
+      await profileTrainStep({
+        backend,
+        json: opts.json,
+        steps: 1,
+        ...(backend === "onednn" ? {} : { warmup: 1 }),
+      });
     }
   }
   console.log(opts.json ? JSON.stringify(results, null, 2) : table(results));

@@ -29,7 +29,9 @@ export async function trainWithSignals(given: Record<string, unknown>, log: Logg
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) Deno.exit(EXIT_INTERRUPTED);
-    log.warn("interrupted: saving the latest checkpoint after this iteration (Ctrl-C again to quit without saving)");
+    log.warn(
+      "interrupted: saving the latest checkpoint after this iteration (Ctrl-C again to quit without saving)",
+    );
     abort.abort();
   };
   Deno.addSignalListener("SIGINT", onSigint);

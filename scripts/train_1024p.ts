@@ -28,7 +28,12 @@ export const recipeSchema = defineSchema({
   num_D_1024p: { type: "int", default: 3, min: 1, doc: "stage 2: number of discriminators" },
   niter_1024p: { type: "int", default: 50, min: 0, doc: "stage 2: epochs at the starting learning rate" },
   niter_decay_1024p: { type: "int", default: 50, min: 0, doc: "stage 2: epochs of linear decay" },
-  niter_fix_global_1024p: { type: "int", default: 10, min: 0, doc: "stage 2: epochs with the global part fixed" },
+  niter_fix_global_1024p: {
+    type: "int",
+    default: 10,
+    min: 0,
+    doc: "stage 2: epochs with the global part fixed",
+  },
 });
 
 /** The recipe's options. */
@@ -84,8 +89,13 @@ export function recipeStages(options: RecipeOptions): Stage[] {
  */
 export async function runStages(stages: Stage[], log: Logger): Promise<"finished" | "interrupted"> {
   for (const stage of stages) {
-    const dir = join(String(stage.given.checkpoints_dir ?? trainSchema.checkpoints_dir.default), String(stage.given.name));
-    const info = stage.given.continue_train ? await readCheckpointInfo(dir, String(stage.given.which_epoch ?? "latest")) : null;
+    const dir = join(
+      String(stage.given.checkpoints_dir ?? trainSchema.checkpoints_dir.default),
+      String(stage.given.name),
+    );
+    const info = stage.given.continue_train
+      ? await readCheckpointInfo(dir, String(stage.given.which_epoch ?? "latest"))
+      : null;
     const given: Record<string, unknown> = { ...stage.given, continue_train: info !== null };
     if (info) delete given.load_pretrain;
     const epochs = totalEpochs({

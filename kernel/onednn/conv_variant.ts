@@ -31,7 +31,7 @@ export interface ConvVariant {
 }
 
 /** `DNNL_MEMORY_ALLOCATE`: the library allocates (and frees) the buffer. */
-const MEMORY_ALLOCATE = Deno.UnsafePointer.create(0xffffffffffffffffn);
+const MEMORY_ALLOCATE = 0xffffffffffffffffn;
 
 /** Native objects owned by one variant, freed together. */
 class Owned {
@@ -119,7 +119,9 @@ export function createConvVariant(ctx: DnnlContext, spec: ConvSpec, weightsTag: 
     const src = owned.memory(Deno.UnsafePointer.of(d.src), null);
     const dst = owned.memory(Deno.UnsafePointer.of(d.dst), null);
     const userWeights = owned.memory(userWeightsMd, null);
-    const convWeights = reorders ? owned.memory(chosenWeights, MEMORY_ALLOCATE) : userWeights;
+    const convWeights = reorders
+      ? owned.memory(chosenWeights, Deno.UnsafePointer.create(MEMORY_ALLOCATE))
+      : userWeights;
     const bias = d.bias ? owned.memory(Deno.UnsafePointer.of(d.bias), null) : null;
 
     let handles: Deno.PointerObject[];

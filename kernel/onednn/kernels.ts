@@ -12,7 +12,7 @@
 import { BackendError } from "../errors.ts";
 import { tf } from "../tf.ts";
 import type { ConvCache } from "./conv_cache.ts";
-import type { ConvActivation } from "./conv_desc.ts";
+import type { ConvActivation, ConvSpec } from "./conv_desc.ts";
 import { convSpecOf } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
 
@@ -47,7 +47,7 @@ function size(shape: readonly number[]): number {
 function run(
   backend: WasmBackendLike,
   cache: ConvCache,
-  spec: Parameters<ConvCache["get"]>[0],
+  spec: ConvSpec,
   outShape: number[],
   inputs: readonly tf.TensorInfo[],
 ): tf.TensorInfo {

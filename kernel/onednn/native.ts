@@ -49,6 +49,7 @@ export function outSlot(): BigUint64Array {
  * Reads a pointer written by C into an out-parameter slot.
  *
  * @param slot the slot given to the C call
+ * @param what the call, for the message
  * @returns the pointer
  * @throws {BackendError} when C wrote a null pointer
  */

@@ -1,12 +1,14 @@
 /**
  * Edits as data: an ops file is a JSON list of operations (or `{ "ops": [...] }`) applied in order to
  * a scene, as `deno task edit --ops ops.json` does. An instance is named by id (`"instance": 26001`)
- * or by a pixel on it (`"at": [x, y]`); a class by name or id.
+ * or by a pixel on it (`"at": [x, y]`); a class by name or id. `style` with a `class` (and no
+ * instance) restyles every instance of the class.
  *
  * ```json
  * [
  *   { "op": "style", "instance": 26001, "style": 3 },
  *   { "op": "style", "at": [300, 180], "style": [0.1, -0.2, 0.3] },
+ *   { "op": "style", "class": "car", "style": 2 },
  *   { "op": "relabel", "instance": 26002, "class": "truck" },
  *   { "op": "remove", "instance": 24001 },
  *   { "op": "paint", "class": "road", "points": [[10, 200], [120, 210]], "radius": 6 },
@@ -35,7 +37,7 @@ const KEYS: Readonly<Record<string, readonly string[]>> = {
   remove: ["instance", "at"],
   paint: ["class", "points", "radius", "instance", "at", "style"],
   paste: ["class", "mask", "from_instance", "offset", "style"],
-  style: ["instance", "at", "style"],
+  style: ["instance", "at", "class", "style"],
   undo: [],
   redo: [],
 };
@@ -128,8 +130,12 @@ async function applyOne(scene: Scene, op: EditOp, baseDir: string): Promise<stri
       return `paste instance ${scene.paste(mask, { class: classOf(op), offset, style, file })}`;
     }
     case "style": {
-      const id = instanceOf(scene, op, true)!;
       if (style === undefined) throw new Error(`needs "style": a cluster index or a feature vector`);
+      if (op.class !== undefined && op.instance === undefined && op.at === undefined) {
+        scene.setClassStyle(classOf(op), style);
+        return `style class ${op.class}`;
+      }
+      const id = instanceOf(scene, op, true)!;
       scene.setStyle(id, style);
       return `style ${id}`;
     }

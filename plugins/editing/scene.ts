@@ -428,6 +428,38 @@ export class Scene {
   }
 
   /**
+   * Sets the style of every instance of a class (one edit).
+   *
+   * @param ref the class (id or name)
+   * @param choice cluster index or `feat_num` values
+   * @throws {OptionsError} for a class that is not in the scene (listing those that are), a scene
+   *   without features, or a bad choice
+   */
+  setClassStyle(ref: ClassRef, choice: StyleChoice): void {
+    const label = this.classId(ref);
+    const ids = [...new Set(this.#state.inst)].sort((a, b) => a - b);
+    const mine = ids.filter((id) => classOfInstance(id) === label);
+    if (mine.length === 0) {
+      const present = [...new Set(ids.map(classOfInstance))].map((c) => `${c} ${this.#className(c)}`).join(
+        ", ",
+      );
+      throw new OptionsError(
+        "scene",
+        "class",
+        `${this.#className(label)} is not in the scene; its classes: ${present}`,
+      );
+    }
+    if (this.feat_num === 0) this.#noStyle(choice);
+    const styles = copyStyles(this.#state.styles);
+    const style = this.#style(choice, label, `class ${this.#className(label)}`);
+    for (const id of mine) styles.set(id, { cluster: style.cluster, vector: [...style.vector] });
+    const name = `style ${this.#className(label)} = ${
+      typeof choice === "number" ? choice : `[${choice.join(", ")}]`
+    }`;
+    this.#apply(makePatch(this.#state, name, new Int32Array(0), 0, 0, styles));
+  }
+
+  /**
    * Reverts the last edit.
    *
    * @returns false when there was nothing to undo

@@ -101,7 +101,10 @@ export async function saveCheckpoint(
   }
   const trainer = JSON.stringify(checkpoint.trainer);
   const networks = [...checkpoint.networks.keys()].sort().join(",");
-  files.push([trainStatePath(dir, which), encodeSafetensors(checkpoint.state, { ...base, trainer, networks })]);
+  files.push([
+    trainStatePath(dir, which),
+    encodeSafetensors(checkpoint.state, { ...base, trainer, networks }),
+  ]);
 
   const staged: string[] = [];
   try {
@@ -166,12 +169,18 @@ function parseJson(text: string | undefined, file: string, key: string): Record<
 export async function loadCheckpoint(dir: string, which: string): Promise<Checkpoint> {
   const statePath = trainStatePath(dir, which);
   const decoded = decodeSafetensors(
-    await readFileOf(statePath, `the training state of checkpoint "${which}" (run without --continue_train to start afresh)`),
+    await readFileOf(
+      statePath,
+      `the training state of checkpoint "${which}" (run without --continue_train to start afresh)`,
+    ),
     statePath,
   );
   const meta = decoded.metadata;
   if (meta.format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(statePath, `is not a training checkpoint of ours (format "${meta.format}", expected "${CHECKPOINT_FORMAT}")`);
+    throw new CheckpointError(
+      statePath,
+      `is not a training checkpoint of ours (format "${meta.format}", expected "${CHECKPOINT_FORMAT}")`,
+    );
   }
   const networks = new Map<string, Map<string, NdArray>>();
   for (const net of (meta.networks ?? "").split(",").filter(Boolean)) {
@@ -231,9 +240,15 @@ export async function readCheckpointInfo(
       // reported below
     }
     if (meta.format !== CHECKPOINT_FORMAT) {
-      throw new CheckpointError(path, `is not a training checkpoint of ours (no "${CHECKPOINT_FORMAT}" header)`);
+      throw new CheckpointError(
+        path,
+        `is not a training checkpoint of ours (no "${CHECKPOINT_FORMAT}" header)`,
+      );
     }
-    return { trainer: parseJson(meta.trainer, path, "trainer"), config: parseJson(meta.config, path, "config") };
+    return {
+      trainer: parseJson(meta.trainer, path, "trainer"),
+      config: parseJson(meta.config, path, "config"),
+    };
   } finally {
     file.close();
   }

@@ -6,7 +6,7 @@
  * @module
  */
 import { CheckpointError } from "../../kernel/errors.ts";
-import { RUN_CONTROL_KEYS, resolveTrainOptions, type TrainOptions, trainSchema } from "./options.ts";
+import { resolveTrainOptions, RUN_CONTROL_KEYS, type TrainOptions, trainSchema } from "./options.ts";
 
 /** One option whose stored and given values differ. */
 export interface ConfigConflict {
@@ -40,10 +40,14 @@ export function mergeStoredConfig(
   const resolved = resolveTrainOptions({ ...known, ...given });
   const conflicts = findConflicts(resolveTrainOptions(known), resolved, given);
   if (conflicts.length) {
-    const list = conflicts.map((c) => `${c.key}: stored ${JSON.stringify(c.stored)}, given ${JSON.stringify(c.given)}`);
+    const list = conflicts.map((c) =>
+      `${c.key}: stored ${JSON.stringify(c.stored)}, given ${JSON.stringify(c.given)}`
+    );
     throw new CheckpointError(
       file,
-      `the command line conflicts with the run's stored options (${list.join("; ")}); drop those flags to resume, or train under another --name`,
+      `the command line conflicts with the run's stored options (${
+        list.join("; ")
+      }); drop those flags to resume, or train under another --name`,
     );
   }
   return resolved;

@@ -54,8 +54,12 @@ function datasetOptions(opts: TrainOptions): AlignedOptions {
 function reportText(report: DatasetReport): string {
   const shown = report.problems.slice(0, 8).map((p) => `${p.file}: ${p.message}`);
   const more = report.problems.length > 8 ? `; … and ${report.problems.length - 8} more` : "";
-  const suggest = report.suggestedLabelNc ? ` (label ids go up to ${report.maxLabelId}: --label_nc ${report.suggestedLabelNc}?)` : "";
-  return `is not ready for training, ${report.problems.length} problem(s)${suggest}: ${shown.join("; ")}${more}`;
+  const suggest = report.suggestedLabelNc
+    ? ` (label ids go up to ${report.maxLabelId}: --label_nc ${report.suggestedLabelNc}?)`
+    : "";
+  return `is not ready for training, ${report.problems.length} problem(s)${suggest}: ${
+    shown.join("; ")
+  }${more}`;
 }
 
 /**
@@ -87,7 +91,10 @@ export async function openTrainingData(opts: TrainOptions, log: Logger): Promise
   const index = opts.dataset === "cityscapes" ? indexCityscapes(o) : indexAligned(o);
   if (index.problems.length) throw new DataError(index.problems[0].file, index.problems[0].message);
   if (!index.entries.length || !index.entries[0].image) {
-    throw new DataError(root, `has no photos to train on (expected ${index.folders.image ?? `${opts.phase}_img/`})`);
+    throw new DataError(
+      root,
+      `has no photos to train on (expected ${index.folders.image ?? `${opts.phase}_img/`})`,
+    );
   }
   const order = sourceOptionsOf(o);
   const usable = Math.floor(index.entries.length / order.batchSize);
@@ -95,7 +102,10 @@ export async function openTrainingData(opts: TrainOptions, log: Logger): Promise
     ? usable
     : Math.min(usable, Math.ceil(order.max_dataset_size / order.batchSize));
   if (batches === 0) {
-    throw new DataError(root, `has ${index.entries.length} sample(s), fewer than batchSize ${order.batchSize}`);
+    throw new DataError(
+      root,
+      `has ${index.entries.length} sample(s), fewer than batchSize ${order.batchSize}`,
+    );
   }
   return {
     root,

@@ -68,7 +68,9 @@ export class ImagePool {
    */
   restore(images: tf.Tensor4D[]): void {
     if (images.length > this.size) {
-      throw new RangeError(`Cannot restore the image pool: it holds at most ${this.size} inputs: current value is ${images.length}`);
+      throw new RangeError(
+        `Cannot restore the image pool: it holds at most ${this.size} inputs: current value is ${images.length}`,
+      );
     }
     this.dispose();
     this.#images = images.map((t) => tf.keep(t));

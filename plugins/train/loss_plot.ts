@@ -20,7 +20,9 @@ const PANELS: { title: string; keys: LossName[] }[] = [
 const W = 640, H = 220, PAD = { left: 56, right: 12, top: 24, bottom: 30 };
 
 function tickLabel(v: number): string {
-  return Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.01) ? v.toExponential(1) : String(+v.toPrecision(3));
+  return Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.01)
+    ? v.toExponential(1)
+    : String(+v.toPrecision(3));
 }
 
 function panel(records: LossRecord[], title: string, keys: LossName[], top: number): string {

@@ -16,7 +16,12 @@ import { LocalEnhancer } from "../networks/local_enhancer.ts";
 import { MultiscaleDiscriminator } from "../networks/multiscale_discriminator.ts";
 import { Encoder } from "../networks/encoder.ts";
 import { VGG19_HELP, Vgg19Features } from "../losses/vgg19.ts";
-import { discriminatorInputChannels, generatorInputChannels, type TrainOptions, usesFeatures } from "./options.ts";
+import {
+  discriminatorInputChannels,
+  generatorInputChannels,
+  type TrainOptions,
+  usesFeatures,
+} from "./options.ts";
 
 /** The networks of a run. */
 export interface Models {
@@ -122,10 +127,16 @@ export function disposeModels(models: Models): void {
  * @param fixedGlobal whether the global part is fixed now
  * @returns the parameters
  */
-export function generatorParams(models: Models, opts: TrainOptions, fixedGlobal: boolean): Map<string, tf.Variable> {
+export function generatorParams(
+  models: Models,
+  opts: TrainOptions,
+  fixedGlobal: boolean,
+): Map<string, tf.Variable> {
   const out = new Map<string, tf.Variable>();
   const prefix = `model${opts.n_local_enhancers}`;
-  for (const [name, v] of models.G.params()) if (!fixedGlobal || name.startsWith(prefix)) out.set(`G.${name}`, v);
+  for (const [name, v] of models.G.params()) {
+    if (!fixedGlobal || name.startsWith(prefix)) out.set(`G.${name}`, v);
+  }
   for (const [name, v] of models.E?.params() ?? []) out.set(`E.${name}`, v);
   return out;
 }
@@ -180,7 +191,9 @@ export function loadPretrained(
     if (mine.shape.join() !== array.shape.join()) {
       throw new CheckpointError(
         file,
-        `${name} has shape [${array.shape.join(", ")}] there but [${mine.shape.join(", ")}] in this network: ` +
+        `${name} has shape [${array.shape.join(", ")}] there but [${
+          mine.shape.join(", ")
+        }] in this network: ` +
           `was it trained with other --ngf, --label_nc, --n_downsample_global or --no_instance?`,
       );
     }

@@ -18,15 +18,25 @@ export const trainSchema = defineSchema({
     type: "enum",
     default: "aligned",
     choices: ["aligned", "cityscapes"],
-    doc: "layout: aligned ({phase}_label, _inst, _img) or the original Cityscapes tree (gtFine/, leftImg8bit/)",
+    doc:
+      "layout: aligned ({phase}_label, _inst, _img) or the original Cityscapes tree (gtFine/, leftImg8bit/)",
   },
   phase: { type: "string", default: "train", doc: "dataset subfolders used: {phase}_label, {phase}_img, …" },
   nThreads: { type: "int", default: 2, min: 0, doc: "samples read ahead in background workers (0: inline)" },
   skip_inspect: { type: "boolean", default: false, doc: "skip the up-front check of every dataset file" },
   seed: { type: "int", default: 0, min: 0, doc: "seed of every random draw (init, data order, crops, pool)" },
-  debug: { type: "boolean", default: false, doc: "tiny run: 1 epoch of at most 10 images, print and display every step" },
+  debug: {
+    type: "boolean",
+    default: false,
+    doc: "tiny run: 1 epoch of at most 10 images, print and display every step",
+  },
   // input
-  label_nc: { type: "int", default: 35, min: 0, doc: "number of input label classes (0: the input is an RGB image)" },
+  label_nc: {
+    type: "int",
+    default: 35,
+    min: 0,
+    doc: "number of input label classes (0: the input is an RGB image)",
+  },
   input_nc: { type: "int", default: 3, min: 1, doc: "input image channels when label_nc is 0" },
   output_nc: { type: "int", default: 3, min: 1, doc: "output image channels" },
   no_instance: { type: "boolean", default: false, doc: "do not add the instance-boundary map as input" },
@@ -41,15 +51,36 @@ export const trainSchema = defineSchema({
   },
   no_flip: { type: "boolean", default: false, doc: "do not flip the images for data augmentation" },
   serial_batches: { type: "boolean", default: false, doc: "take images in order, not shuffled" },
-  max_dataset_size: { type: "int", default: null, min: 1, doc: "at most this many images per epoch (default: all)" },
+  max_dataset_size: {
+    type: "int",
+    default: null,
+    min: 1,
+    doc: "at most this many images per epoch (default: all)",
+  },
   // generator
-  netG: { type: "enum", default: "global", choices: ["global", "local"], doc: "generator: global or local (enhancer)" },
+  netG: {
+    type: "enum",
+    default: "global",
+    choices: ["global", "local"],
+    doc: "generator: global or local (enhancer)",
+  },
   ngf: { type: "int", default: 64, min: 1, doc: "generator filters in the first conv layer" },
-  n_downsample_global: { type: "int", default: 4, min: 1, max: 8, doc: "downsampling layers in the global generator" },
+  n_downsample_global: {
+    type: "int",
+    default: 4,
+    min: 1,
+    max: 8,
+    doc: "downsampling layers in the global generator",
+  },
   n_blocks_global: { type: "int", default: 9, min: 0, doc: "residual blocks in the global generator" },
   n_local_enhancers: { type: "int", default: 1, min: 1, max: 4, doc: "number of local enhancers" },
   n_blocks_local: { type: "int", default: 3, min: 0, doc: "residual blocks in each local enhancer" },
-  niter_fix_global: { type: "int", default: 0, min: 0, doc: "epochs that train only the outermost local enhancer" },
+  niter_fix_global: {
+    type: "int",
+    default: 0,
+    min: 0,
+    doc: "epochs that train only the outermost local enhancer",
+  },
   norm: { type: "enum", default: "instance", choices: ["instance", "batch"], doc: "normalisation layers" },
   // instance-wise features
   instance_feat: { type: "boolean", default: false, doc: "add encoded instance features as input" },
@@ -75,13 +106,31 @@ export const trainSchema = defineSchema({
   lr: { type: "number", default: 0.0002, min: 0, doc: "initial learning rate of Adam" },
   beta1: { type: "number", default: 0.5, min: 0, max: 1, doc: "momentum term of Adam" },
   niter: { type: "int", default: 100, min: 0, doc: "epochs at the starting learning rate" },
-  niter_decay: { type: "int", default: 100, min: 0, doc: "epochs of linear decay of the learning rate to zero" },
+  niter_decay: {
+    type: "int",
+    default: 100,
+    min: 0,
+    doc: "epochs of linear decay of the learning rate to zero",
+  },
   // starting point
-  load_pretrain: { type: "string", default: "", doc: "checkpoint folder of a trained global generator to start from" },
+  load_pretrain: {
+    type: "string",
+    default: "",
+    doc: "checkpoint folder of a trained global generator to start from",
+  },
   continue_train: { type: "boolean", default: false, doc: "continue training: load the latest model" },
-  which_epoch: { type: "string", default: "latest", doc: "which checkpoint to load: latest or an epoch number" },
+  which_epoch: {
+    type: "string",
+    default: "latest",
+    doc: "which checkpoint to load: latest or an epoch number",
+  },
   // watching
-  save_latest_freq: { type: "int", default: 1000, min: 1, doc: "iterations between saves of the latest model" },
+  save_latest_freq: {
+    type: "int",
+    default: 1000,
+    min: 1,
+    doc: "iterations between saves of the latest model",
+  },
   save_epoch_freq: { type: "int", default: 10, min: 1, doc: "epochs between checkpoints kept for good" },
   print_freq: { type: "int", default: 100, min: 1, doc: "iterations between loss logs" },
   display_freq: { type: "int", default: 100, min: 1, doc: "iterations between images on the web page" },
@@ -129,19 +178,41 @@ export function resolveTrainOptions(given: Record<string, unknown> = {}): TrainO
     Object.assign(opts, { display_freq: 1, print_freq: 1, niter: 1, niter_decay: 0, max_dataset_size: 10 });
   }
   if (opts.niter + opts.niter_decay < 1) {
-    throw new OptionsError("train", "niter", `plus niter_decay must be at least 1 epoch: current value is ${opts.niter} + ${opts.niter_decay}`);
+    throw new OptionsError(
+      "train",
+      "niter",
+      `plus niter_decay must be at least 1 epoch: current value is ${opts.niter} + ${opts.niter_decay}`,
+    );
   }
   if (opts.niter_fix_global > 0 && opts.netG !== "local") {
-    throw new OptionsError("train", "niter_fix_global", `needs --netG local (it fixes the global part of a local enhancer): current value is ${opts.niter_fix_global}`);
+    throw new OptionsError(
+      "train",
+      "niter_fix_global",
+      `needs --netG local (it fixes the global part of a local enhancer): current value is ${opts.niter_fix_global}`,
+    );
   }
   if (opts.instance_feat && opts.no_instance) {
-    throw new OptionsError("train", "instance_feat", "needs instance maps; drop --no_instance: current value is true");
+    throw new OptionsError(
+      "train",
+      "instance_feat",
+      "needs instance maps; drop --no_instance: current value is true",
+    );
   }
   if (opts.label_nc === 0 && (opts.instance_feat || opts.label_feat)) {
-    throw new OptionsError("train", opts.instance_feat ? "instance_feat" : "label_feat", "needs a label map input (label_nc > 0): current value is true");
+    throw new OptionsError(
+      "train",
+      opts.instance_feat ? "instance_feat" : "label_feat",
+      "needs a label map input (label_nc > 0): current value is true",
+    );
   }
   if (opts.continue_train && opts.load_pretrain) {
-    throw new OptionsError("train", "load_pretrain", `cannot be combined with --continue_train (the run's own checkpoint is loaded): current value is ${JSON.stringify(opts.load_pretrain)}`);
+    throw new OptionsError(
+      "train",
+      "load_pretrain",
+      `cannot be combined with --continue_train (the run's own checkpoint is loaded): current value is ${
+        JSON.stringify(opts.load_pretrain)
+      }`,
+    );
   }
   return opts;
 }

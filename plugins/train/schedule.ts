@@ -27,7 +27,9 @@ export interface ScheduleOptions {
  */
 export function learningRateAt(opts: ScheduleOptions, epoch: number): number {
   if (!Number.isInteger(epoch) || epoch < 1) {
-    throw new RangeError(`Cannot compute the learning rate: epoch must be an integer ≥ 1: current value is ${epoch}`);
+    throw new RangeError(
+      `Cannot compute the learning rate: epoch must be an integer ≥ 1: current value is ${epoch}`,
+    );
   }
   const lrd = opts.lr / opts.niter_decay;
   let lr = opts.lr;

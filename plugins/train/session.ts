@@ -17,7 +17,7 @@ import { tf } from "../../kernel/tf.ts";
 import { Rng } from "../../kernel/random.ts";
 import type { NdArray } from "../../kernel/io/ndarray.ts";
 import { Adam, type AdamState } from "../optim/adam.ts";
-import { ganLoss, type GanLoss } from "../losses/gan_loss.ts";
+import { type GanLoss, ganLoss } from "../losses/gan_loss.ts";
 import { featureMatchingLoss } from "../losses/feature_matching.ts";
 import { vggLoss } from "../losses/vgg_loss.ts";
 import type { Vgg19Features } from "../losses/vgg19.ts";
@@ -244,11 +244,20 @@ export class TrainingSession {
     moments(g, "optimizer_G", tensors);
     moments(d, "optimizer_D", tensors);
     this.#pool.contents().forEach((t, i) => {
-      tensors.set(`pool.${i}`, { shape: [...t.shape], dtype: "float32", data: Float32Array.from(t.dataSync()) });
+      tensors.set(`pool.${i}`, {
+        shape: [...t.shape],
+        dtype: "float32",
+        data: Float32Array.from(t.dataSync()),
+      });
     });
     return {
       tensors,
-      meta: { optimizer_G_step: g.step, optimizer_D_step: d.step, fixed_global: this.#fixedGlobal, rng: this.rng.state() },
+      meta: {
+        optimizer_G_step: g.step,
+        optimizer_D_step: d.step,
+        fixed_global: this.#fixedGlobal,
+        rng: this.rng.state(),
+      },
     };
   }
 
@@ -260,7 +269,9 @@ export class TrainingSession {
    */
   restore(state: SessionState): void {
     if (state.meta.fixed_global !== this.#fixedGlobal) {
-      if (state.meta.fixed_global) throw new RangeError("the checkpoint is in the fixed-global phase, this run is not");
+      if (state.meta.fixed_global) {
+        throw new RangeError("the checkpoint is in the fixed-global phase, this run is not");
+      }
       this.releaseGlobal();
     }
     this.rng = Rng.from(state.meta.rng);
@@ -271,7 +282,9 @@ export class TrainingSession {
     const pooled: tf.Tensor4D[] = [];
     for (let i = 0; state.tensors.has(`pool.${i}`); i++) {
       const a = state.tensors.get(`pool.${i}`)!;
-      pooled.push(tf.tensor4d(a.data as Float32Array, a.shape as [number, number, number, number], "float32"));
+      pooled.push(
+        tf.tensor4d(a.data as Float32Array, a.shape as [number, number, number, number], "float32"),
+      );
     }
     this.#pool.restore(pooled);
   }

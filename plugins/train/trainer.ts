@@ -131,7 +131,9 @@ async function loadStartingPoint(
       totalSteps: t.total_steps as number,
       epochSeed: t.epoch_seed as number | null,
     };
-    log.info(`resuming "${opts.name}" from checkpoint "${opts.which_epoch}": epoch ${progress.epoch}, iteration ${progress.totalSteps}`);
+    log.info(
+      `resuming "${opts.name}" from checkpoint "${opts.which_epoch}": epoch ${progress.epoch}, iteration ${progress.totalSteps}`,
+    );
     return progress;
   }
   if (opts.load_pretrain) {
@@ -174,11 +176,17 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
   const log = hooks.log ?? createLogger();
   const { opts, dir, resume } = await resolveRun(given);
   const changed = diffFromDefaults(trainSchema, opts);
-  log.info(`training "${opts.name}" on ${tf.getBackend()}; options other than the defaults: ${JSON.stringify(changed)}`);
+  log.info(
+    `training "${opts.name}" on ${tf.getBackend()}; options other than the defaults: ${
+      JSON.stringify(changed)
+    }`,
+  );
   const session = await TrainingSession.create(opts, hooks.vgg);
   const webDir = join(dir, "web"), logPath = join(dir, "loss_log.jsonl");
   const writer = hooks.writer ?? writeDurably;
-  let lastSaved = resume ? `"${opts.which_epoch}" (iteration ${(resume.trainer as { total_steps: number }).total_steps})` : "none";
+  let lastSaved = resume
+    ? `"${opts.which_epoch}" (iteration ${(resume.trainer as { total_steps: number }).total_steps})`
+    : "none";
   try {
     const data = await openTrainingData(opts, log);
     const p = await loadStartingPoint(session, opts, resume, dir, log);
@@ -203,7 +211,10 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
     };
     const epochs = totalEpochs(opts);
     const perEpoch = data.batches * opts.batchSize;
-    const bar = log.progress("train", Math.max(0, (epochs - p.epoch + 1) * data.batches - p.epochIter / opts.batchSize));
+    const bar = log.progress(
+      "train",
+      Math.max(0, (epochs - p.epoch + 1) * data.batches - p.epochIter / opts.batchSize),
+    );
     let done = 0, estimated = false, lastPrint = performance.now(), sincePrint = 0;
     let stop: "interrupted" | "paused" | null = null;
     try {
@@ -226,7 +237,11 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
             if (!estimated) {
               estimated = true;
               const { G, D, E } = session.models;
-              const counts = { G: paramCount(G.params()), D: paramCount(D.params()), E: E ? paramCount(E.params()) : 0 };
+              const counts = {
+                G: paramCount(G.params()),
+                D: paramCount(D.params()),
+                E: E ? paramCount(E.params()) : 0,
+              };
               const [, height, width] = batch.image.shape;
               const estimate = estimateTrainingMemory(opts, counts, { height, width });
               log.info(`${width}×${height}, batch ${opts.batchSize}: ${formatMemoryEstimate(estimate)}`);
@@ -253,12 +268,22 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
               const now = performance.now();
               const time = (now - lastPrint) / 1000 / sincePrint;
               [lastPrint, sincePrint] = [now, 0];
-              const record = { epoch: p.epoch, epoch_iter: p.epochIter, total_steps: p.totalSteps, time, lr: session.lr };
+              const record = {
+                epoch: p.epoch,
+                epoch_iter: p.epochIter,
+                total_steps: p.totalSteps,
+                time,
+                lr: session.lr,
+              };
               records.push({ ...record, ...result.losses });
               await appendLossLog(logPath, records[records.length - 1]);
             }
             if (result.fake) {
-              const visuals = { label: sample.label as tf.Tensor4D, synthesized: result.fake, real: batch.image };
+              const visuals = {
+                label: sample.label as tf.Tensor4D,
+                synthesized: result.fake,
+                real: batch.image,
+              };
               await saveVisuals(webDir, { epoch: p.epoch, totalSteps: p.totalSteps }, visuals, data.palette);
               result.fake.dispose();
             }
@@ -280,7 +305,14 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
     if (stop) {
       await save("latest");
       log.info(`${stop} at epoch ${p.epoch}, iteration ${p.totalSteps}: saved checkpoint "latest" in ${dir}`);
-      return { status: stop, epoch: p.epoch, epochIter: p.epochIter, totalSteps: p.totalSteps, dir, options: opts };
+      return {
+        status: stop,
+        epoch: p.epoch,
+        epochIter: p.epochIter,
+        totalSteps: p.totalSteps,
+        dir,
+        options: opts,
+      };
     }
     log.info(`finished "${opts.name}": ${p.totalSteps} iterations; checkpoints in ${dir}`);
     return { status: "finished", epoch: p.epoch, epochIter: 0, totalSteps: p.totalSteps, dir, options: opts };

@@ -42,7 +42,12 @@ export async function saveVisuals(
   const images = join(webDir, "images");
   const label = visuals.label.dtype === "int32"
     ? idsToColors(
-      { width: visuals.label.shape[2], height: visuals.label.shape[1], channels: 1, data: labelIds(visuals.label) },
+      {
+        width: visuals.label.shape[2],
+        height: visuals.label.shape[1],
+        channels: 1,
+        data: labelIds(visuals.label),
+      },
       palette,
     )
     : imageToRaster(visuals.label);
@@ -102,11 +107,14 @@ export async function writeWebPage(
   const summary = last
     ? `<p>epoch ${last.epoch}, iteration ${last.total_steps}, lr ${last.lr.toExponential(3)}: ` +
       (["G_GAN", "G_GAN_Feat", "G_VGG", "D_real", "D_fake"] as const).map((k) => `${k} ${last[k].toFixed(3)}`)
-        .join(", ") + `</p>`
+        .join(", ") +
+      `</p>`
     : "<p>no losses logged yet</p>";
   const title = escapeHtml(`pix2pixHD training: ${name}`);
   const html = `<!DOCTYPE html>
-<html><head><meta charset="utf-8">${refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : ""}
+<html><head><meta charset="utf-8">${
+    refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : ""
+  }
 <title>${title}</title>
 <style>body{font-family:sans-serif;margin:1em}img{max-width:400px;image-rendering:pixelated}td{text-align:center;vertical-align:top;padding:4px}</style>
 </head><body>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../kernel/tf.ts";
-import { oneDnnInfo } from "../../../kernel/onednn/mod.ts";
+import { enableOneDnnKernels, oneDnnInfo } from "../../../kernel/onednn/mod.ts";
 import { assertClose, assertMatchesCpu, ONEDNN, seeded, valuesOn } from "./conv_helpers.ts";
 
 type Pad = "same" | "valid" | number | [
@@ -202,5 +202,31 @@ Deno.test({
     await assertMatchesCpu("torch transpose", up);
     const [actual] = await valuesOn("wasm", up);
     assertClose(actual, torchConvTranspose(xv, xs, wv, 3, 2), "against PyTorch's formula", 1e-5);
+  },
+});
+
+Deno.test({
+  name: "onednn filter gradient of an empty batch is all zeros, without calling oneDNN",
+  ignore: !ONEDNN.ok,
+  fn: async () => {
+    await tf.setBackend("wasm");
+    enableOneDnnKernels();
+    const before = tf.memory().numTensors;
+    const dw = tf.tidy(() =>
+      tf.engine().runKernel(
+        "Conv2DBackpropFilter",
+        { x: tf.zeros([0, 6, 6, 3]), dy: tf.zeros([0, 6, 6, 4]) },
+        {
+          strides: 1,
+          pad: "same",
+          dataFormat: "NHWC",
+          filterShape: [3, 3, 3, 4],
+        },
+      ) as tf.Tensor
+    );
+    assert.deepEqual(dw.shape, [3, 3, 3, 4]);
+    assert.ok((await dw.data()).every((v) => v === 0));
+    dw.dispose();
+    assert.equal(tf.memory().numTensors, before);
   },
 });

@@ -98,3 +98,25 @@ export function rect(x0: number, x1: number, y0: number, y1: number): number[] {
   for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) out.push(y * W + x);
   return out;
 }
+
+/** The pixels and their 4-neighbours: where a change of these pixels can change the boundary map. */
+export function around(pixels: number[]): Set<number> {
+  const out = new Set<number>();
+  for (const p of pixels) {
+    const x = p % W;
+    out.add(p);
+    if (x > 0) out.add(p - 1);
+    if (x < W - 1) out.add(p + 1);
+    if (p >= W) out.add(p - W);
+    if (p + W < W * H) out.add(p + W);
+  }
+  return out;
+}
+
+/** Checks that the boundary map changed only around the changed instance pixels, and that it did change. */
+export function boundariesChangedAround(before: Int32Array, after: Int32Array): boolean {
+  const changed = changedPixels(before, after);
+  const edgeChanges = changedPixels(edges(before), edges(after));
+  const near = around(changed);
+  return edgeChanges.length > 0 && edgeChanges.every((p) => near.has(p));
+}

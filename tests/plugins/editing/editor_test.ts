@@ -45,6 +45,9 @@ Deno.test("openEditor() opens a saved scene with a model and renders it as PNG; 
   assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
   editor.dispose();
   assert.equal(tf.memory().numTensors, before);
-  await assert.rejects(openEditor({ model }), /"scene" is required: a saved scene folder, or a label map and an instance map/);
+  await assert.rejects(
+    openEditor({ model }),
+    /"scene" is required: a saved scene folder, or a label map and an instance map/,
+  );
   await Deno.remove(root, { recursive: true });
 });

@@ -20,6 +20,7 @@ Deno.test("applyOps() applies every kind of operation in order, the same as the 
     { op: "paint", class: "sidewalk", points: [[0, 7], [1, 7]], radius: 0.5 },
     { op: "paste", class: "car", mask: "m.png", offset: [1, 0], style: 0 },
     { op: "paste", class: "bus", from_instance: 26003, offset: [0, -3] },
+    { op: "style", class: "car", style: 1 },
     { op: "undo" },
     { op: "redo" },
   ];
@@ -27,7 +28,7 @@ Deno.test("applyOps() applies every kind of operation in order, the same as the 
   await Deno.writeTextFile(file, JSON.stringify({ ops }));
   const scene = testScene(0);
   const lines = await applyOps(scene, await readOps(file), { file });
-  assert.equal(lines.length, 9);
+  assert.equal(lines.length, 10);
 
   const expected = testScene(0);
   expected.setStyle(26001, 2);
@@ -37,6 +38,7 @@ Deno.test("applyOps() applies every kind of operation in order, the same as the 
   expected.paint({ class: 8, points: [[0, 7], [1, 7]], radius: 0.5 });
   expected.paste({ width: W, height: H, channels: 1, data: mask }, { class: 26, offset: [1, 0], style: 0 });
   expected.paste(expected.mask(26003), { class: 28, offset: [0, -3] });
+  expected.setClassStyle(26, 1);
   assert.deepEqual(snapshot(scene), snapshot(expected));
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { Scene } from "../../../plugins/editing/scene.ts";
-import { changedPixels, CLUSTERS, edges, H, rect, sceneMaps, snapshot, testScene, W } from "./_scene.ts";
+import {
+  boundariesChangedAround,
+  changedPixels,
+  CLUSTERS,
+  edges,
+  H,
+  rect,
+  sceneMaps,
+  snapshot,
+  testScene,
+  W,
+} from "./_scene.ts";
 
 Deno.test("instances() lists id, class, pixel count, bounding box and style of every instance", () => {
   const scene = testScene();
@@ -61,6 +72,7 @@ Deno.test("remove() fills an instance from its surroundings, nearest region firs
   for (const p of hole) assert.equal(after.inst[p], p % W <= 7 ? 7 : 8, `pixel ${p}`);
   assert.deepEqual(changedPixels(before.label, after.label), hole);
   assert.equal(after.styles.has(26003), false);
+  assert.ok(boundariesChangedAround(before.inst, after.inst));
   assert.ok(
     hole.every((p) => after.features[p * 2 + 1] === Math.fround(after.styles.get(after.inst[p])!.vector[1])),
   );
@@ -73,6 +85,9 @@ Deno.test("paint() paints a stroke: stuff extends its region, a thing becomes a 
   const before = snapshot(scene);
   assert.equal(scene.paint({ class: "sidewalk", points: [[0, 7], [3, 7]], radius: 0.5 }), 8);
   assert.deepEqual(changedPixels(before.inst, scene.inst), rect(0, 3, 7, 7));
+  assert.deepEqual(changedPixels(before.label, scene.label), rect(0, 3, 7, 7));
+  assert.ok(boundariesChangedAround(before.inst, scene.inst));
+  assert.deepEqual(changedPixels(before.features, scene.featureData(), 2), rect(0, 3, 7, 7));
   const id = scene.paint({ class: "car", points: [[1, 0]], radius: 1 });
   assert.equal(id, 26004);
   assert.deepEqual(scene.instance(26004).box, { x: 0, y: 0, width: 3, height: 2 });
@@ -92,6 +107,8 @@ Deno.test("paste() adds an object from a mask, moved by an offset, with a chosen
   const id = scene.paste(scene.mask(26001), { class: "car", offset: [-2, -3], style: 1 });
   assert.equal(id, 26004);
   assert.deepEqual(changedPixels(before.inst, scene.inst), rect(0, 2, 1, 3));
+  assert.deepEqual(changedPixels(before.label, scene.label), rect(0, 2, 1, 3));
+  assert.ok(boundariesChangedAround(before.inst, scene.inst));
   assert.deepEqual(scene.styles.get(26004), { cluster: 1, vector: [-0.5, 0.5] });
   assert.deepEqual(changedPixels(before.features, scene.featureData(), 2), rect(0, 2, 1, 3));
   const small = { width: 4, height: 4, channels: 1, data: new Uint8Array(16).fill(1) };
@@ -125,6 +142,23 @@ Deno.test("setStyle() changes only the instance's feature pixels; bad choices li
   );
   assert.throws(() => scene.setStyle(26001, [1, 2, 3]), /must have 2 finite numbers \(feat_num\)/);
   assert.throws(() => testScene(0, false).setStyle(26001, 0), /no instance features \(feat_num 0\)/);
+});
+
+Deno.test("setClassStyle() restyles every instance of a class in one undoable edit", () => {
+  const scene = testScene(0);
+  scene.paste(scene.mask(26001), { class: "car", offset: [-2, -3], style: 0 });
+  const before = snapshot(scene);
+  scene.setClassStyle("car", 1);
+  const cars = [26001, 26003, 26004];
+  assert.ok(cars.every((id) => scene.styles.get(id)!.cluster === 1));
+  assert.deepEqual(scene.styles.get(24000), before.styles.get(24000));
+  scene.undo();
+  assert.deepEqual(snapshot(scene), before);
+  assert.throws(
+    () => scene.setClassStyle("bus", 0),
+    /bus is not in the scene; its classes: 7 road, 8 sidewalk, 23 sky, 24 person, 26 car/,
+  );
+  assert.throws(() => scene.setClassStyle("car", 5), /class car.*valid indices 0…2/);
 });
 
 Deno.test("undo() restores the scene bit for bit through many steps; redo() re-applies them", () => {

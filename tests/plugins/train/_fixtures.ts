@@ -57,9 +57,18 @@ export async function writeTinyDataset(count = 2): Promise<string> {
       }
     }
     const name = `s${s}.png`;
-    await Deno.writeFile(join(root, "train_label", name), encode({ width: w, height: h, channels: 1, depth: 8, data: label }));
-    await Deno.writeFile(join(root, "train_inst", name), encode({ width: w, height: h, channels: 1, depth: 16, data: inst }));
-    await Deno.writeFile(join(root, "train_img", name), encode({ width: w, height: h, channels: 3, depth: 8, data: img }));
+    await Deno.writeFile(
+      join(root, "train_label", name),
+      encode({ width: w, height: h, channels: 1, depth: 8, data: label }),
+    );
+    await Deno.writeFile(
+      join(root, "train_inst", name),
+      encode({ width: w, height: h, channels: 1, depth: 16, data: inst }),
+    );
+    await Deno.writeFile(
+      join(root, "train_img", name),
+      encode({ width: w, height: h, channels: 3, depth: 8, data: img }),
+    );
   }
   return root;
 }

@@ -22,7 +22,13 @@ function array(values: number[], shape = [values.length]): NdArray {
 function checkpoint(v: number): Checkpoint {
   return {
     networks: new Map([
-      ["G", new Map([["model.1.weight", array([v, v + 1, v + 2, v + 3], [1, 1, 2, 2])], ["model.1.bias", array([v])]])],
+      [
+        "G",
+        new Map([["model.1.weight", array([v, v + 1, v + 2, v + 3], [1, 1, 2, 2])], [
+          "model.1.bias",
+          array([v]),
+        ]]),
+      ],
       ["D", new Map([["scale0_layer0.0.weight", array([-v], [1, 1, 1, 1])]])],
     ]),
     state: new Map([["optimizer_G.exp_avg.G.model.1.bias", array([v / 10])]]),
@@ -67,7 +73,10 @@ Deno.test("a full disk while checkpointing leaves the previous checkpoint readab
     () => saveCheckpoint(dir, "latest", checkpoint(2), fullDiskAfterFirstFile()),
     (e: Error) => {
       assert.ok(e instanceof CheckpointError);
-      assert.match(e.message, /latest_net_G\.safetensors: could not be written \(.*No space left on device.*\); the previous "latest" checkpoint is intact/);
+      assert.match(
+        e.message,
+        /latest_net_G\.safetensors: could not be written \(.*No space left on device.*\); the previous "latest" checkpoint is intact/,
+      );
       return true;
     },
   );
@@ -84,9 +93,15 @@ Deno.test("loadCheckpoint() refuses a network file from another save", async () 
   const other = await Deno.makeTempDir();
   await saveCheckpoint(other, "latest", checkpoint(2));
   await Deno.copyFile(networkPath(other, "latest", "D"), networkPath(dir, "latest", "D"));
-  await assert.rejects(() => loadCheckpoint(dir, "latest"), /latest_net_D\.safetensors: belongs to another save .* the save was interrupted/);
+  await assert.rejects(
+    () => loadCheckpoint(dir, "latest"),
+    /latest_net_D\.safetensors: belongs to another save .* the save was interrupted/,
+  );
   await Deno.remove(networkPath(dir, "latest", "D"));
-  await assert.rejects(() => loadCheckpoint(dir, "latest"), /latest_net_D\.safetensors: network D of checkpoint "latest" does not exist/);
+  await assert.rejects(
+    () => loadCheckpoint(dir, "latest"),
+    /latest_net_D\.safetensors: network D of checkpoint "latest" does not exist/,
+  );
   await Deno.writeFile(trainStatePath(dir, "latest"), new TextEncoder().encode("garbage"));
   await assert.rejects(() => loadCheckpoint(dir, "latest"), CheckpointError);
   await Promise.all([dir, other].map((d) => Deno.remove(d, { recursive: true })));
@@ -100,7 +115,10 @@ Deno.test("loadNetworkWeights() reads ours or the official .pth, and names both 
   await Deno.copyFile("tests/fixtures/pytorch-parity/G_global.pth", join(dir, "5_net_G.pth"));
   const official = await loadNetworkWeights(dir, "5", "G");
   assert.deepEqual(official.tensors.get("model.1.weight")!.shape, [8, 6, 7, 7]);
-  await assert.rejects(() => loadNetworkWeights(dir, "9", "E"), /has no 9_net_E\.safetensors or 9_net_E\.pth/);
+  await assert.rejects(
+    () => loadNetworkWeights(dir, "9", "E"),
+    /has no 9_net_E\.safetensors or 9_net_E\.pth/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -109,8 +127,14 @@ Deno.test("readCheckpointInfo() reads the run state from the header alone, null 
   assert.equal(await readCheckpointInfo(dir, "latest"), null);
   await saveCheckpoint(dir, "latest", checkpoint(4));
   const info = await readCheckpointInfo(dir, "latest");
-  assert.deepEqual(info, { trainer: { epoch: 4, total_steps: 40, rng: [1, 2, 3, 4] }, config: { name: "run", ngf: 8 } });
+  assert.deepEqual(info, {
+    trainer: { epoch: 4, total_steps: 40, rng: [1, 2, 3, 4] },
+    config: { name: "run", ngf: 8 },
+  });
   await Deno.writeFile(trainStatePath(dir, "latest"), new Uint8Array(4));
-  await assert.rejects(() => readCheckpointInfo(dir, "latest"), /latest_train_state\.safetensors: is not a training checkpoint of ours/);
+  await assert.rejects(
+    () => readCheckpointInfo(dir, "latest"),
+    /latest_train_state\.safetensors: is not a training checkpoint of ours/,
+  );
   await Deno.remove(dir, { recursive: true });
 });

@@ -20,11 +20,22 @@ Deno.test("mergeStoredConfig() lets run-control options change (frequencies, epo
 
 Deno.test("mergeStoredConfig() reports every conflict with key, stored and given value", () => {
   assert.throws(
-    () => mergeStoredConfig(stored, { ngf: 16, label_nc: 35, lr: 0.1 }, "checkpoints/run/latest_train_state.safetensors"),
+    () =>
+      mergeStoredConfig(
+        stored,
+        { ngf: 16, label_nc: 35, lr: 0.1 },
+        "checkpoints/run/latest_train_state.safetensors",
+      ),
     (e: Error) => {
       assert.ok(e instanceof CheckpointError);
-      assert.match(e.message, /^checkpoints\/run\/latest_train_state\.safetensors: the command line conflicts/);
-      assert.match(e.message, /label_nc: stored 5, given 35; ngf: stored 8, given 16; lr: stored 0\.0002, given 0\.1/);
+      assert.match(
+        e.message,
+        /^checkpoints\/run\/latest_train_state\.safetensors: the command line conflicts/,
+      );
+      assert.match(
+        e.message,
+        /label_nc: stored 5, given 35; ngf: stored 8, given 16; lr: stored 0\.0002, given 0\.1/,
+      );
       return true;
     },
   );

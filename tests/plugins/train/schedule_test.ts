@@ -15,7 +15,9 @@ Deno.test("learningRateAt() subtracts lr/niter_decay after each epoch past niter
     expected.set(epoch, lr);
     if (epoch > 100) lr -= 0.0002 / 100;
   }
-  for (const [epoch, value] of expected) assert.equal(learningRateAt(official, epoch), value, `epoch ${epoch}`);
+  for (const [epoch, value] of expected) {
+    assert.equal(learningRateAt(official, epoch), value, `epoch ${epoch}`);
+  }
   assert.equal(learningRateAt(official, 102), 0.0002 - 0.000002);
   assert.ok(Math.abs(learningRateAt(official, 200) - 0.000002) < 1e-18);
 });

@@ -7,7 +7,13 @@ import { recipeSchema, recipeStages, runStages } from "../../../scripts/train_10
 import { tinyOptions, trainingBackend, writeTinyDataset } from "./_fixtures.ts";
 
 const backend = await trainingBackend();
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, progress: () => ({ tick() {}, stop() {} }) };
+const quiet: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  progress: () => ({ tick() {}, stop() {} }),
+};
 const root = await writeTinyDataset(1);
 
 function cli(args: string[]): Deno.ChildProcess {
@@ -27,17 +33,31 @@ Deno.test("scripts/train.ts --help lists the official options with their default
   const out = await cli(["--help"]).output();
   const help = new TextDecoder().decode(out.stdout);
   assert.equal(out.code, 0);
-  for (const text of ["--niter_fix_global", "--no_ganFeat_loss", "--vgg_weights", "--continue_train", "--backend"]) {
+  for (
+    const text of [
+      "--niter_fix_global",
+      "--no_ganFeat_loss",
+      "--vgg_weights",
+      "--continue_train",
+      "--backend",
+    ]
+  ) {
     assert.ok(help.includes(text), text);
   }
-  assert.match(help, /--save_latest_freq <int>\s+iterations between saves of the latest model \(≥ 1; default: 1000\)/);
+  assert.match(
+    help,
+    /--save_latest_freq <int>\s+iterations between saves of the latest model \(≥ 1; default: 1000\)/,
+  );
   assert.match(help, /--lr <number>\s+initial learning rate of Adam \(≥ 0; default: 0\.0002\)/);
 });
 
 Deno.test("scripts/train.ts without --vgg_weights stops with where to get them", async () => {
   const out = await cli(["--dataroot", root]).output();
   assert.equal(out.code, 1);
-  assert.match(new TextDecoder().decode(out.stderr), /error: .*"vgg_weights" is needed for the VGG loss: download .*vgg19-dcbb9e9d\.pth.* or pass --no_vgg_loss/);
+  assert.match(
+    new TextDecoder().decode(out.stderr),
+    /error: .*"vgg_weights" is needed for the VGG loss: download .*vgg19-dcbb9e9d\.pth.* or pass --no_vgg_loss/,
+  );
 });
 
 Deno.test(`scripts/train.ts saves the latest checkpoint on Ctrl-C and exits 130 (${backend})`, async () => {
@@ -78,13 +98,19 @@ Deno.test(`train_1024p runs 512p then the local enhancer from it, the global par
     save_epoch_freq: 1,
   });
   const stages = recipeStages(options);
-  assert.deepEqual(stages.map((s) => [s.label, s.given.name, s.given.netG]), [["512p", "city_512p", undefined], ["1024p", "city_1024p", "local"]]);
+  assert.deepEqual(stages.map((s) => [s.label, s.given.name, s.given.netG]), [[
+    "512p",
+    "city_512p",
+    undefined,
+  ], ["1024p", "city_1024p", "local"]]);
   assert.equal(await runStages(stages, quiet), "finished");
   const coarse = (await loadCheckpoint(join(dir, "city_512p"), "latest")).networks.get("G")!;
   const fine = (await loadCheckpoint(join(dir, "city_1024p"), "1")).networks.get("G")!;
   const shared = [...fine.keys()].filter((n) => n.startsWith("model."));
   assert.ok(shared.length > 0 && shared.every((n) => coarse.has(n)));
-  for (const n of shared) assert.deepEqual(fine.get(n)!.data, coarse.get(n)!.data, `${n} after the fixed epoch`);
+  for (const n of shared) {
+    assert.deepEqual(fine.get(n)!.data, coarse.get(n)!.data, `${n} after the fixed epoch`);
+  }
   assert.equal(await runStages(recipeStages({ ...options, continue_train: true }), quiet), "finished");
   await Deno.remove(dir, { recursive: true });
 });

@@ -6,13 +6,25 @@ import { randomVgg19StateDict, Vgg19Features } from "../../../plugins/losses/vgg
 import { trainingBackend } from "./_fixtures.ts";
 
 const backend = await trainingBackend();
-const TINY = { label_nc: 4, ngf: 4, n_downsample_global: 2, n_blocks_global: 1, ndf: 4, n_layers_D: 2, no_vgg_loss: true, seed: 1 };
+const TINY = {
+  label_nc: 4,
+  ngf: 4,
+  n_downsample_global: 2,
+  n_blocks_global: 1,
+  ndf: 4,
+  n_layers_D: 2,
+  no_vgg_loss: true,
+  seed: 1,
+};
 
 /** One 64×32 sample: 4 horizontal label bands, a photo whose colour follows them. */
 function sample(): { input: tf.Tensor4D; image: tf.Tensor4D; inst: tf.Tensor4D } {
   return tf.tidy(() => {
     const ids = tf.cast(tf.reshape(tf.floor(tf.div(tf.range(0, 64 * 32), 512)), [1, 32, 64]), "int32");
-    const input = tf.concat([tf.cast(tf.oneHot(ids, 4), "float32"), tf.zeros([1, 32, 64, 1])], 3) as tf.Tensor4D;
+    const input = tf.concat(
+      [tf.cast(tf.oneHot(ids, 4), "float32"), tf.zeros([1, 32, 64, 1])],
+      3,
+    ) as tf.Tensor4D;
     const noise = tf.randomUniform([1, 32, 64, 3], -0.3, 0.3, "float32", 2);
     const image = tf.tanh(tf.add(tf.mul(tf.cast(tf.oneHot(ids, 3), "float32"), 1.2), noise)) as tf.Tensor4D;
     return { input, image, inst: tf.reshape(ids, [1, 32, 64, 1]) as tf.Tensor4D };
@@ -47,7 +59,14 @@ Deno.test(`TrainingSession.step() overfits one image: PSNR rises by ≥ 1 dB in 
 
 Deno.test(`TrainingSession.step() trains E jointly, with the VGG loss and an image pool (${backend})`, async () => {
   const vgg = Vgg19Features.fromStateDict(randomVgg19StateDict(4, [4, 4, 8, 8, 8]), "random");
-  const opts = resolveTrainOptions({ ...TINY, no_vgg_loss: false, instance_feat: true, nef: 4, n_downsample_E: 2, pool_size: 2 });
+  const opts = resolveTrainOptions({
+    ...TINY,
+    no_vgg_loss: false,
+    instance_feat: true,
+    nef: 4,
+    n_downsample_E: 2,
+    pool_size: 2,
+  });
   const session = await TrainingSession.create(opts, vgg);
   const batch = sample();
   const e0 = session.models.E!.stateDict();
@@ -75,7 +94,10 @@ Deno.test(`TrainingSession.step() stops on non-finite losses before changing any
   const batch = sample();
   const bad = { ...batch, image: tf.fill([1, 32, 64, 3], NaN) as tf.Tensor4D };
   const before = session.models.G.stateDict();
-  assert.throws(() => session.step(bad), (e: Error) => e instanceof DivergedError && /training diverged \(.*= NaN/.test(e.message));
+  assert.throws(
+    () => session.step(bad),
+    (e: Error) => e instanceof DivergedError && /training diverged \(.*= NaN/.test(e.message),
+  );
   const after = session.models.G.stateDict();
   for (const [name, a] of after) assert.deepEqual(a.data, before.get(name)!.data, name);
   assert.equal(session.state().meta.optimizer_G_step, 0);

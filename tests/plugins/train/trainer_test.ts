@@ -32,51 +32,89 @@ Deno.test(`train() resumed twice ends with the same weights, Adam state and loss
   assert.equal(whole.totalSteps, 6);
   const first = await train(tinyOptions(root, b, extra), { log: quiet, maxIterations: 2 });
   assert.deepEqual([first.status, first.epoch, first.epochIter], ["paused", 1, 2]);
-  const second = await train(tinyOptions(root, b, { ...extra, continue_train: true }), { log: quiet, maxIterations: 2 });
+  const second = await train(tinyOptions(root, b, { ...extra, continue_train: true }), {
+    log: quiet,
+    maxIterations: 2,
+  });
   assert.deepEqual([second.status, second.epoch, second.epochIter, second.totalSteps], ["paused", 2, 1, 4]);
   const third = await train(tinyOptions(root, b, { ...extra, continue_train: true }), { log: quiet });
   assert.deepEqual([third.status, third.totalSteps], ["finished", 6]);
-  const [x, y] = await Promise.all([loadCheckpoint(join(a, "tiny"), "latest"), loadCheckpoint(join(b, "tiny"), "latest")]);
+  const [x, y] = await Promise.all([
+    loadCheckpoint(join(a, "tiny"), "latest"),
+    loadCheckpoint(join(b, "tiny"), "latest"),
+  ]);
   sameTensors(x.networks.get("G")!, y.networks.get("G")!, "G");
   sameTensors(x.networks.get("D")!, y.networks.get("D")!, "D");
   sameTensors(x.state, y.state, "Adam moments and pool");
   assert.deepEqual(x.trainer.rng, y.trainer.rng);
   const strip = (r: LossRecord) => ({ ...r, time: 0 });
-  const [la, lb] = await Promise.all([readLossLog(join(a, "tiny", "loss_log.jsonl")), readLossLog(join(b, "tiny", "loss_log.jsonl"))]);
+  const [la, lb] = await Promise.all([
+    readLossLog(join(a, "tiny", "loss_log.jsonl")),
+    readLossLog(join(b, "tiny", "loss_log.jsonl")),
+  ]);
   assert.deepEqual(lb.map(strip), la.map(strip));
   assert.equal(la.length, 6);
-  assert.ok(la.every((r) => r.lr === 0.0002 && [r.G_GAN, r.G_GAN_Feat, r.D_real, r.D_fake].every(Number.isFinite)));
+  assert.ok(
+    la.every((r) => r.lr === 0.0002 && [r.G_GAN, r.G_GAN_Feat, r.D_real, r.D_fake].every(Number.isFinite)),
+  );
   await Promise.all([a, b].map((d) => Deno.remove(d, { recursive: true })));
 });
 
-Deno.test(`train() writes latest and epoch checkpoints, the loss log and the web page (${backend})`, async () => {
+Deno.test(`train() follows the lr schedule, writes latest and epoch checkpoints, the loss log and the web page (${backend})`, async () => {
   const dir = await Deno.makeTempDir();
   const before = tf.memory().numTensors;
-  await train(tinyOptions(root, dir, { niter: 1, niter_decay: 1, save_epoch_freq: 1, display_freq: 3 }), { log: quiet });
-  assert.ok(tf.memory().numTensors - before <= 0, `numTensors ${before} → ${tf.memory().numTensors}`);
+  await train(tinyOptions(root, dir, { niter: 1, niter_decay: 2, save_epoch_freq: 2, display_freq: 3 }), {
+    log: quiet,
+  });
+  assert.equal(tf.memory().numTensors, before, "train() leaves no tensor behind");
   const files = [...Deno.readDirSync(join(dir, "tiny"))].map((e) => e.name).sort();
-  for (const f of ["1_net_G.safetensors", "1_net_D.safetensors", "1_train_state.safetensors", "2_net_G.safetensors", "latest_net_G.safetensors", "loss_log.jsonl", "web"]) {
+  const expected = [
+    "2_net_D.safetensors",
+    "2_net_G.safetensors",
+    "2_train_state.safetensors",
+    "latest_net_D.safetensors",
+  ];
+  for (
+    const f of [
+      ...expected,
+      "latest_net_G.safetensors",
+      "latest_train_state.safetensors",
+      "loss_log.jsonl",
+      "web",
+    ]
+  ) {
     assert.ok(files.includes(f), `${f} in ${files}`);
   }
+  assert.ok(!files.includes("1_net_G.safetensors") && !files.includes("3_net_G.safetensors"));
   const log = await readLossLog(join(dir, "tiny", "loss_log.jsonl"));
-  assert.deepEqual(log.map((r) => r.lr), [0.0002, 0.0002, 0.0002, 0.0002, 0.0002, 0.0002].map((v, i) => (i < 3 ? v : v)));
+  // niter 1, niter_decay 2: epochs 1 and 2 at lr, epoch 3 at lr - lr/2 (official update_learning_rate).
+  assert.deepEqual(log.map((r) => r.lr), [...Array(6).fill(0.0002), ...Array(3).fill(0.0001)]);
   const html = await Deno.readTextFile(join(dir, "tiny", "web", "index.html"));
   assert.match(html, /epoch001_iter0000003_synthesized_image\.png/);
-  assert.match(html, /epoch002_iter0000006_input_label\.png/);
+  assert.match(html, /epoch003_iter0000009_input_label\.png/);
   assert.match(html, /<svg/);
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test(`train() with netG local and niter_fix_global 1 leaves the global part unchanged in epoch 1 (${backend})`, async () => {
   const dir = await Deno.makeTempDir();
-  const local = { netG: "local", n_downsample_global: 1, n_blocks_local: 1, niter: 2, niter_fix_global: 1, max_dataset_size: 1 };
+  const local = {
+    netG: "local",
+    n_downsample_global: 1,
+    n_blocks_local: 1,
+    niter: 2,
+    niter_fix_global: 1,
+    max_dataset_size: 1,
+  };
   const start = await train(tinyOptions(root, dir, local), { log: quiet, maxIterations: 0 });
   assert.equal(start.status, "paused");
   const g0 = (await loadCheckpoint(join(dir, "tiny"), "latest")).networks.get("G")!;
   await train(tinyOptions(root, dir, { ...local, continue_train: true }), { log: quiet, maxIterations: 1 });
   const g1 = (await loadCheckpoint(join(dir, "tiny"), "latest")).networks.get("G")!;
   const changed = (a: typeof g0, b: typeof g0, prefix: string) =>
-    [...a].filter(([n]) => n.startsWith(prefix)).filter(([n, t]) => t.data.some((v, i) => v !== b.get(n)!.data[i])).length;
+    [...a].filter(([n]) => n.startsWith(prefix)).filter(([n, t]) =>
+      t.data.some((v, i) => v !== b.get(n)!.data[i])
+    ).length;
   assert.equal(changed(g1, g0, "model."), 0, "global part fixed in epoch 1");
   assert.ok(changed(g1, g0, "model1_") > 0, "the enhancer trains in epoch 1");
   await train(tinyOptions(root, dir, { ...local, continue_train: true }), { log: quiet });
@@ -95,7 +133,9 @@ Deno.test(`train() stops on NaN losses naming the iteration, leaving the last go
     error = e as Error;
   }
   assert.ok(error instanceof DivergedError, String(error));
-  const m = /training diverged at epoch (\d+), iteration (\d+) \(.*(NaN|Infinity).*\); the last good checkpoint "latest" \(iteration (\d+)\) in .* is untouched/.exec(error.message);
+  const m =
+    /training diverged at epoch (\d+), iteration (\d+) \(.*(NaN|Infinity).*\); the last good checkpoint "latest" \(iteration (\d+)\) in .* is untouched/
+      .exec(error.message);
   assert.ok(m, error.message);
   assert.equal(Number(m[4]), Number(m[2]) - 1);
   const kept = await loadCheckpoint(join(dir, "tiny"), "latest");
@@ -107,9 +147,16 @@ Deno.test("train() refuses a dataset that fails inspect, before the first iterat
   const bad = await writeTinyDataset(2);
   await Deno.remove(join(bad, "train_img", "s1.png"));
   const dir = await Deno.makeTempDir();
-  await assert.rejects(() => train(tinyOptions(bad, dir), { log: quiet }), (e: Error) =>
-    e instanceof DataError && /is not ready for training, \d+ problem\(s\)/.test(e.message) && /s1/.test(e.message));
-  await assert.rejects(() => train(tinyOptions(root, dir, { label_nc: 3 }), { log: quiet }), /ids? .*3|--label_nc 4/);
+  await assert.rejects(
+    () => train(tinyOptions(bad, dir), { log: quiet }),
+    (e: Error) =>
+      e instanceof DataError && /is not ready for training, \d+ problem\(s\)/.test(e.message) &&
+      /s1/.test(e.message),
+  );
+  await assert.rejects(
+    () => train(tinyOptions(root, dir, { label_nc: 3 }), { log: quiet }),
+    /ids? .*3|--label_nc 4/,
+  );
   assert.deepEqual([...Deno.readDirSync(dir)], []);
   await Promise.all([bad, dir].map((d) => Deno.remove(d, { recursive: true })));
 });
@@ -118,21 +165,29 @@ Deno.test(`train() with continue_train reports every option that conflicts with 
   const dir = await Deno.makeTempDir();
   await train(tinyOptions(root, dir), { log: quiet, maxIterations: 0 });
   await assert.rejects(
-    () => train(tinyOptions(root, dir, { continue_train: true, ngf: 8, num_D: 1, print_freq: 5 }), { log: quiet }),
+    () =>
+      train(tinyOptions(root, dir, { continue_train: true, ngf: 8, num_D: 1, print_freq: 5 }), {
+        log: quiet,
+      }),
     (e: Error) =>
       e instanceof CheckpointError &&
       /latest_train_state\.safetensors: the command line conflicts with the run's stored options \(ngf: stored 4, given 8; num_D: stored 2, given 1\)/
         .test(e.message),
   );
-  await assert.rejects(() => train(tinyOptions(root, join(dir, "none"), { continue_train: true }), { log: quiet }),
-    /there is no checkpoint "latest" of run "tiny" to continue; drop --continue_train/);
+  await assert.rejects(
+    () => train(tinyOptions(root, join(dir, "none"), { continue_train: true }), { log: quiet }),
+    /there is no checkpoint "latest" of run "tiny" to continue; drop --continue_train/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test(`train() aborted by its signal saves latest and says so (${backend})`, async () => {
   const dir = await Deno.makeTempDir();
   const abort = new AbortController();
-  const log: Logger = { ...quiet, progress: (label) => ({ tick: () => label === "train" && abort.abort(), stop() {} }) };
+  const log: Logger = {
+    ...quiet,
+    progress: (label) => ({ tick: () => label === "train" && abort.abort(), stop() {} }),
+  };
   const r = await train(tinyOptions(root, dir, { niter: 3 }), { log, signal: abort.signal });
   assert.deepEqual([r.status, r.totalSteps], ["interrupted", 1]);
   const saved = await loadCheckpoint(join(dir, "tiny"), "latest");

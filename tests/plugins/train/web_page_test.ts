@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { tf } from "../../../kernel/tf.ts";
-import { appendLossLog, type LossRecord, readLossLog, truncateLossLog } from "../../../plugins/train/loss_log.ts";
+import {
+  appendLossLog,
+  type LossRecord,
+  readLossLog,
+  truncateLossLog,
+} from "../../../plugins/train/loss_log.ts";
 import { lossPlotSvg } from "../../../plugins/train/loss_plot.ts";
 import { saveVisuals, writeWebPage } from "../../../plugins/train/web_page.ts";
 import { CITYSCAPES_PALETTE } from "../../../plugins/data/palettes/cityscapes.ts";
@@ -10,7 +15,18 @@ import { CITYSCAPES_PALETTE } from "../../../plugins/data/palettes/cityscapes.ts
 await tf.setBackend("cpu");
 
 function record(step: number, d = 0.25): LossRecord {
-  return { epoch: 1, epoch_iter: step, total_steps: step, time: 0.5, lr: 2e-4, G_GAN: 1 / step, G_GAN_Feat: 3, G_VGG: 0, D_real: d, D_fake: d };
+  return {
+    epoch: 1,
+    epoch_iter: step,
+    total_steps: step,
+    time: 0.5,
+    lr: 2e-4,
+    G_GAN: 1 / step,
+    G_GAN_Feat: 3,
+    G_VGG: 0,
+    D_real: d,
+    D_fake: d,
+  };
 }
 
 Deno.test("loss log appends JSON lines and truncates past a resumed step", async () => {
@@ -40,8 +56,18 @@ Deno.test("saveVisuals() writes the three PNGs in the palette and writeWebPage()
   const label = tf.tensor4d([7, 26, 23, 0], [1, 2, 2, 1], "int32");
   const img = tf.zeros([1, 2, 2, 3]) as tf.Tensor4D;
   const before = tf.memory().numTensors;
-  await saveVisuals(dir, { epoch: 1, totalSteps: 5 }, { label, synthesized: img, real: img }, CITYSCAPES_PALETTE);
-  await saveVisuals(dir, { epoch: 2, totalSteps: 12 }, { label, synthesized: img, real: img }, CITYSCAPES_PALETTE);
+  await saveVisuals(
+    dir,
+    { epoch: 1, totalSteps: 5 },
+    { label, synthesized: img, real: img },
+    CITYSCAPES_PALETTE,
+  );
+  await saveVisuals(
+    dir,
+    { epoch: 2, totalSteps: 12 },
+    { label, synthesized: img, real: img },
+    CITYSCAPES_PALETTE,
+  );
   assert.equal(tf.memory().numTensors, before);
   const png = decode(await Deno.readFile(join(dir, "images", "epoch001_iter0000005_input_label.png")));
   assert.deepEqual([...png.data.slice(0, 6)], [128, 64, 128, 0, 0, 142]);
