@@ -9,6 +9,8 @@
  */
 import { tf } from "./tf.ts";
 import { BackendError } from "./errors.ts";
+import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn } from "./onednn/mod.ts";
+import { noteKernels } from "./doctor_notes.ts";
 
 /** Backends a user can ask for. */
 export const BACKENDS = ["auto", "tensorflow", "onednn", "webgpu", "wasm", "cpu"] as const;
@@ -99,21 +101,15 @@ async function loadWebGpu(allowFallback: boolean): Promise<string> {
 }
 
 async function loadOneDnnBackend(): Promise<string> {
-  let mod: { loadOneDnn(): { ok: true; version: string } | { ok: false; reason: string }; enableOneDnnKernels(): string[] };
-  try {
-    mod = await import("./onednn/mod.ts");
-  } catch (error) {
-    throw new BackendError("onednn", `the oneDNN kernels are not available in this build (${message(error)})`);
-  }
-  const probe = mod.loadOneDnn();
+  const probe = loadOneDnn();
   if (!probe.ok) throw new BackendError("onednn", probe.reason);
   await setPlain("wasm");
-  mod.enableOneDnnKernels();
-  return `oneDNN ${probe.version} convolutions on the wasm backend`;
+  noteKernels("onednn", enableOneDnnKernels());
+  return `oneDNN ${probe.version} convolutions (${probe.threads} threads) on the wasm backend`;
 }
 
 async function setPlain(name: "wasm" | "cpu"): Promise<void> {
-  if (name === "wasm") await import("./wasm/mod.ts").catch(() => undefined);
+  disableOneDnnKernels();
   let ok = false;
   try {
     ok = await tf.setBackend(name);

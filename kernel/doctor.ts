@@ -6,6 +6,7 @@
  */
 import { tf } from "./tf.ts";
 import { type BackendChoice, BACKENDS, probeWebGpu, selectBackend } from "./backend.ts";
+import { ourKernels } from "./doctor_notes.ts";
 
 /** One backend's status. */
 export interface BackendStatus {
@@ -24,24 +25,6 @@ export interface DoctorReport {
   registeredKernels: Record<string, string[]>;
   chosen: { name: string; reason: string };
   check: { ok: boolean; maxForwardError: number; maxGradError: number; seconds: number; detail: string };
-}
-
-/** Our own kernels registered on each backend (not the ones tfjs ships). */
-export function ourKernels(): Record<string, string[]> {
-  const mine = (globalThis as { __p2phdKernels?: Record<string, string[]> }).__p2phdKernels ?? {};
-  return Object.fromEntries(Object.entries(mine).map(([k, v]) => [k, [...v].sort()]));
-}
-
-/**
- * Records kernels we register, for `doctor` (call from the module that registers them).
- *
- * @param backend the backend the kernels are for
- * @param names kernel names
- */
-export function noteKernels(backend: string, names: readonly string[]): void {
-  const g = globalThis as { __p2phdKernels?: Record<string, string[]> };
-  g.__p2phdKernels ??= {};
-  g.__p2phdKernels[backend] = [...new Set([...(g.__p2phdKernels[backend] ?? []), ...names])];
 }
 
 function tinyNet(x: tf.Tensor4D, w1: tf.Tensor4D, w2: tf.Tensor4D): tf.Scalar {

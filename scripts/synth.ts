@@ -20,8 +20,9 @@ import type { Entry } from "../plugins/data/sample_reader.ts";
 import { imageToRaster, writePng } from "../plugins/data/write_image.ts";
 import { idsToColors } from "../plugins/data/palette.ts";
 import { labelColormap } from "../plugins/data/palettes/label_colormap.ts";
-import { openGenerator } from "../plugins/inference/generator_file.ts";
-import { locateNetwork } from "../plugins/inference/locate.ts";
+import { openEncoder, openGenerator } from "../plugins/inference/generator_file.ts";
+import { locateBeside, locateNetwork } from "../plugins/inference/locate.ts";
+import { clusterFeatures, encodedFeatures, findClusters } from "../plugins/inference/features.ts";
 import { type ReportRow, writeReport } from "../plugins/inference/report.ts";
 import { Synthesizer, synthSchema } from "../plugins/inference/synthesize.ts";
 
@@ -37,8 +38,43 @@ const schema = defineSchema({
   phase: { type: "string", default: "test", doc: "which folders of dataroot" },
   results_dir: { type: "string", default: "./results", doc: "where folder results and their index.html go" },
   how_many: { type: "int", default: 50, min: 1, doc: "at most this many images from dataroot" },
+  instance_feat: { type: "boolean", default: false, doc: "add instance-wise features (on by itself when the checkpoint was trained with them)" },
+  feat_num: { type: "int", default: 3, min: 1, doc: "feature channels with --instance_feat" },
+  cluster_path: { type: "string", default: null, doc: "the clusters file (default: clusters_010.json or features_clustered_010.npy beside the weights)" },
+  style: { type: "string", default: null, doc: "cluster per class or instance: car=3,road=0 | 26=3 | 26001=[0.1,0.2,0.3] | a JSON file" },
+  seed: { type: "int", default: 0, min: 0, doc: "seed of the random cluster per instance" },
+  use_encoded_image: { type: "boolean", default: false, doc: "features from the real photo (--image, or {phase}_img) through the encoder" },
+  image: { type: "string", default: null, doc: "the real photo for --use_encoded_image" },
+  encoder: { type: "string", default: null, doc: "encoder weights (default: <which_epoch>_net_E.* beside the generator)" },
   ...synthSchema,
 });
+
+/** Class names for --style: the dataset's when label_nc says Cityscapes, else "class N". */
+function classNamesFor(labelNc: number): readonly string[] {
+  return labelColormap(Math.max(labelNc, 1)).names;
+}
+
+async function featureSourceFor(
+  o: { instance_feat: boolean; feat_num: number; cluster_path: string | null; style: string | null; seed: number; use_encoded_image: boolean; encoder: string | null; which_epoch: string },
+  weights: string,
+  labelNc: number,
+) {
+  if (o.use_encoded_image) {
+    const file = o.encoder ?? locateBeside(weights, `${o.which_epoch}_net_E`);
+    const encoder = await openEncoder(file);
+    return { ...encodedFeatures(encoder), dispose: () => encoder.dispose() };
+  }
+  const clusters = o.cluster_path ?? findClusters(weights);
+  if (!clusters) {
+    throw new OptionsError(
+      "synth",
+      "cluster_path",
+      `is needed for --instance_feat: no clusters_010.json or features_clustered_010.npy beside ${weights}; run \`deno task encode_features\` or pass --cluster_path, or --use_encoded_image`,
+    );
+  }
+  const source = await clusterFeatures({ clusters, feat_num: o.feat_num, label_nc: labelNc, style: o.style, seed: o.seed, classNames: classNamesFor(labelNc) });
+  return { ...source, dispose: () => {} };
+}
 
 function labelPicture(sampleLabel: tf.Tensor4D, labelNc: number) {
   const [, height, width] = sampleLabel.shape;
@@ -72,6 +108,10 @@ export const synthCommand = defineCommand({
         (flags as Record<string, unknown>)[key] = generator.trained[key];
       }
     }
+    const instanceFeat = o.instance_feat || o.use_encoded_image || generator.trained.instance_feat === true ||
+      generator.trained.label_feat === true;
+    const featNum = Deno.args.includes("--feat_num") ? o.feat_num : generator.trained.feat_num ?? o.feat_num;
+    const features = instanceFeat ? await featureSourceFor({ ...o, feat_num: featNum }, weights, flags.label_nc) : undefined;
     const synth = new Synthesizer(generator, {
       label_nc: flags.label_nc,
       no_instance: flags.no_instance,
@@ -79,12 +119,17 @@ export const synthCommand = defineCommand({
       loadSize: o.loadSize,
       none_fit: o.none_fit,
       unknown_label: o.unknown_label,
-    });
+    }, features);
     let entries: Entry[];
     let outDir: string;
     if (o.label) {
       const stem = basename(o.label).replace(/\.[^.]+$/, "");
-      entries = [{ name: stem, label: o.label, inst: flags.no_instance ? undefined : o.inst ?? undefined }];
+      entries = [{
+        name: stem,
+        label: o.label,
+        inst: flags.no_instance && !instanceFeat ? undefined : o.inst ?? undefined,
+        image: o.image ?? undefined,
+      }];
       if (!flags.no_instance && !o.inst) {
         throw new OptionsError("synth", "inst", "is needed: this generator takes a boundary map; pass --inst <png> or --no_instance");
       }
@@ -135,6 +180,7 @@ export const synthCommand = defineCommand({
     progress.stop();
     const report = o.label ? null : await writeReport(outDir, `pix2pixHD synthesis: ${basename(weights)}`, rows);
     generator.net.dispose();
+    features?.dispose();
     ctx.emit({ weights, backend: ctx.backend?.name, images: written, report }, (r) =>
       [
         ...r.images.map((i) => `${i.file} (${i.width}×${i.height}, ${i.seconds.toFixed(2)} s)`),

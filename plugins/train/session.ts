@@ -122,7 +122,8 @@ export class TrainingSession {
    * Builds a session with fresh networks, seeded by `opts.seed`.
    *
    * @param opts the run's options
-   * @param vgg VGG19 features to use instead of loading `opts.vgg_weights` (tests, benchmarks)
+   * @param vgg VGG19 features to use instead of loading `opts.vgg_weights` (tests, benchmarks); the
+   *   session owns them from then on
    * @returns the session
    * @throws {OptionsError} when the VGG loss is on without weights
    */

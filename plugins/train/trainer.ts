@@ -174,6 +174,7 @@ async function loadStartingPoint(
  */
 export async function train(given: Record<string, unknown>, hooks: TrainHooks = {}): Promise<TrainResult> {
   const log = hooks.log ?? createLogger();
+  await tf.ready();
   const { opts, dir, resume } = await resolveRun(given);
   const changed = diffFromDefaults(trainSchema, opts);
   log.info(

@@ -1,0 +1,108 @@
+/**
+ * Multi-threaded wasm (tfjs-backend-wasm-threaded-simd.wasm) under Deno.
+ *
+ * tfjs-backend-wasm 4.22 never uses threads outside a browser: `WASM_HAS_MULTITHREAD_SUPPORT` is false
+ * when tfjs sees Node (Deno's npm compat looks like Node). Forcing the flag fails in four places, each
+ * fixed here (Deno itself can share a WebAssembly.Memory and send a WebAssembly.Module to workers):
+ * 1. Emscripten starts each pthread worker with `new (require("worker_threads").Worker)(url)` where
+ *    `url` is a `blob:` URL that Node-style workers cannot load (ERR_WORKER_PATH). We replace
+ *    `worker_threads.Worker` by a subclass that loads the same worker script, written to a temporary
+ *    `.cjs` file (CommonJS, so it gets `require`), with newlines escaped as tfjs does for its blob.
+ * 2. That script assigns `self`, `location`, `postMessage`… on the worker's global scope, where Deno
+ *    defines them as getters only: a prelude redefines them as writable first.
+ * 3. The worker then imports the main script from a `Blob` (`importScripts` of a blob URL, which the
+ *    Node branch reads with `fs.readFileSync`): the subclass writes the Blob to a temporary `.cjs` file
+ *    and sends its path instead. The main script refers to the bundle's free variables `require$$0`…
+ *    and `commonjsGlobal`, which the prelude defines.
+ * 4. The C++ side caps the pool at `emscripten_num_logical_cores() / 2` (os.cpus().length / 2 under
+ *    Node), so 2 threads need 4 reported cores: `os.cpus` reports at least twice the thread count
+ *    until the first pthread starts, then is restored.
+ *
+ * @module
+ */
+import os from "node:os";
+import workerThreads from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
+import { tf } from "../tf.ts";
+
+const PRELUDE = [
+  'for (const key of ["self", "location", "Worker", "postMessage", "performance", "importScripts"]) {',
+  "  Object.defineProperty(globalThis, key, { value: globalThis[key], writable: true, configurable: true });",
+  "}",
+  "Object.assign(globalThis, {",
+  '  require$$0: require("fs"), require$$1: require("path"), require$$3: require("perf_hooks"),',
+  '  require$$4: require("os"), commonjsGlobal: globalThis,',
+  "});",
+  "",
+].join("\n");
+
+let enabled = false;
+
+/** The emscripten pthread worker script that tfjs-backend-wasm embeds in its bundle. */
+function pthreadWorkerSource(): string {
+  const bundle = Deno.readTextFileSync(fileURLToPath(import.meta.resolve("@tensorflow/tfjs-backend-wasm")));
+  const match = bundle.match(/var wasmWorkerContents = ("(?:[^"\\]|\\.)*");/);
+  if (!match) throw new Error("tfjs-backend-wasm bundle has no pthread worker script");
+  return (JSON.parse(match[1]) as string).replace(/\n/g, "\\n");
+}
+
+function writeTemp(text: string): string {
+  const file = Deno.makeTempFileSync({ prefix: "tfjs_wasm_", suffix: ".cjs" });
+  Deno.writeTextFileSync(file, text);
+  globalThis.addEventListener("unload", () => Deno.removeSync(file));
+  return file;
+}
+
+/** Patches `os.cpus` to report at least `count` cores; returns the restore function. */
+function reportCores(count: number): () => void {
+  const mutable = os as unknown as { cpus: typeof os.cpus };
+  const real = mutable.cpus;
+  mutable.cpus = () => {
+    const cpus = real();
+    return cpus.length >= count ? cpus : Array.from({ length: count }, (_, i) => cpus[i % cpus.length]);
+  };
+  return () => (mutable.cpus = real);
+}
+
+/**
+ * Makes the wasm backend run XNNPACK on `threads` threads. Call it before the wasm backend is first
+ * used (`tf.setBackend("wasm")`): the binary is chosen when the backend initialises.
+ *
+ * @param threads the number of threads (the main thread included)
+ * @returns true when threads are set up; false when the wasm backend was already initialised, or when
+ *   this process cannot write the worker scripts to a temporary file
+ */
+export function enableWasmThreads(threads = 2): boolean {
+  if (enabled) return true;
+  if ((tf.engine().registry as Record<string, unknown>)["wasm"] !== undefined) return false;
+  let workerFile: string;
+  try {
+    workerFile = writeTemp(PRELUDE + pthreadWorkerSource());
+  } catch {
+    return false;
+  }
+  const restoreCores = reportCores(2 * threads);
+  let mainScript: Promise<string> | undefined;
+  const NodeWorker = workerThreads.Worker;
+  class PthreadWorker extends NodeWorker {
+    constructor(path: string | URL, options?: workerThreads.WorkerOptions) {
+      super(String(path).startsWith("blob:") ? workerFile : path, options);
+    }
+    override postMessage(message: unknown, transfer?: readonly workerThreads.TransferListItem[]): void {
+      const data = message as { cmd?: string; urlOrBlob?: unknown };
+      if (data?.cmd === "run") restoreCores();
+      if (data?.cmd === "load" && data.urlOrBlob instanceof Blob) {
+        mainScript ??= data.urlOrBlob.text().then(writeTemp);
+        mainScript.then((file) => super.postMessage({ ...data, urlOrBlob: file }, transfer));
+        return;
+      }
+      super.postMessage(message, transfer);
+    }
+  }
+  (workerThreads as unknown as { Worker: typeof NodeWorker }).Worker = PthreadWorker;
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
+  wasmBackend.setThreadsCount(threads);
+  enabled = true;
+  return true;
+}
