@@ -89,6 +89,8 @@ export function enableWasmThreads(threads = 2): boolean {
     constructor(path: string | URL, options?: workerThreads.WorkerOptions) {
       super(String(path).startsWith("blob:") ? workerFile : path, options);
     }
+    /** Running pthreads would keep Deno alive: the pool's threads never exit. */
+    override ref(): void {}
     override postMessage(message: unknown, transfer?: readonly workerThreads.TransferListItem[]): void {
       const data = message as { cmd?: string; urlOrBlob?: unknown };
       if (data?.cmd === "run") restoreCores();

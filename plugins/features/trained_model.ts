@@ -9,16 +9,15 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, dirname } from "node:path";
 import { tf } from "../../kernel/tf.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
-import type { NdArray } from "../../kernel/io/ndarray.ts";
-import { loadPth } from "../../kernel/io/pth.ts";
-import { loadSafetensors } from "../../kernel/io/safetensors.ts";
-import { Encoder } from "../networks/encoder.ts";
-import { GlobalGenerator } from "../networks/global_generator.ts";
-import { LocalEnhancer } from "../networks/local_enhancer.ts";
-import { checkGeneratorInput, inferEncoder, inferGenerator } from "../networks/infer.ts";
+import type { Encoder } from "../networks/encoder.ts";
+import type { GlobalGenerator } from "../networks/global_generator.ts";
+import type { LocalEnhancer } from "../networks/local_enhancer.ts";
+import { checkGeneratorInput } from "../networks/infer.ts";
+import { openEncoder, openGenerator } from "../inference/generator_file.ts";
+import { locateNetwork } from "../inference/locate.ts";
 
 /** A checkpoint's networks, ready for inference. */
 export interface TrainedModel {
@@ -60,33 +59,13 @@ function padded(input: tf.Tensor4D, multiple: number, run: (x: tf.Tensor4D) => t
   });
 }
 
-async function exists(path: string): Promise<boolean> {
+/** The file of one network of a checkpoint folder (ours first, then the official .pth), or null. */
+function findNet(dir: string, which: string, net: string): string | null {
   try {
-    return (await Deno.stat(path)).isFile;
+    return locateNetwork(dirname(dir), basename(dir), which, net);
   } catch {
-    return false;
+    return null;
   }
-}
-
-/** One network's state dict and config, from ours or the official file; null when neither exists. */
-async function readNet(
-  dir: string,
-  which: string,
-  net: string,
-): Promise<{ tensors: Map<string, NdArray>; config: Record<string, unknown>; file: string } | null> {
-  const ours = join(dir, `${which}_net_${net}.safetensors`), official = join(dir, `${which}_net_${net}.pth`);
-  if (await exists(ours)) {
-    const { tensors, metadata } = await loadSafetensors(ours);
-    let config: Record<string, unknown> = {};
-    try {
-      config = metadata.config ? JSON.parse(metadata.config) : {};
-    } catch {
-      throw new CheckpointError(ours, `its metadata "config" is not JSON`);
-    }
-    return { tensors, config, file: ours };
-  }
-  if (await exists(official)) return { tensors: await loadPth(official), config: {}, file: official };
-  return null;
 }
 
 /**
@@ -99,26 +78,23 @@ async function readNet(
  *   training config
  */
 export async function loadTrainedModel(dir: string, which = "latest"): Promise<TrainedModel> {
-  const g = await readNet(dir, which, "G");
-  if (!g) throw new CheckpointError(dir, `has no ${which}_net_G.safetensors or ${which}_net_G.pth`);
-  const e = await readNet(dir, which, "E");
-  const arch = inferGenerator(g.tensors, g.file);
-  const G = arch.netG === "global" ? new GlobalGenerator(arch.options) : new LocalEnhancer(arch.options);
+  const gFile = findNet(dir, which, "G");
+  if (!gFile) throw new CheckpointError(dir, `has no ${which}_net_G.safetensors or ${which}_net_G.pth`);
+  const eFile = findNet(dir, which, "E");
+  const g = await openGenerator(gFile);
+  const G = g.net;
+  const e = eFile ? { file: eFile } : null;
   let E: Encoder | null = null;
   try {
-    G.loadStateDict(g.tensors, g.file);
-    if (e) {
-      E = new Encoder(inferEncoder(e.tensors, e.file));
-      E.loadStateDict(e.tensors, e.file);
-    }
+    if (eFile) E = await openEncoder(eFile);
     const config = g.config;
     const usesFeatures = "instance_feat" in config
       ? Boolean(config.instance_feat || config.label_feat)
       : E !== null;
     const feat_num = usesFeatures ? Number(config.feat_num ?? E?.options.feat_num ?? 0) : 0;
     const no_instance = Boolean(config.no_instance ?? false);
-    const label_nc = Number(config.label_nc ?? arch.options.input_nc - feat_num - (no_instance ? 0 : 1));
-    checkGeneratorInput(arch.options.input_nc, { label_nc, no_instance, feature_channels: feat_num }, g.file);
+    const label_nc = Number(config.label_nc ?? g.input_nc - feat_num - (no_instance ? 0 : 1));
+    checkGeneratorInput(g.input_nc, { label_nc, no_instance, feature_channels: feat_num }, g.file);
     if (feat_num > 0 && (!E || E.options.feat_num !== feat_num)) {
       throw new CheckpointError(
         e?.file ?? dir,
@@ -127,8 +103,7 @@ export async function loadTrainedModel(dir: string, which = "latest"): Promise<T
           : `has no ${which}_net_E (the encoder this instance_feat model needs)`,
       );
     }
-    const levels = arch.options.n_downsample_global +
-      (arch.netG === "local" ? arch.options.n_local_enhancers : 0);
+    const levels = Math.log2(g.multiple);
     return {
       G,
       E,

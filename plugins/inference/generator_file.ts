@@ -36,6 +36,8 @@ export interface OpenedGenerator {
   multiple: number;
   /** Flags stored in the checkpoint's metadata (empty for official files). */
   trained: TrainedFlags;
+  /** The full training config stored in the checkpoint's metadata (empty for official files). */
+  config: Record<string, unknown>;
   /** The file it came from. */
   file: string;
 }
@@ -61,21 +63,26 @@ export async function readStateDict(
   throw new CheckpointError(file, `has extension "${ext}"; weights must be a PyTorch .pth or a .safetensors file`);
 }
 
-function trainedFlags(metadata: Record<string, string>): TrainedFlags {
+function parseConfig(metadata: Record<string, string>, file: string): Record<string, unknown> {
   if (!metadata.config) return {};
   try {
-    const c = JSON.parse(metadata.config) as Record<string, unknown>;
-    const pick = <T>(k: string, type: string) => (typeof c[k] === type ? c[k] as T : undefined);
-    return {
-      label_nc: pick<number>("label_nc", "number"),
-      no_instance: pick<boolean>("no_instance", "boolean"),
-      instance_feat: pick<boolean>("instance_feat", "boolean"),
-      label_feat: pick<boolean>("label_feat", "boolean"),
-      feat_num: pick<number>("feat_num", "number"),
-    };
+    const config = JSON.parse(metadata.config);
+    if (config && typeof config === "object" && !Array.isArray(config)) return config;
   } catch {
-    return {};
+    // reported below
   }
+  throw new CheckpointError(file, `its metadata "config" is not a JSON object`);
+}
+
+function trainedFlags(c: Record<string, unknown>): TrainedFlags {
+  const pick = <T>(k: string, type: string) => (typeof c[k] === type ? c[k] as T : undefined);
+  return {
+    label_nc: pick<number>("label_nc", "number"),
+    no_instance: pick<boolean>("no_instance", "boolean"),
+    instance_feat: pick<boolean>("instance_feat", "boolean"),
+    label_feat: pick<boolean>("label_feat", "boolean"),
+    feat_num: pick<number>("feat_num", "number"),
+  };
 }
 
 /**
@@ -88,6 +95,7 @@ function trainedFlags(metadata: Record<string, string>): TrainedFlags {
 export async function openGenerator(file: string): Promise<OpenedGenerator> {
   const { tensors, metadata } = await readStateDict(file);
   const arch = inferGenerator(tensors, file);
+  parseConfig(metadata, file);
   const net = arch.netG === "global" ? new GlobalGenerator(arch.options) : new LocalEnhancer(arch.options);
   try {
     net.loadStateDict(tensors, file);
@@ -98,7 +106,8 @@ export async function openGenerator(file: string): Promise<OpenedGenerator> {
   net.training = false;
   const o = arch.options;
   const multiple = 2 ** o.n_downsample_global * (arch.netG === "local" ? 2 ** arch.options.n_local_enhancers : 1);
-  return { net, netG: arch.netG, input_nc: o.input_nc, multiple, trained: trainedFlags(metadata), file };
+  const config = parseConfig(metadata, file);
+  return { net, netG: arch.netG, input_nc: o.input_nc, multiple, trained: trainedFlags(config), config, file };
 }
 
 /**

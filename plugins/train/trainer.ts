@@ -315,7 +315,9 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
         options: opts,
       };
     }
-    log.info(`finished "${opts.name}": ${p.totalSteps} iterations; checkpoints in ${dir}`);
+    log.info(
+      `finished "${opts.name}" after ${p.totalSteps} samples (${done} iterations in this call); checkpoints in ${dir}`,
+    );
     return { status: "finished", epoch: p.epoch, epochIter: 0, totalSteps: p.totalSteps, dir, options: opts };
   } finally {
     session.dispose();
