@@ -47,9 +47,27 @@ export interface KernelBenchResult {
 }
 
 const CASES: ConvCase[] = [
-  { name: "conv7x7 s1 36→64 @256×128", input: [1, 134, 262, 36], filter: [7, 7, 36, 64], stride: 1, pad: "valid" },
-  { name: "conv3x3 s2 64→128 @256×128", input: [1, 128, 256, 64], filter: [3, 3, 64, 128], stride: 2, pad: 1 },
-  { name: "conv3x3 s1 1024→1024 @16×8", input: [1, 10, 18, 1024], filter: [3, 3, 1024, 1024], stride: 1, pad: "valid" },
+  {
+    name: "conv7x7 s1 36→64 @256×128",
+    input: [1, 134, 262, 36],
+    filter: [7, 7, 36, 64],
+    stride: 1,
+    pad: "valid",
+  },
+  {
+    name: "conv3x3 s2 64→128 @256×128",
+    input: [1, 128, 256, 64],
+    filter: [3, 3, 64, 128],
+    stride: 2,
+    pad: 1,
+  },
+  {
+    name: "conv3x3 s1 1024→1024 @16×8",
+    input: [1, 10, 18, 1024],
+    filter: [3, 3, 1024, 1024],
+    stride: 1,
+    pad: "valid",
+  },
   {
     name: "convT3x3 s2 128→64 →256×128",
     input: [1, 64, 128, 128],
@@ -140,7 +158,9 @@ function table(results: KernelBenchResult[]): string {
  *   of a table
  * @returns the measurements, one per backend and conv
  */
-export async function benchKernels(opts: { backends: string[]; json: boolean }): Promise<KernelBenchResult[]> {
+export async function benchKernels(
+  opts: { backends: string[]; json: boolean },
+): Promise<KernelBenchResult[]> {
   const log = createLogger();
   const initial = tf.getBackend();
   const results: KernelBenchResult[] = [];

@@ -12,7 +12,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { convGeometry, type ConvGradAttrs, type ConvGeometry, padOrCrop } from "./_conv_geometry.ts";
+import { type ConvGeometry, convGeometry, type ConvGradAttrs, padOrCrop } from "./_conv_geometry.ts";
 
 /** Attributes of Conv2DBackpropFilter. */
 interface FilterGradAttrs extends ConvGradAttrs {

@@ -15,7 +15,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { convGeometry, type ConvGradAttrs, type ConvGeometry, padOrCrop } from "./_conv_geometry.ts";
+import { type ConvGeometry, convGeometry, type ConvGradAttrs, padOrCrop } from "./_conv_geometry.ts";
 
 /** Attributes of Conv2DBackpropInput. */
 interface InputGradAttrs extends ConvGradAttrs {
@@ -64,7 +64,9 @@ export function conv2dInputGradient(
       [Math.floor(g.padTop / g.strideHeight), Math.ceil((g.padTop + g.inHeight) / g.strideHeight)],
       [Math.floor(g.padLeft / g.strideWidth), Math.ceil((g.padLeft + g.inWidth) / g.strideWidth)],
     ];
-    const phases = strategy === "conv" ? convPhases(dy, filter, g, ranges) : matMulPhases(dy, filter, g, ranges);
+    const phases = strategy === "conv"
+      ? convPhases(dy, filter, g, ranges)
+      : matMulPhases(dy, filter, g, ranges);
     const [[m0, m1], [n0, n1]] = ranges;
     const full = phases.length === 1
       ? phases[0]
@@ -85,7 +87,12 @@ function tapCount(size: number, r: number, stride: number): number {
  * Phase grids `[N, m1-m0, n1-n0, Cin]` in row-major phase order, each a valid stride-1 conv:
  * `z[m] = Σ_a dy[m - a] · w[ry + a·sh]`, i.e. dy against the flipped sub-filter.
  */
-function convPhases(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, ranges: PhaseRanges): tf.Tensor4D[] {
+function convPhases(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  g: ConvGeometry,
+  ranges: PhaseRanges,
+): tf.Tensor4D[] {
   const [[m0, m1], [n0, n1]] = ranges;
   const swapped = tf.transpose(filter, [0, 1, 3, 2]); // [kh, kw, Cout, Cin]
   const phases: tf.Tensor4D[] = [];
@@ -129,11 +136,19 @@ function convPhases(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, range
  * Phase grids as {@link convPhases}, from one matMul of all taps and shifted sums of its blocks:
  * tap `(ry + a·sh, rx + b·sw)` adds its block at offset `(a, b)` of phase `(ry, rx)`.
  */
-function matMulPhases(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, ranges: PhaseRanges): tf.Tensor4D[] {
+function matMulPhases(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  g: ConvGeometry,
+  ranges: PhaseRanges,
+): tf.Tensor4D[] {
   const [[m0, m1], [n0, n1]] = ranges;
   const pixels = g.batch * g.outHeight * g.outWidth;
   const dyT = tf.transpose(tf.reshape(dy, [pixels, g.outChannels])); // [Cout, N·H'·W']
-  const cols = tf.matMul(tf.reshape(filter, [g.filterHeight * g.filterWidth * g.inChannels, g.outChannels]), dyT);
+  const cols = tf.matMul(
+    tf.reshape(filter, [g.filterHeight * g.filterWidth * g.inChannels, g.outChannels]),
+    dyT,
+  );
   const phases: tf.Tensor4D[] = [];
   for (let ry = 0; ry < g.strideHeight; ry++) {
     for (let rx = 0; rx < g.strideWidth; rx++) {

@@ -17,8 +17,12 @@ import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 
 export { conv2dFilterGradient } from "./conv2d_backprop_filter.ts";
-export { conv2dInputGradient, type InputGradientStrategy, inputGradientStrategy } from "./conv2d_backprop_input.ts";
-export { type ConvGradAttrs, convGeometry, type ConvGeometry } from "./_conv_geometry.ts";
+export {
+  conv2dInputGradient,
+  type InputGradientStrategy,
+  inputGradientStrategy,
+} from "./conv2d_backprop_input.ts";
+export { type ConvGeometry, convGeometry, type ConvGradAttrs } from "./_conv_geometry.ts";
 export { enableWasmThreads } from "./threads.ts";
 
 const TRAINING_KERNELS: tf.KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
@@ -35,7 +39,9 @@ let registered = false;
 export function registerWasmTrainingKernels(): string[] {
   if (!registered) {
     for (const config of TRAINING_KERNELS) {
-      if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");
+      if (tf.getKernel(config.kernelName, "wasm") !== undefined) {
+        tf.unregisterKernel(config.kernelName, "wasm");
+      }
       tf.registerKernel(config);
     }
     registered = true;

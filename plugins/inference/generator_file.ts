@@ -75,13 +75,14 @@ function parseConfig(metadata: Record<string, string>, file: string): Record<str
 }
 
 function trainedFlags(c: Record<string, unknown>): TrainedFlags {
-  const pick = <T>(k: string, type: string) => (typeof c[k] === type ? c[k] as T : undefined);
+  const num = (k: string) => (typeof c[k] === "number" ? c[k] as number : undefined);
+  const bool = (k: string) => (typeof c[k] === "boolean" ? c[k] as boolean : undefined);
   return {
-    label_nc: pick<number>("label_nc", "number"),
-    no_instance: pick<boolean>("no_instance", "boolean"),
-    instance_feat: pick<boolean>("instance_feat", "boolean"),
-    label_feat: pick<boolean>("label_feat", "boolean"),
-    feat_num: pick<number>("feat_num", "number"),
+    label_nc: num("label_nc"),
+    no_instance: bool("no_instance"),
+    instance_feat: bool("instance_feat"),
+    label_feat: bool("label_feat"),
+    feat_num: num("feat_num"),
   };
 }
 

@@ -134,7 +134,10 @@ export class TrainingSession {
   }
 
   #adam(params: Map<string, tf.Variable>): Adam {
-    return new Adam(params, { lr: this.opts.lr, beta1: this.opts.beta1, beta2: 0.999 });
+    // In a scope, so that the tensors Adam makes to initialise its moment variables are freed.
+    let adam: Adam | undefined;
+    tf.tidy(() => void (adam = new Adam(params, { lr: this.opts.lr, beta1: this.opts.beta1, beta2: 0.999 })));
+    return adam!;
   }
 
   /** Whether only the outermost local enhancer (and E) trains now. */

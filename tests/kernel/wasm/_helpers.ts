@@ -52,7 +52,12 @@ export async function onBackend(backend: string, f: () => tf.Tensor[]): Promise<
  * @param what a label for the message
  * @throws {AssertionError} when they differ more
  */
-export function assertClose(actual: Float32Array, expected: Float32Array, tolerance: number, what: string): void {
+export function assertClose(
+  actual: Float32Array,
+  expected: Float32Array,
+  tolerance: number,
+  what: string,
+): void {
   assert.equal(actual.length, expected.length, `${what}: lengths differ`);
   let scale = 0;
   let worst = 0;

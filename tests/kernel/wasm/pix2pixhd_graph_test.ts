@@ -79,7 +79,9 @@ function loss(p: Params, label: tf.Tensor4D, real: tf.Tensor4D): tf.Scalar {
     const fakeOut = discriminator(fakeIn, p);
     const realOut = discriminator(realIn, p);
     total = tf.add(total, tf.mean(tf.squaredDifference(fakeOut[3], 1)));
-    for (let j = 0; j < 3; j++) total = tf.add(total, tf.mul(tf.mean(tf.abs(tf.sub(fakeOut[j], realOut[j]))), 10));
+    for (let j = 0; j < 3; j++) {
+      total = tf.add(total, tf.mul(tf.mean(tf.abs(tf.sub(fakeOut[j], realOut[j]))), 10));
+    }
     fakeIn = downsample(fakeIn);
     realIn = downsample(realIn);
   }
