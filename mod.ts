@@ -1,15 +1,19 @@
 /**
  * pix2pixHD for Deno: label maps → photo-realistic images, and object-level scene editing, on
- * TensorFlow.js. This module re-exports the public API; see README.md for a tour.
+ * TensorFlow.js. This module re-exports the public API; importing it registers the built-in plugins.
  *
  * @example
  * ```ts
- * import { pipeline, selectBackend } from "./mod.ts";
+ * import { openGenerator, selectBackend, Synthesizer } from "./mod.ts";
  * await selectBackend("auto");
+ * const generator = await openGenerator("latest_net_G.pth"); // the official 1024p model, say
+ * const synth = new Synthesizer(generator, { label_nc: 35 });
+ * const { image } = await synth.synthesize({ name: "x", label: "x_labelIds.png", inst: "x_instanceIds.png" });
  * ```
  *
  * @module
  */
+// The kernel
 export { tf } from "./kernel/tf.ts";
 export * from "./kernel/errors.ts";
 export * from "./kernel/options.ts";
@@ -21,3 +25,23 @@ export * from "./kernel/memory.ts";
 export * from "./kernel/random.ts";
 export * from "./kernel/log.ts";
 export { diagnose } from "./kernel/doctor.ts";
+export { loadNpy, readNpy, writeNpy } from "./kernel/io/npy.ts";
+export { loadPth, readPth } from "./kernel/io/pth.ts";
+export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from "./kernel/io/safetensors.ts";
+export { loadClustersNpy, readClustersNpy } from "./kernel/io/clusters.ts";
+export type { DType, NdArray } from "./kernel/io/ndarray.ts";
+
+// The plugins (registered with `registry` on import)
+export { builtinPlugins } from "./plugins/mod.ts";
+export * from "./plugins/data/mod.ts";
+export * from "./plugins/networks/mod.ts";
+export * from "./plugins/losses/mod.ts";
+export { Adam, adamPlugin, type AdamState } from "./plugins/optim/adam.ts";
+export { namedGrads } from "./plugins/optim/grads.ts";
+export * from "./plugins/inference/mod.ts";
+export { clusterFeatures, encodedFeatures, findClusters } from "./plugins/inference/features.ts";
+export { runDemo } from "./plugins/inference/demo.ts";
+export * from "./plugins/features/mod.ts";
+export * from "./plugins/editing/mod.ts";
+export { train, type TrainHooks, type TrainResult } from "./plugins/train/trainer.ts";
+export { resolveTrainOptions, trainSchema, type TrainOptions } from "./plugins/train/options.ts";

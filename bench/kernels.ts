@@ -171,8 +171,12 @@ export async function benchKernels(
       continue;
     }
     for (const c of CASES) {
-      log.info(`bench kernels: ${backend} ${c.name}`);
-      results.push(await benchCase(backend, c));
+      const result = await benchCase(backend, c);
+      log.info(
+        `bench kernels: ${backend} ${c.name}: fwd ${result.forwardMs.toFixed(1)} ms, ` +
+          `fwd+bwd ${result.forwardBackwardMs.toFixed(1)} ms`,
+      );
+      results.push(result);
     }
   }
   if (initial) await tf.setBackend(initial);

@@ -8,10 +8,10 @@
 import { registry } from "../kernel/registry.ts";
 import type { Plugin } from "../kernel/plugin.ts";
 import { ade20kDataset, alignedDataset, boundaries, cityscapesDataset, generatorInput, helenDataset, oneHotTransform } from "./data/mod.ts";
-import { plugins as networkPlugins } from "./networks/mod.ts";
-import { plugins as lossPlugins } from "./losses/mod.ts";
+import { networkPlugins } from "./networks/mod.ts";
+import { lossPlugins } from "./losses/mod.ts";
 import { adamPlugin } from "./optim/adam.ts";
-import { plugins as inferencePlugins } from "./inference/mod.ts";
+import { inferencePlugins } from "./inference/mod.ts";
 
 /** Every plugin this project ships. */
 export const builtinPlugins: readonly Plugin[] = [

@@ -25,7 +25,7 @@ export const demoCommand = defineCommand({
   json: true,
   examples: ["deno task demo", "deno task demo --out /tmp/demo --how_many 2 --styles 2"],
   async run(ctx) {
-    const result = await runDemo({ ...ctx.options, log: ctx.log });
+    const result = await runDemo({ ...ctx.options, log: ctx.log, backend: ctx.backend?.name });
     ctx.emit(result, (r) => `${r.images} images in ${r.seconds.toFixed(1)} s on ${r.backend}\nreport: ${r.report}`);
   },
 });

@@ -38,6 +38,8 @@ export interface DemoOptions {
   styles: number;
   /** Where progress goes. */
   log: Logger;
+  /** The backend's name as selected (oneDNN runs as tfjs's "wasm"). */
+  backend?: string;
 }
 
 /** What the demo produced. */
@@ -125,10 +127,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   progress.stop();
   generator.net.dispose();
   const seconds = (performance.now() - start) / 1000;
+  const backend = o.backend ?? tf.getBackend();
   const report = await writeReport(o.out, "pix2pixHD for Deno — demo", [styleRow, ...rows], [
     `Weights: ${weights} (trained by our own train on the 8 bundled Cityscapes scenes; see weights/README.md).`,
-    `Backend: ${tf.getBackend()}. ${count} images in ${seconds.toFixed(1)} s at ${o.width} pixels wide.`,
+    `Backend: ${backend}. ${count} images in ${seconds.toFixed(1)} s at ${o.width} pixels wide.`,
     "Test scenes have no real photo; training scenes show the photo the model learned from.",
   ]);
-  return { report, images: count, seconds, backend: tf.getBackend() };
+  return { report, images: count, seconds, backend };
 }

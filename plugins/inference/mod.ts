@@ -11,4 +11,4 @@ export { locateNetwork } from "./locate.ts";
 
 import { generateStage, writeImagesStage } from "./stages.ts";
 /** This folder's plugins. */
-export const plugins = [generateStage, writeImagesStage];
+export const inferencePlugins = [generateStage, writeImagesStage];

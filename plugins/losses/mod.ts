@@ -21,4 +21,4 @@ export { VGG_WEIGHTS, vggLoss, vggLossPlugin } from "./vgg_loss.ts";
 export { randomVgg19StateDict, VGG19_HELP, Vgg19Features } from "./vgg19.ts";
 
 /** Every loss plugin, for the registry. */
-export const plugins = [ganLossPlugin, featureMatchingPlugin, vggLossPlugin];
+export const lossPlugins = [ganLossPlugin, featureMatchingPlugin, vggLossPlugin];

@@ -44,7 +44,7 @@ export { instanceMeans } from "./_layers/instance_pool.ts";
 export { downsample } from "./_layers/pool.ts";
 
 /** Every network plugin, for the registry. */
-export const plugins = [
+export const networkPlugins = [
   globalGeneratorPlugin,
   localEnhancerPlugin,
   multiscaleDiscriminatorPlugin,

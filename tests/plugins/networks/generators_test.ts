@@ -5,7 +5,7 @@ import { OptionsError } from "../../../kernel/errors.ts";
 import { GlobalGenerator, globalGeneratorPlugin } from "../../../plugins/networks/global_generator.ts";
 import { LocalEnhancer } from "../../../plugins/networks/local_enhancer.ts";
 import { Encoder } from "../../../plugins/networks/encoder.ts";
-import { plugins } from "../../../plugins/networks/mod.ts";
+import { networkPlugins as plugins } from "../../../plugins/networks/mod.ts";
 
 await selectBackend("cpu");
 
