@@ -28,10 +28,10 @@ import { profileTrainStep } from "./profile.ts";
  * ±10–20 %; GMAC estimated as 3× forward for G and D, 1.5× for VGG).
  */
 export const PYTORCH_TRAIN_REFERENCE = {
-  "ngf64-256x128": { seconds: 6.06, gmac: 153 },
-  "ngf64-512x256": { seconds: 14.9, gmac: 603 },
   "ngf32-256x128": { seconds: 1.82, gmac: 87 },
   "ngf32-512x256": { seconds: 6.88, gmac: 340 },
+  "ngf64-256x128": { seconds: 6.06, gmac: 153 },
+  "ngf64-512x256": { seconds: 14.9, gmac: 603 },
 } as const;
 
 /** A benchmark case name. */
@@ -41,6 +41,8 @@ export type TrainCase = keyof typeof PYTORCH_TRAIN_REFERENCE;
 const CPU_GMACS = 0.7;
 /** Longest estimated iteration (seconds) the benchmark attempts. */
 const MAX_ITERATION_SECONDS = 120;
+/** The most memory a wasm module can address (wasm32); a run past it aborts the module for good. */
+const WASM_HEAP_BYTES = 4 * 2 ** 30;
 
 /** One case on one backend. */
 export interface TrainBenchResult {
@@ -58,8 +60,8 @@ export interface TrainBenchResult {
   ratio: number | null;
   /** GMAC/s (the reference's GMAC estimate over our time), or null when skipped. */
   gmacs: number | null;
-  /** Our memory estimate for the case, in GiB. */
-  memoryGiB: number;
+  /** Our memory estimate for the case, in GiB, or null when the case failed before it. */
+  memoryGiB: number | null;
   /** Why it was skipped, or null. */
   skipped: string | null;
 }
@@ -122,6 +124,14 @@ async function benchCase(
     log.info(`bench train: ${backend} ${name} skipped (${skipped})`);
     return { ...base, seconds: null, firstSeconds: null, ratio: null, gmacs: null, skipped };
   }
+  if ((backend === "wasm" || backend === "onednn") && memory.total > WASM_HEAP_BYTES) {
+    session.dispose();
+    const skipped = `needs ≈ ${
+      (memory.total / 2 ** 30).toFixed(1)
+    } GiB, more than wasm's 4 GiB address space`;
+    log.info(`bench train: ${backend} ${name} skipped (${skipped})`);
+    return { ...base, seconds: null, firstSeconds: null, ratio: null, gmacs: null, skipped };
+  }
   log.info(`bench train: ${backend} ${name}: ${formatMemoryEstimate(memory)}`);
   const batch = randomBatch(width, height);
   try {
@@ -168,7 +178,7 @@ function table(results: TrainBenchResult[]): string {
     r.pytorchSeconds.toFixed(2),
     r.ratio === null ? "-" : `${r.ratio.toFixed(2)}×`,
     r.gmacs === null ? "-" : r.gmacs.toFixed(1),
-    r.memoryGiB.toFixed(2),
+    r.memoryGiB === null ? "-" : r.memoryGiB.toFixed(2),
     r.skipped ? `skipped: ${r.skipped}` : "",
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
@@ -200,7 +210,26 @@ export async function benchTrain(
       log.warn(`bench train: ${(error as Error).message}; skipped`);
       continue;
     }
-    for (const name of names) results.push(await benchCase(backend, name, opts.reps ?? 3, log));
+    for (const name of names) {
+      try {
+        results.push(await benchCase(backend, name, opts.reps ?? 3, log));
+      } catch (error) {
+        const skipped = `failed: ${(error as Error).message.split("\n")[0]}`;
+        log.warn(`bench train: ${backend} ${name} ${skipped}`);
+        const ref = PYTORCH_TRAIN_REFERENCE[name];
+        results.push({
+          backend,
+          case: name,
+          seconds: null,
+          firstSeconds: null,
+          pytorchSeconds: ref.seconds,
+          ratio: null,
+          gmacs: null,
+          memoryGiB: null,
+          skipped,
+        });
+      }
+    }
     if (opts.profile && (backend === "cpu" || backend === "wasm" || backend === "onednn")) {
       await profileTrainStep({
         backend,

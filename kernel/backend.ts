@@ -11,6 +11,9 @@ import { tf } from "./tf.ts";
 import { BackendError } from "./errors.ts";
 import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn } from "./onednn/mod.ts";
 import { noteKernels } from "./doctor_notes.ts";
+import { registerWasmTrainingKernels } from "./wasm/mod.ts";
+
+noteKernels("wasm", registerWasmTrainingKernels());
 
 /** Backends a user can ask for. */
 export const BACKENDS = ["auto", "tensorflow", "onednn", "webgpu", "wasm", "cpu"] as const;

@@ -9,6 +9,7 @@ import "./_vendor/tfjs_gradients.js";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "./gradients.ts"; // our fixes to tfjs's gradients, registered over the vendored ones
+import "./wasm/mod.ts"; // conv-gradient kernels that let the wasm backend train
 
 export { tf };
 /** A 4-D tensor in TensorFlow.js's NHWC layout: `[batch, height, width, channels]`. */

@@ -38,10 +38,12 @@ export function tinyOptions(dataroot: string, checkpoints: string, extra: Record
  * class 3 = ids 3000 and 3001) and a photo whose colour follows the label.
  *
  * @param count number of samples
- * @returns the dataset root (a new temporary folder)
+ * @returns the dataset root (a new temporary folder, removed when the process ends)
  */
 export async function writeTinyDataset(count = 2): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "p2phd_train_" });
+  globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
+
   for (const d of ["train_label", "train_inst", "train_img"]) await Deno.mkdir(join(root, d));
   const w = 64, h = 32;
   for (let s = 0; s < count; s++) {
