@@ -54,8 +54,8 @@ export class Adam {
     this.lr = this.#o.lr;
     this.#params = new Map(params);
     for (const [name, p] of this.#params) {
-      this.#m.set(name, tf.variable(tf.zerosLike(p), false, `adam${this.#id}/m/${name}`));
-      this.#v.set(name, tf.variable(tf.zerosLike(p), false, `adam${this.#id}/v/${name}`));
+      this.#m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adam${this.#id}/m/${name}`)));
+      this.#v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adam${this.#id}/v/${name}`)));
     }
   }
 

@@ -84,3 +84,13 @@ Deno.test("a missing or misshapen gradient is a clear error and changes nothing"
   opt.dispose();
   tf.dispose([w, u, g]);
 });
+
+Deno.test("new Adam() holds exactly two state tensors per parameter (no leaked zeros)", () => {
+  const params = new Map([["w", tf.variable(tf.ones([3, 3]))], ["b", tf.variable(tf.zeros([3]))]]);
+  const before = tf.memory().numTensors;
+  const adam = new Adam(params, { lr: 0.1, beta1: 0.5, beta2: 0.999, eps: 1e-8 });
+  assert.equal(tf.memory().numTensors - before, 4);
+  adam.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([...params.values()]);
+});
