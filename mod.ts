@@ -39,7 +39,7 @@ export * from "./plugins/losses/mod.ts";
 export { Adam, adamPlugin, type AdamState } from "./plugins/optim/adam.ts";
 export { namedGrads } from "./plugins/optim/grads.ts";
 export * from "./plugins/inference/mod.ts";
-export { clusterFeatures, encodedFeatures, findClusters } from "./plugins/inference/features.ts";
+export { clusterFeatures, encodedFeatures } from "./plugins/inference/features.ts";
 export { runDemo } from "./plugins/inference/demo.ts";
 export * from "./plugins/features/mod.ts";
 export * from "./plugins/editing/mod.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { defineCommand, main } from "../kernel/cli.ts";
 import { defineSchema } from "../kernel/options.ts";
 import { OptionsError } from "../kernel/errors.ts";
@@ -22,7 +22,8 @@ import { idsToColors } from "../plugins/data/palette.ts";
 import { labelColormap } from "../plugins/data/palettes/label_colormap.ts";
 import { openEncoder, openGenerator } from "../plugins/inference/generator_file.ts";
 import { locateBeside, locateNetwork } from "../plugins/inference/locate.ts";
-import { clusterFeatures, encodedFeatures, findClusters } from "../plugins/inference/features.ts";
+import { clusterFeatures, encodedFeatures } from "../plugins/inference/features.ts";
+import { findClustersFile } from "../plugins/features/clusters.ts";
 import { type ReportRow, writeReport } from "../plugins/inference/report.ts";
 import { Synthesizer, synthSchema } from "../plugins/inference/synthesize.ts";
 
@@ -64,7 +65,7 @@ async function featureSourceFor(
     const encoder = await openEncoder(file);
     return { ...encodedFeatures(encoder), dispose: () => encoder.dispose() };
   }
-  const clusters = o.cluster_path ?? findClusters(weights);
+  const clusters = o.cluster_path ?? findClustersFile(dirname(weights));
   if (!clusters) {
     throw new OptionsError(
       "synth",
@@ -156,7 +157,7 @@ export const synthCommand = defineCommand({
       const image = synth.generate(sample);
       const seconds = (performance.now() - start) / 1000;
       const file = o.label ? (o.out ?? join("results", `${entry.name}.png`)) : join(outDir, "images", `${entry.name}_synthesized_image.png`);
-      await writePng(file, imageToRaster(image));
+      await writePng(file, await imageToRaster(image));
       if (!o.label) {
         const labelFile = join(outDir, "images", `${entry.name}_input_label.png`);
         const [, h, w] = image.shape;

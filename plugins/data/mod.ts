@@ -43,3 +43,4 @@ export { alignedDataset, indexAligned } from "./datasets/aligned.ts";
 export { cityscapesDataset, indexCityscapes } from "./datasets/cityscapes.ts";
 export { ade20kDataset, indexAde20k } from "./datasets/ade20k.ts";
 export { helenDataset, indexHelen } from "./datasets/helen.ts";
+export { encodePng, imageToPng, imageToRaster, writePng } from "./write_image.ts";

@@ -17,7 +17,8 @@ import { join } from "node:path";
 import { OptionsError } from "../../kernel/errors.ts";
 import { type Clusters, loadClusters } from "../features/clusters.ts";
 import type { StyleSpec } from "../features/style_spec.ts";
-import { tensorToPng } from "../features/tensor_image.ts";
+import { imageToPng } from "../data/write_image.ts";
+import { findClustersFile } from "../features/clusters.ts";
 import { loadTrainedModel, type TrainedModel } from "../features/trained_model.ts";
 import { SceneRenderer } from "./renderer.ts";
 import type { Scene } from "./scene.ts";
@@ -59,25 +60,6 @@ export interface Editor {
   dispose(): void;
 }
 
-/**
- * The clusters file of a model folder: `clusters_010.json`, else another `clusters_*.json`, else the
- * official `features_clustered_*.npy`.
- *
- * @param dir the model folder
- * @returns the path, or null when there is none
- */
-export function findClustersFile(dir: string): string | null {
-  let names: string[];
-  try {
-    names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
-  } catch {
-    return null;
-  }
-  const ours = names.filter((n) => /^clusters_\d+\.json$/.test(n));
-  const official = names.filter((n) => /^features_clustered_\d+\.npy$/.test(n));
-  const pick = ours.includes("clusters_010.json") ? "clusters_010.json" : ours[0] ?? official[0];
-  return pick ? join(dir, pick) : null;
-}
 
 /**
  * The first model with instance features under a folder (the folder itself, then its subfolders in
@@ -174,7 +156,7 @@ export async function openEditor(options: EditorOptions): Promise<Editor> {
       async png() {
         const image = await renderer.render();
         try {
-          return await tensorToPng(image);
+          return await imageToPng(image);
         } finally {
           image.dispose();
         }

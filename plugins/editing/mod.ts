@@ -14,7 +14,7 @@
  *
  * @module
  */
-export { type Editor, type EditorOptions, findClustersFile, findFeatureModel, openEditor } from "./editor.ts";
+export { type Editor, type EditorOptions, findFeatureModel, openEditor } from "./editor.ts";
 export { type Box, type Point } from "./geometry.ts";
 export { applyOps, type EditOp, readOps } from "./ops.ts";
 export { type PreviewOptions, type RendererOptions, SceneRenderer, type Synthesize } from "./renderer.ts";

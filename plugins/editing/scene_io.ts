@@ -19,7 +19,7 @@ import type { Raster } from "../data/raster.ts";
 import { checkClusters, type Clusters } from "../features/clusters.ts";
 import { type InstanceStyle, resolveStyles } from "../features/feature_map.ts";
 import { randomStyle, type StyleSpec } from "../features/style_spec.ts";
-import { rasterToPng } from "../features/tensor_image.ts";
+import { encodePng } from "../data/write_image.ts";
 import { Scene, type SceneOptions } from "./scene.ts";
 
 /** The format tag of `features.json`. */
@@ -30,7 +30,7 @@ export type LoadSceneOptions = Pick<SceneOptions, "classNames" | "clusters" | "m
 
 function idsPng(data: Int32Array, width: number, height: number, bits: 8 | 16): Uint8Array {
   const out = bits === 8 ? Uint8Array.from(data) : Uint16Array.from(data);
-  return rasterToPng({ width, height, channels: 1, data: out } as Raster<Uint8Array | Uint16Array>);
+  return encodePng({ width, height, channels: 1, data: out } as Raster<Uint8Array | Uint16Array>);
 }
 
 /**

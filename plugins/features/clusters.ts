@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { DataError } from "../../kernel/errors.ts";
 import { writeFileAtomic } from "../../kernel/io/atomic.ts";
 import { loadClustersNpy } from "../../kernel/io/clusters.ts";
@@ -209,4 +210,24 @@ export async function loadClusters(path: string, fit: ClustersFit): Promise<Clus
   }
   checkClusters(clusters, fit, path);
   return clusters;
+}
+
+/**
+ * The clusters file of a model folder: `clusters_010.json`, else another `clusters_*.json`, else the
+ * official `features_clustered_*.npy`.
+ *
+ * @param dir the model folder
+ * @returns the path, or null when there is none
+ */
+export function findClustersFile(dir: string): string | null {
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
+  } catch {
+    return null;
+  }
+  const ours = names.filter((n) => /^clusters_\d+\.json$/.test(n));
+  const official = names.filter((n) => /^features_clustered_\d+\.npy$/.test(n));
+  const pick = ours.includes("clusters_010.json") ? "clusters_010.json" : ours[0] ?? official[0];
+  return pick ? join(dir, pick) : null;
 }

@@ -21,6 +21,7 @@ export {
   type ClustersFit,
   clustersFromJson,
   clustersToJson,
+  findClustersFile,
   loadClusters,
   saveClusters,
 } from "./clusters.ts";
@@ -60,5 +61,4 @@ export {
   styleFromJson,
   type StyleSpec,
 } from "./style_spec.ts";
-export { rasterToPng, tensorToPng, tensorToRaster } from "./tensor_image.ts";
 export { loadTrainedModel, type TrainedModel } from "./trained_model.ts";

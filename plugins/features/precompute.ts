@@ -20,7 +20,7 @@ import type { Logger } from "../../kernel/log.ts";
 import { writeFileAtomic } from "../../kernel/io/atomic.ts";
 import { resizeNearest } from "../data/resize.ts";
 import type { FeatureEncoder } from "./encode_features.ts";
-import { rasterToPng, tensorToRaster } from "./tensor_image.ts";
+import { encodePng, imageToRaster } from "../data/write_image.ts";
 
 /** Where and how feature maps are written. */
 export interface PrecomputeOptions {
@@ -85,12 +85,12 @@ export async function precomputeFeatureMaps(
           }`,
         );
       }
-      const picture = await tensorToRaster(pooled);
+      const picture = await imageToRaster(pooled);
       pooled.dispose();
       const file = featurePath(labelPath, options.outDir);
       await writeFileAtomic(
         file,
-        rasterToPng(resizeNearest(picture, picture.width * scale, picture.height * scale)),
+        encodePng(resizeNearest(picture, picture.width * scale, picture.height * scale)),
       );
       written.push(file);
     } finally {

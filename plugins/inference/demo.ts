@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { tf } from "../../kernel/tf.ts";
 import type { Logger } from "../../kernel/log.ts";
 import { disposeAll } from "../../kernel/memory.ts";
@@ -18,7 +18,8 @@ import { labelColormap } from "../data/palettes/label_colormap.ts";
 import { imageToRaster, writePng } from "../data/write_image.ts";
 import { openGenerator } from "./generator_file.ts";
 import { locateNetwork } from "./locate.ts";
-import { clusterFeatures, findClusters } from "./features.ts";
+import { clusterFeatures } from "./features.ts";
+import { findClustersFile } from "../features/clusters.ts";
 import { Synthesizer } from "./synthesize.ts";
 import { type ReportRow, writeReport } from "./report.ts";
 
@@ -71,7 +72,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const start = performance.now();
   const weights = locateNetwork(join(o.weights, ".."), o.weights.split("/").filter(Boolean).pop()!, "latest", "G");
   const generator = await openGenerator(weights);
-  const clustersFile = findClusters(weights);
+  const clustersFile = findClustersFile(dirname(weights));
   if (!clustersFile) throw new DataError(o.weights, "has no clusters_010.json: run `deno task encode_features` for this model");
   const featNum = generator.trained.feat_num ?? 3;
   const palette = labelColormap(35);
@@ -97,13 +98,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const [, h, w] = (sample.label as tf.Tensor4D).shape;
     const ids = { width: w, height: h, channels: 1, data: Int32Array.from((sample.label as tf.Tensor4D).dataSync()) };
     await writePng(join(images, `${name}_label.png`), idsToColors(ids, palette));
-    await writePng(join(images, `${name}_synthesized.png`), imageToRaster(image));
+    await writePng(join(images, `${name}_synthesized.png`), await imageToRaster(image));
     const row: ReportRow = {
       name: `${name} (${phase})`,
       images: [{ label: "label", src: `images/${name}_label.png` }, { label: "synthesized", src: `images/${name}_synthesized.png` }],
     };
     if (sample.image instanceof tf.Tensor) {
-      await writePng(join(images, `${name}_real.png`), imageToRaster(sample.image as tf.Tensor4D));
+      await writePng(join(images, `${name}_real.png`), await imageToRaster(sample.image as tf.Tensor4D));
       row.images.push({ label: "real", src: `images/${name}_real.png` });
     }
     rows.push(row);
@@ -118,7 +119,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const s = await synthFor(seed);
     const result = await s.synthesize(styleEntry);
     const file = `${shortName(styleEntry.name)}_style${seed}.png`;
-    await writePng(join(images, file), imageToRaster(result.image));
+    await writePng(join(images, file), await imageToRaster(result.image));
     tf.dispose(result.image);
     styleRow.images.push({ label: `style seed ${seed}`, src: `images/${file}` });
     count++;

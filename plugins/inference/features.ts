@@ -5,23 +5,15 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
-import { existsSync } from "node:fs";
 import { type Tensor4D, tf } from "../../kernel/tf.ts";
 import { DataError, OptionsError } from "../../kernel/errors.ts";
 import type { Sample } from "../../kernel/plugin.ts";
-import { type Clusters, clustersFileName, loadClusters } from "../features/clusters.ts";
+import { type Clusters, loadClusters } from "../features/clusters.ts";
 import { featureMap } from "../features/feature_map.ts";
 import { randomStyle, readStyleOption } from "../features/style_spec.ts";
 import type { Encoder } from "../networks/encoder.ts";
 import type { FeatureSource } from "./synthesize.ts";
 
-/** Where the clusters of a model are, when not given: beside its weights, ours first, then the official file. */
-export function findClusters(weightsFile: string, nClusters = 10): string | null {
-  const dir = dirname(weightsFile);
-  const names = [clustersFileName(nClusters), `features_clustered_${String(nClusters).padStart(3, "0")}.npy`];
-  return names.map((n) => join(dir, n)).find((p) => existsSync(p)) ?? null;
-}
 
 function instRaster(sample: Sample): { width: number; height: number; channels: number; data: Int32Array } {
   const inst = (sample.inst ?? sample.label) as Tensor4D | undefined;

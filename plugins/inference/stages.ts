@@ -114,7 +114,7 @@ export const writeImagesStage = definePlugin({
             const t = sample[field] as Tensor4D | undefined;
             if (!(t instanceof tf.Tensor)) continue;
             const file = join(images, `${name}_${field === "image" ? "real_image" : "synthesized_image"}.png`);
-            await writePng(file, imageToRaster(t, i));
+            await writePng(file, await imageToRaster(t, i));
             files.push(file);
             row.images.push({ label: caption, src: `images/${name}_${field === "image" ? "real_image" : "synthesized_image"}.png` });
           }

@@ -50,8 +50,8 @@ export async function saveVisuals(
       },
       palette,
     )
-    : imageToRaster(visuals.label);
-  const rasters = [label, imageToRaster(visuals.synthesized), imageToRaster(visuals.real)];
+    : await imageToRaster(visuals.label);
+  const rasters = [label, await imageToRaster(visuals.synthesized), await imageToRaster(visuals.real)];
   const stem = `epoch${String(step.epoch).padStart(3, "0")}_iter${String(step.totalSteps).padStart(7, "0")}`;
   for (const [i, kind] of KINDS.entries()) await writePng(join(images, `${stem}_${kind}.png`), rasters[i]);
 }

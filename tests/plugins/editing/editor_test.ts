@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf } from "../../../kernel/tf.ts";
-import { saveClusters } from "../../../plugins/features/clusters.ts";
-import { findClustersFile, findFeatureModel, openEditor } from "../../../plugins/editing/editor.ts";
+import { findClustersFile, saveClusters } from "../../../plugins/features/clusters.ts";
+import { findFeatureModel, openEditor } from "../../../plugins/editing/editor.ts";
 import { saveScene } from "../../../plugins/editing/scene_io.ts";
 import { Scene } from "../../../plugins/editing/scene.ts";
 import { saveTinyModel } from "../features/_tiny_model.ts";

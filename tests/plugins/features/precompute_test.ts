@@ -4,7 +4,7 @@ import { decode } from "fast-png";
 import { tf } from "../../../kernel/tf.ts";
 import { Encoder } from "../../../plugins/networks/encoder.ts";
 import { featurePath, precomputeFeatureMaps } from "../../../plugins/features/precompute.ts";
-import { tensorToPng, tensorToRaster } from "../../../plugins/features/tensor_image.ts";
+import { imageToPng, imageToRaster } from "../../../plugins/data/write_image.ts";
 
 await tf.setBackend("cpu");
 
@@ -20,11 +20,11 @@ async function* samples(n: number) {
   }
 }
 
-Deno.test("tensorToRaster() is the official tensor2im: (x + 1) / 2 · 255 in float32, clipped, truncated", async () => {
+Deno.test("imageToRaster() is the official tensor2im: (x + 1) / 2 · 255 in float32, clipped, truncated", async () => {
   const x = tf.tensor4d([-1, -0.5, 0, 0.999, 1, 2, -3, 0.00392], [1, 1, 8, 1]);
-  const r = await tensorToRaster(x);
+  const r = await imageToRaster(x);
   assert.deepEqual([...r.data], [0, 63, 127, 254, 255, 255, 0, 127]);
-  const png = decode(await tensorToPng(tf.zeros([1, 2, 3, 3]) as tf.Tensor4D));
+  const png = decode(await imageToPng(tf.zeros([1, 2, 3, 3]) as tf.Tensor4D));
   assert.deepEqual([png.width, png.height, png.channels, png.depth], [3, 2, 3, 8]);
   x.dispose();
 });
@@ -39,7 +39,7 @@ Deno.test("precomputeFeatureMaps() writes each sample's pooled features ×2 near
   // the picture is the pooled features, tensor2im'ed, each pixel repeated 2×2
   for await (const s of samples(1)) {
     const pooled = encoder.apply(s.image, s.inst);
-    const want = await tensorToRaster(pooled);
+    const want = await imageToRaster(pooled);
     const png = decode(await Deno.readFile(files[0]));
     assert.deepEqual([png.width, png.height, png.channels], [16, 16, 3]);
     for (let y = 0; y < 16; y++) {
