@@ -78,6 +78,36 @@ const CASES: ConvCase[] = [
   },
 ];
 
+/**
+ * The same convs at a quarter of the height and width, for the cpu backend: its gradient kernels run at
+ * ~0.015 GMAC/s, so the full sizes would take half an hour.
+ */
+const SMALL_CASES: ConvCase[] = [
+  {
+    name: "conv7x7 s1 36→64 @64×32",
+    input: [1, 38, 70, 36],
+    filter: [7, 7, 36, 64],
+    stride: 1,
+    pad: "valid",
+  },
+  { name: "conv3x3 s2 64→128 @64×32", input: [1, 32, 64, 64], filter: [3, 3, 64, 128], stride: 2, pad: 1 },
+  {
+    name: "conv3x3 s1 1024→1024 @4×2",
+    input: [1, 4, 6, 1024],
+    filter: [3, 3, 1024, 1024],
+    stride: 1,
+    pad: "valid",
+  },
+  {
+    name: "convT3x3 s2 128→64 →64×32",
+    input: [1, 16, 32, 128],
+    filter: [3, 3, 64, 128],
+    stride: 2,
+    pad: 1,
+    transposeTo: [1, 32, 64, 64],
+  },
+];
+
 /** Timed repetitions per backend (after one warm-up run, except on the slow cpu backend). */
 const REPS: Record<string, number> = { wasm: 3, cpu: 1 };
 
@@ -153,6 +183,7 @@ function table(results: KernelBenchResult[]): string {
 
 /**
  * Benchmarks the generator's conv shapes on each backend that loads and prints a table (or JSON).
+ * The cpu backend runs them at a quarter of the height and width (see the conv names).
  *
  * @param opts `backends`: backend names to try in order ("wasm", "cpu"); `json`: print JSON instead
  *   of a table
@@ -170,7 +201,7 @@ export async function benchKernels(
       log.warn(`bench kernels: backend "${backend}" does not load here; skipped`);
       continue;
     }
-    for (const c of CASES) {
+    for (const c of backend === "cpu" ? SMALL_CASES : CASES) {
       const result = await benchCase(backend, c);
       log.info(
         `bench kernels: ${backend} ${c.name}: fwd ${result.forwardMs.toFixed(1)} ms, ` +

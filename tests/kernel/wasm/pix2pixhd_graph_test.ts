@@ -126,3 +126,11 @@ Deno.test("a pix2pixHD-like G+D gradient step on wasm matches cpu to 1e-4", asyn
     }
   });
 });
+
+Deno.test("tf.avgPool(x, 3, 2, 1) leaves out the padding like AvgPool2d(count_include_pad=False)", async () => {
+  for (const backend of ["cpu", "wasm"]) {
+    const [pooled] = await onBackend(backend, () => [downsample(tf.ones([1, 6, 7, 2]) as tf.Tensor4D)]);
+    assert.equal(pooled.length, 3 * 4 * 2);
+    assert.ok(pooled.every((v) => Math.abs(v - 1) < 1e-6), `${backend}: border averages must stay 1`);
+  }
+});
