@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { selectBackend } from "../kernel/backend.ts";
 import { tf } from "../kernel/tf.ts";
 import "../kernel/wasm/mod.ts";
 import { createLogger } from "../kernel/log.ts";
@@ -193,12 +194,12 @@ export async function benchKernels(
   opts: { backends: string[]; json: boolean },
 ): Promise<KernelBenchResult[]> {
   const log = createLogger();
-  const initial = tf.getBackend();
   const results: KernelBenchResult[] = [];
   for (const backend of opts.backends) {
-    const loaded = await tf.setBackend(backend).catch(() => false);
-    if (!loaded) {
-      log.warn(`bench kernels: backend "${backend}" does not load here; skipped`);
+    try {
+      await selectBackend(backend);
+    } catch (error) {
+      log.warn(`bench kernels: ${(error as Error).message}; skipped`);
       continue;
     }
     for (const c of backend === "cpu" ? SMALL_CASES : CASES) {
@@ -210,7 +211,6 @@ export async function benchKernels(
       results.push(result);
     }
   }
-  if (initial) await tf.setBackend(initial);
   console.log(opts.json ? JSON.stringify(results, null, 2) : table(results));
   return results;
 }
