@@ -5,10 +5,10 @@
  */
 export { openEncoder, openGenerator, type OpenedGenerator, readStateDict, type TrainedFlags } from "./generator_file.ts";
 export { type FeatureSource, type Synthesized, Synthesizer, type SynthOptions, synthSchema } from "./synthesize.ts";
-export { generateStage, writeImagesStage } from "./stages.ts";
+export { clusterFeaturesStage, generateStage, writeImagesStage } from "./stages.ts";
 export { type ReportRow, writeReport } from "./report.ts";
 export { locateNetwork } from "./locate.ts";
 
-import { generateStage, writeImagesStage } from "./stages.ts";
+import { clusterFeaturesStage, generateStage, writeImagesStage } from "./stages.ts";
 /** This folder's plugins. */
-export const inferencePlugins = [generateStage, writeImagesStage];
+export const inferencePlugins = [clusterFeaturesStage, generateStage, writeImagesStage];

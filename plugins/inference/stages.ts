@@ -28,6 +28,8 @@ import { idsToColors } from "../data/palette.ts";
 import { labelColormap } from "../data/palettes/label_colormap.ts";
 import { type OpenedGenerator, openGenerator } from "./generator_file.ts";
 import { type ReportRow, writeReport } from "./report.ts";
+import { clusterFeatures } from "./features.ts";
+import type { FeatureSource } from "./synthesize.ts";
 
 const generateSchema = defineSchema({
   weights: { type: "string", default: null, doc: "generator weights: an official .pth or our .safetensors" },
@@ -69,6 +71,46 @@ export const generateStage = definePlugin({
       async close() {
         if (opened) (await opened.catch(() => undefined))?.net.dispose();
         opened = undefined;
+      },
+    };
+  },
+});
+
+const featuresSchema = defineSchema({
+  clusters: { type: "string", default: null, doc: "the model's clusters file (clusters_010.json or features_clustered_010.npy)" },
+  feat_num: { type: "int", default: 3, min: 1, doc: "feature channels" },
+  label_nc: { type: "int", default: 35, min: 1, doc: "the model's label classes" },
+  style: { type: "string", default: null, doc: "cluster per class or instance (car=3,road=0 | 26001=2 | a JSON file); else random" },
+  seed: { type: "int", default: 0, min: 0, doc: "seed of the random cluster per instance" },
+});
+
+/** Paints a cluster centre of its class over every instance; gives `feat` ([1, H, W, feat_num]). */
+export const clusterFeaturesStage = definePlugin({
+  name: "cluster-features",
+  role: "transform",
+  description: "instance-wise features from a model's K-means clusters (random with a seed, or chosen), giving `feat`",
+  provides: ["feat"],
+  schema: featuresSchema,
+  create(o): TransformStage {
+    if (!o.clusters) throw new OptionsError("cluster-features", "clusters", "is needed: the model's clusters file");
+    let source: Promise<FeatureSource> | undefined;
+    return {
+      kind: "transform",
+      name: "cluster-features",
+      needs: ["inst"],
+      gives: ["feat"],
+      async apply(sample: Sample): Promise<Sample> {
+        source ??= clusterFeatures({
+          clusters: o.clusters!,
+          feat_num: o.feat_num,
+          label_nc: o.label_nc,
+          style: o.style,
+          seed: o.seed,
+          classNames: labelColormap(o.label_nc).names,
+        }).then((f) => f.source);
+        const feat = await (await source)(sample);
+        if (sample.feat instanceof tf.Tensor) tf.dispose(sample.feat as Tensor4D);
+        return { ...sample, feat };
       },
     };
   },
