@@ -27,7 +27,12 @@ export * from "./kernel/log.ts";
 export { diagnose } from "./kernel/doctor.ts";
 export { loadNpy, readNpy, writeNpy } from "./kernel/io/npy.ts";
 export { loadPth, readPth } from "./kernel/io/pth.ts";
-export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from "./kernel/io/safetensors.ts";
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadSafetensors,
+  saveSafetensors,
+} from "./kernel/io/safetensors.ts";
 export { loadClustersNpy, readClustersNpy } from "./kernel/io/clusters.ts";
 export type { DType, NdArray } from "./kernel/io/ndarray.ts";
 
@@ -44,4 +49,4 @@ export { runDemo } from "./plugins/inference/demo.ts";
 export * from "./plugins/features/mod.ts";
 export * from "./plugins/editing/mod.ts";
 export { train, type TrainHooks, type TrainResult } from "./plugins/train/trainer.ts";
-export { resolveTrainOptions, trainSchema, type TrainOptions } from "./plugins/train/options.ts";
+export { resolveTrainOptions, type TrainOptions, trainSchema } from "./plugins/train/options.ts";

@@ -50,7 +50,10 @@ function message(error: unknown): string {
  * @param importer how to import it (tests inject a fake)
  * @throws {BackendError} when the package is not installed or its native library does not load
  */
-export async function loadTfjsNode(pkg: keyof typeof TFJS_NODE_HELP, importer = defaultImporter): Promise<void> {
+export async function loadTfjsNode(
+  pkg: keyof typeof TFJS_NODE_HELP,
+  importer = defaultImporter,
+): Promise<void> {
   let resolved: string;
   try {
     resolved = import.meta.resolve(pkg);
@@ -87,19 +90,28 @@ export async function probeWebGpu(): Promise<{ ok: boolean; fallback: boolean; d
   const info = (adapter.info ?? {}) as Record<string, unknown>;
   const fallback = Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter);
   const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(" ");
-  return { ok: true, fallback, description: `${name || "unknown adapter"}${fallback ? " (software fallback)" : ""}` };
+  return {
+    ok: true,
+    fallback,
+    description: `${name || "unknown adapter"}${fallback ? " (software fallback)" : ""}`,
+  };
 }
 
 async function loadWebGpu(allowFallback: boolean): Promise<string> {
   const probe = await probeWebGpu();
   if (!probe.ok) {
-    throw new BackendError("webgpu", `${probe.description}; on Linux install a Vulkan driver (e.g. \`apt-get install mesa-vulkan-drivers\` for a software one)`);
+    throw new BackendError(
+      "webgpu",
+      `${probe.description}; on Linux install a Vulkan driver (e.g. \`apt-get install mesa-vulkan-drivers\` for a software one)`,
+    );
   }
   if (probe.fallback && !allowFallback) {
     throw new BackendError("webgpu", `the only adapter is a software fallback (${probe.description})`);
   }
   await import("@tensorflow/tfjs-backend-webgpu");
-  if (!(await tf.setBackend("webgpu"))) throw new BackendError("webgpu", "the tfjs WebGPU backend failed to initialise");
+  if (!(await tf.setBackend("webgpu"))) {
+    throw new BackendError("webgpu", "the tfjs WebGPU backend failed to initialise");
+  }
   return probe.description;
 }
 
@@ -149,7 +161,10 @@ export async function selectBackend(name: string = requestedBackend()): Promise<
       } catch (gpuError) {
         try {
           await loadTfjsNode("@tensorflow/tfjs-node");
-          return { name: "tensorflow", reason: `asked for; @tensorflow/tfjs-node loaded (${message(gpuError)})` };
+          return {
+            name: "tensorflow",
+            reason: `asked for; @tensorflow/tfjs-node loaded (${message(gpuError)})`,
+          };
         } catch {
           throw gpuError;
         }

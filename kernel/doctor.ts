@@ -39,7 +39,9 @@ function runCheck(): { loss: number; grads: Float32Array[] } {
     const x = tf.randomNormal([1, 8, 12, 3], 0, 1, "float32", 1) as tf.Tensor4D;
     const w1 = tf.randomNormal([3, 3, 3, 4], 0, 0.3, "float32", 2) as tf.Tensor4D;
     const w2 = tf.randomNormal([3, 3, 4, 4], 0, 0.3, "float32", 3) as tf.Tensor4D;
-    const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) => tinyNet(x, w[0] as tf.Tensor4D, w[1] as tf.Tensor4D))([w1, w2]);
+    const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) =>
+      tinyNet(x, w[0] as tf.Tensor4D, w[1] as tf.Tensor4D)
+    )([w1, w2]);
     return { loss: value.dataSync()[0], grads: grads.map((g) => g.dataSync() as Float32Array) };
   });
 }
@@ -56,7 +58,11 @@ export async function diagnose(backend: string | BackendChoice = "auto"): Promis
       const choice = await selectBackend(name);
       statuses.push({ name, loads: true, detail: choice.reason });
     } catch (error) {
-      statuses.push({ name, loads: false, detail: (error as Error).message.replace(/^Cannot use backend "[^"]+": /, "") });
+      statuses.push({
+        name,
+        loads: false,
+        detail: (error as Error).message.replace(/^Cannot use backend "[^"]+": /, ""),
+      });
     }
   }
   const adapter = await probeWebGpu();
@@ -70,17 +76,27 @@ export async function diagnose(backend: string | BackendChoice = "auto"): Promis
     const got = runCheck();
     const maxForwardError = Math.abs(got.loss - reference.loss);
     let maxGradError = 0;
-    got.grads.forEach((g, i) => g.forEach((v, j) => maxGradError = Math.max(maxGradError, Math.abs(v - reference.grads[i][j]))));
+    got.grads.forEach((g, i) =>
+      g.forEach((v, j) => maxGradError = Math.max(maxGradError, Math.abs(v - reference.grads[i][j])))
+    );
     const ok = maxForwardError < 1e-4 && maxGradError < 1e-4;
     check = {
       ok,
       maxForwardError,
       maxGradError,
       seconds: (performance.now() - start) / 1000,
-      detail: ok ? "conv/pad/transposed-conv forward and gradients match cpu" : "results differ from the cpu backend",
+      detail: ok
+        ? "conv/pad/transposed-conv forward and gradients match cpu"
+        : "results differ from the cpu backend",
     };
   } catch (error) {
-    check = { ok: false, maxForwardError: NaN, maxGradError: NaN, seconds: 0, detail: (error as Error).message.split("\n")[0] };
+    check = {
+      ok: false,
+      maxForwardError: NaN,
+      maxGradError: NaN,
+      seconds: 0,
+      detail: (error as Error).message.split("\n")[0],
+    };
   }
   return {
     deno: Deno.version.deno,

@@ -9,7 +9,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "./_vendor/tfjs_gradients.js";
 
-function foldAxis(dy: tf.Tensor, axis: number, before: number, after: number, n: number, reflect: boolean): tf.Tensor {
+function foldAxis(
+  dy: tf.Tensor,
+  axis: number,
+  before: number,
+  after: number,
+  n: number,
+  reflect: boolean,
+): tf.Tensor {
   const rank = dy.shape.length;
   const sliceAlong = (start: number, size: number) => {
     const begin = new Array(rank).fill(0);
@@ -65,7 +72,10 @@ tf.registerGradient({
   inputsToSave: ["x"],
   gradFunc: (dy, saved, attrs) => {
     const x = saved[0];
-    const { paddings, mode } = attrs as unknown as { paddings: [number, number][]; mode: "reflect" | "symmetric" };
+    const { paddings, mode } = attrs as unknown as {
+      paddings: [number, number][];
+      mode: "reflect" | "symmetric";
+    };
     return { x: () => mirrorPadGradient(dy as tf.Tensor, x.shape, paddings, mode) };
   },
 });

@@ -94,9 +94,11 @@ export function createLogger(level: LogLevel = (Deno.env.get("P2PHD_LOG") as Log
           lastTenth = tenth;
           const elapsed = (performance.now() - start) / 1000;
           const eta = done ? (elapsed / done) * (total - done) : Infinity;
-          write(`${label} ${done}/${total} (${Math.round((100 * done) / total)}%) ETA ${formatDuration(eta)} ${
-            formatValues(values)
-          }`.trimEnd());
+          write(
+            `${label} ${done}/${total} (${Math.round((100 * done) / total)}%) ETA ${formatDuration(eta)} ${
+              formatValues(values)
+            }`.trimEnd(),
+          );
         },
         stop() {},
       };

@@ -17,7 +17,9 @@ export function disposeAll(value: TensorContainer): void {
     for (const v of value) disposeAll(v);
   } else if (value instanceof Map) {
     for (const v of value.values()) disposeAll(v);
-  } else if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+  } else if (
+    value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype
+  ) {
     for (const v of Object.values(value)) disposeAll(v);
   }
 }

@@ -20,7 +20,15 @@
  */
 import { tf } from "./tf.ts";
 import { PipelineError } from "./errors.ts";
-import type { KernelContext, Plugin, Sample, SinkStage, SourceStage, Stage, TransformStage } from "./plugin.ts";
+import type {
+  KernelContext,
+  Plugin,
+  Sample,
+  SinkStage,
+  SourceStage,
+  Stage,
+  TransformStage,
+} from "./plugin.ts";
 import { type Registry, registry as defaultRegistry } from "./registry.ts";
 import { log as defaultLog, type Logger } from "./log.ts";
 import { selectBackend } from "./backend.ts";
@@ -82,7 +90,9 @@ export class Pipeline {
   #resolve<K extends Stage["kind"]>(kind: K, stage: StageInput<K>, options?: Record<string, unknown>) {
     if (typeof stage !== "string") {
       if (!stage || stage.kind !== kind) {
-        throw new PipelineError(`Expected a ${kind} stage, got ${stage ? `a ${stage.kind} stage "${stage.name}"` : stage}`);
+        throw new PipelineError(
+          `Expected a ${kind} stage, got ${stage ? `a ${stage.kind} stage "${stage.name}"` : stage}`,
+        );
       }
       return stage as Extract<Stage, { kind: K }>;
     }
@@ -99,7 +109,9 @@ export class Pipeline {
   /** Sets the source of samples: a source stage or a registered dataset plugin's name with options. */
   from(source: StageInput<"source">, options?: Record<string, unknown>): this {
     this.#check("from");
-    if (this.#source) throw new PipelineError(`A pipeline has one source; it already reads from "${this.#source.name}"`);
+    if (this.#source) {
+      throw new PipelineError(`A pipeline has one source; it already reads from "${this.#source.name}"`);
+    }
     this.#source = this.#resolve("source", source, options);
     return this;
   }
@@ -114,7 +126,9 @@ export class Pipeline {
   /** Groups `size` samples into one: tensors are concatenated on the batch axis, other fields become arrays. */
   batch(size: number): this {
     this.#check("batch");
-    if (!Number.isInteger(size) || size < 1) throw new PipelineError(`batch(size) needs an integer ≥ 1: current value is ${size}`);
+    if (!Number.isInteger(size) || size < 1) {
+      throw new PipelineError(`batch(size) needs an integer ≥ 1: current value is ${size}`);
+    }
     this.#steps.push({ kind: "batch", n: size });
     return this;
   }
@@ -122,7 +136,9 @@ export class Pipeline {
   /** Prepares up to `depth` samples ahead while downstream stages work. */
   prefetch(depth = 2): this {
     this.#check("prefetch");
-    if (!Number.isInteger(depth) || depth < 1) throw new PipelineError(`prefetch(depth) needs an integer ≥ 1: current value is ${depth}`);
+    if (!Number.isInteger(depth) || depth < 1) {
+      throw new PipelineError(`prefetch(depth) needs an integer ≥ 1: current value is ${depth}`);
+    }
     this.#steps.push({ kind: "prefetch", n: depth });
     return this;
   }
@@ -130,7 +146,9 @@ export class Pipeline {
   /** Stops after `count` samples (or batches, after `batch`). */
   take(count: number): this {
     this.#check("take");
-    if (!Number.isInteger(count) || count < 0) throw new PipelineError(`take(count) needs an integer ≥ 0: current value is ${count}`);
+    if (!Number.isInteger(count) || count < 0) {
+      throw new PipelineError(`take(count) needs an integer ≥ 0: current value is ${count}`);
+    }
     this.#steps.push({ kind: "take", n: count });
     return this;
   }
@@ -160,7 +178,9 @@ export class Pipeline {
   /** Field names available after each stage, checked before running. */
   #validate(): void {
     if (!this.#source) {
-      throw new PipelineError("The pipeline has no source: call .from(dataset) first (e.g. .from(\"aligned\", { dataroot }))");
+      throw new PipelineError(
+        'The pipeline has no source: call .from(dataset) first (e.g. .from("aligned", { dataroot }))',
+      );
     }
     const have = new Set(this.#source.gives);
     for (const step of this.#steps) {
@@ -169,7 +189,9 @@ export class Pipeline {
       for (const need of stage.needs) {
         if (!have.has(need)) {
           throw new PipelineError(
-            `Stage "${stage.name}" needs "${need}", but the samples only have: ${[...have].join(", ")}. Add a stage that gives "${need}" before it.`,
+            `Stage "${stage.name}" needs "${need}", but the samples only have: ${
+              [...have].join(", ")
+            }. Add a stage that gives "${need}" before it.`,
           );
         }
       }
@@ -178,7 +200,9 @@ export class Pipeline {
     for (const need of this.#sink?.needs ?? []) {
       if (!have.has(need)) {
         throw new PipelineError(
-          `Sink "${this.#sink!.name}" needs "${need}", but the samples only have: ${[...have].join(", ")}. Add a stage that gives "${need}" before it.`,
+          `Sink "${this.#sink!.name}" needs "${need}", but the samples only have: ${
+            [...have].join(", ")
+          }. Add a stage that gives "${need}" before it.`,
         );
       }
     }
@@ -260,7 +284,9 @@ export function collate(samples: Sample[]): Sample {
       const odd = tensors.find((t) => t.shape.slice(1).join("×") !== shape);
       if (odd) {
         throw new PipelineError(
-          `Cannot batch field "${key}": shapes differ (${tensors[0].shape} vs ${odd.shape}); resize or crop to one size first`,
+          `Cannot batch field "${key}": shapes differ (${
+            tensors[0].shape
+          } vs ${odd.shape}); resize or crop to one size first`,
         );
       }
       out[key] = tensors.length === 1 ? tensors[0] : tf.concat(tensors, 0);

@@ -25,7 +25,9 @@ export class Rng {
   /** Restores a generator from `state()`. */
   static from(state: readonly number[]): Rng {
     if (state.length !== 4 || state.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff)) {
-      throw new RangeError(`Cannot restore Rng: state must be 4 uint32 values: current value is ${JSON.stringify(state)}`);
+      throw new RangeError(
+        `Cannot restore Rng: state must be 4 uint32 values: current value is ${JSON.stringify(state)}`,
+      );
     }
     const rng = new Rng(0);
     [rng.#a, rng.#b, rng.#c, rng.#d] = state;

@@ -23,7 +23,9 @@ export class Registry {
     checkPluginShape(plugin, "register()");
     const existing = this.#plugins.get(plugin.name);
     if (existing && existing !== plugin) {
-      throw new PipelineError(`Cannot register plugin "${plugin.name}": a different plugin has that name already`);
+      throw new PipelineError(
+        `Cannot register plugin "${plugin.name}": a different plugin has that name already`,
+      );
     }
     this.#plugins.set(plugin.name, plugin);
     return this;
@@ -89,17 +91,23 @@ export const registry: Registry = new Registry();
  * @throws {PipelineError} when the module cannot be imported or exports no plugin
  */
 export async function loadPlugin(specifier: string, target: Registry = registry): Promise<Plugin[]> {
-  const url = /^[a-z]+:/i.test(specifier) ? specifier : pathToFileURL(isAbsolute(specifier) ? specifier : resolve(specifier)).href;
+  const url = /^[a-z]+:/i.test(specifier)
+    ? specifier
+    : pathToFileURL(isAbsolute(specifier) ? specifier : resolve(specifier)).href;
   let mod: Record<string, unknown>;
   try {
     mod = await import(url);
   } catch (error) {
-    throw new PipelineError(`Cannot load plugin module "${specifier}": ${(error as Error).message.split("\n")[0]}`);
+    throw new PipelineError(
+      `Cannot load plugin module "${specifier}": ${(error as Error).message.split("\n")[0]}`,
+    );
   }
   const found = [mod.default, mod.plugin, ...(Array.isArray(mod.plugins) ? mod.plugins : [])]
     .filter((x) => x !== undefined);
   if (!found.length) {
-    throw new PipelineError(`Cannot load plugin module "${specifier}": it exports no plugin (use \`export default definePlugin({...})\`)`);
+    throw new PipelineError(
+      `Cannot load plugin module "${specifier}": it exports no plugin (use \`export default definePlugin({...})\`)`,
+    );
   }
   for (const p of found) {
     checkPluginShape(p, `Plugin module "${specifier}"`);

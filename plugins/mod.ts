@@ -7,7 +7,15 @@
  */
 import { registry } from "../kernel/registry.ts";
 import type { Plugin } from "../kernel/plugin.ts";
-import { ade20kDataset, alignedDataset, boundaries, cityscapesDataset, generatorInput, helenDataset, oneHotTransform } from "./data/mod.ts";
+import {
+  ade20kDataset,
+  alignedDataset,
+  boundaries,
+  cityscapesDataset,
+  generatorInput,
+  helenDataset,
+  oneHotTransform,
+} from "./data/mod.ts";
 import { networkPlugins } from "./networks/mod.ts";
 import { lossPlugins } from "./losses/mod.ts";
 import { adamPlugin } from "./optim/adam.ts";

@@ -28,7 +28,8 @@ const kernels = defineCommand({
 
 const data = defineCommand({
   name: "data",
-  description: "samples/s to read and preprocess a Cityscapes triple, alone and prefetched beside a busy model",
+  description:
+    "samples/s to read and preprocess a Cityscapes triple, alone and prefetched beside a busy model",
   json: true,
   async run(ctx) {
     await benchData({ json: ctx.json });
@@ -45,7 +46,11 @@ const nets = defineCommand({
   json: true,
   backend: false,
   async run(ctx) {
-    await benchNets({ backends: list(ctx.options.backends)!, json: ctx.json, cases: list(ctx.options.cases) });
+    await benchNets({
+      backends: list(ctx.options.backends)!,
+      json: ctx.json,
+      cases: list(ctx.options.cases),
+    });
   },
 });
 
@@ -62,7 +67,13 @@ const train = defineCommand({
   backend: false,
   async run(ctx) {
     const o = ctx.options;
-    await benchTrain({ backends: list(o.backends)!, json: ctx.json, cases: list(o.cases), reps: o.reps, profile: o.profile });
+    await benchTrain({
+      backends: list(o.backends)!,
+      json: ctx.json,
+      cases: list(o.cases),
+      reps: o.reps,
+      profile: o.profile,
+    });
   },
 });
 

@@ -9,10 +9,19 @@ import { defineSchema } from "../kernel/options.ts";
 import { runDemo } from "../plugins/inference/demo.ts";
 
 const schema = defineSchema({
-  weights: { type: "string", default: "weights/label2city_256p", doc: "the model folder (latest_net_G, clusters)" },
+  weights: {
+    type: "string",
+    default: "weights/label2city_256p",
+    doc: "the model folder (latest_net_G, clusters)",
+  },
   dataroot: { type: "string", default: "datasets/cityscapes", doc: "the bundled Cityscapes sample" },
   out: { type: "string", default: "results/demo", doc: "where the report and images go" },
-  width: { type: "int", default: 256, min: 32, doc: "synthesis width (the shipped model was trained at 256)" },
+  width: {
+    type: "int",
+    default: 256,
+    min: 32,
+    doc: "synthesis width (the shipped model was trained at 256)",
+  },
   how_many: { type: "int", default: 50, min: 1, doc: "at most this many scenes per phase (tests use fewer)" },
   styles: { type: "int", default: 6, min: 1, max: 20, doc: "styles shown for one scene" },
 });
@@ -26,7 +35,10 @@ export const demoCommand = defineCommand({
   examples: ["deno task demo", "deno task demo --out /tmp/demo --how_many 2 --styles 2"],
   async run(ctx) {
     const result = await runDemo({ ...ctx.options, log: ctx.log, backend: ctx.backend?.name });
-    ctx.emit(result, (r) => `${r.images} images in ${r.seconds.toFixed(1)} s on ${r.backend}\nreport: ${r.report}`);
+    ctx.emit(
+      result,
+      (r) => `${r.images} images in ${r.seconds.toFixed(1)} s on ${r.backend}\nreport: ${r.report}`,
+    );
   },
 });
 

@@ -10,16 +10,18 @@ import { diagnose, type DoctorReport } from "../kernel/doctor.ts";
 function format(report: DoctorReport): string {
   const lines = [`Deno ${report.deno} (V8 ${report.v8}), TensorFlow.js ${report.tfjs}`];
   lines.push(`WebGPU adapter: ${report.webgpuAdapter}`, "Backends:");
-  for (const b of report.backends) lines.push(`  ${b.name.padEnd(10)} ${b.loads ? "yes" : "no "} ${b.detail}`);
+  for (const b of report.backends) {
+    lines.push(`  ${b.name.padEnd(10)} ${b.loads ? "yes" : "no "} ${b.detail}`);
+  }
   const kernels = Object.entries(report.registeredKernels);
   lines.push("Kernels we register:" + (kernels.length ? "" : " none"));
   for (const [backend, names] of kernels) lines.push(`  ${backend}: ${names.join(", ")}`);
   lines.push(`Chosen: ${report.chosen.name} (${report.chosen.reason})`);
   const c = report.check;
   const errors = Number.isFinite(c.maxGradError)
-    ? ` (max |Δ| forward ${c.maxForwardError.toExponential(1)}, gradients ${c.maxGradError.toExponential(1)}, ${
-      c.seconds.toFixed(2)
-    } s)`
+    ? ` (max |Δ| forward ${c.maxForwardError.toExponential(1)}, gradients ${
+      c.maxGradError.toExponential(1)
+    }, ${c.seconds.toFixed(2)} s)`
     : "";
   lines.push(`Check on ${report.chosen.name}: ${c.ok ? "ok" : "FAILED"} — ${c.detail}${errors}`);
   return lines.join("\n");

@@ -32,21 +32,49 @@ const schema = defineSchema({
   label: { type: "string", default: null, doc: "one label map PNG to synthesize" },
   inst: { type: "string", default: null, doc: "its instance map PNG (16-bit Cityscapes ids)" },
   out: { type: "string", default: null, doc: "where to write the image (default: results/<label name>.png)" },
-  name: { type: "string", default: null, doc: "run name: weights from <checkpoints_dir>/<name>/<which_epoch>_net_G.*" },
+  name: {
+    type: "string",
+    default: null,
+    doc: "run name: weights from <checkpoints_dir>/<name>/<which_epoch>_net_G.*",
+  },
   checkpoints_dir: { type: "string", default: "./checkpoints", doc: "where runs are saved" },
   which_epoch: { type: "string", default: "latest", doc: "which checkpoint of the run" },
-  dataroot: { type: "string", default: null, doc: "synthesize a folder in the official layout ({phase}_label, {phase}_inst)" },
+  dataroot: {
+    type: "string",
+    default: null,
+    doc: "synthesize a folder in the official layout ({phase}_label, {phase}_inst)",
+  },
   phase: { type: "string", default: "test", doc: "which folders of dataroot" },
   results_dir: { type: "string", default: "./results", doc: "where folder results and their index.html go" },
   how_many: { type: "int", default: 50, min: 1, doc: "at most this many images from dataroot" },
-  instance_feat: { type: "boolean", default: false, doc: "add instance-wise features (on by itself when the checkpoint was trained with them)" },
+  instance_feat: {
+    type: "boolean",
+    default: false,
+    doc: "add instance-wise features (on by itself when the checkpoint was trained with them)",
+  },
   feat_num: { type: "int", default: 3, min: 1, doc: "feature channels with --instance_feat" },
-  cluster_path: { type: "string", default: null, doc: "the clusters file (default: clusters_010.json or features_clustered_010.npy beside the weights)" },
-  style: { type: "string", default: null, doc: "cluster per class or instance: car=3,road=0 | 26=3 | 26001=[0.1,0.2,0.3] | a JSON file" },
+  cluster_path: {
+    type: "string",
+    default: null,
+    doc: "the clusters file (default: clusters_010.json or features_clustered_010.npy beside the weights)",
+  },
+  style: {
+    type: "string",
+    default: null,
+    doc: "cluster per class or instance: car=3,road=0 | 26=3 | 26001=[0.1,0.2,0.3] | a JSON file",
+  },
   seed: { type: "int", default: 0, min: 0, doc: "seed of the random cluster per instance" },
-  use_encoded_image: { type: "boolean", default: false, doc: "features from the real photo (--image, or {phase}_img) through the encoder" },
+  use_encoded_image: {
+    type: "boolean",
+    default: false,
+    doc: "features from the real photo (--image, or {phase}_img) through the encoder",
+  },
   image: { type: "string", default: null, doc: "the real photo for --use_encoded_image" },
-  encoder: { type: "string", default: null, doc: "encoder weights (default: <which_epoch>_net_E.* beside the generator)" },
+  encoder: {
+    type: "string",
+    default: null,
+    doc: "encoder weights (default: <which_epoch>_net_E.* beside the generator)",
+  },
   ...synthSchema,
 });
 
@@ -56,7 +84,16 @@ function classNamesFor(labelNc: number): readonly string[] {
 }
 
 async function featureSourceFor(
-  o: { instance_feat: boolean; feat_num: number; cluster_path: string | null; style: string | null; seed: number; use_encoded_image: boolean; encoder: string | null; which_epoch: string },
+  o: {
+    instance_feat: boolean;
+    feat_num: number;
+    cluster_path: string | null;
+    style: string | null;
+    seed: number;
+    use_encoded_image: boolean;
+    encoder: string | null;
+    which_epoch: string;
+  },
   weights: string,
   labelNc: number,
 ) {
@@ -73,7 +110,14 @@ async function featureSourceFor(
       `is needed for --instance_feat: no clusters_010.json or features_clustered_010.npy beside ${weights}; run \`deno task encode_features\` or pass --cluster_path, or --use_encoded_image`,
     );
   }
-  const source = await clusterFeatures({ clusters, feat_num: o.feat_num, label_nc: labelNc, style: o.style, seed: o.seed, classNames: classNamesFor(labelNc) });
+  const source = await clusterFeatures({
+    clusters,
+    feat_num: o.feat_num,
+    label_nc: labelNc,
+    style: o.style,
+    seed: o.seed,
+    classNames: classNamesFor(labelNc),
+  });
   return { ...source, dispose: () => {} };
 }
 
@@ -95,12 +139,21 @@ export const synthCommand = defineCommand({
   ],
   async run(ctx) {
     const o = ctx.options;
-    const weights = o.weights ?? (o.name ? locateNetwork(o.checkpoints_dir, o.name, o.which_epoch, "G") : null);
+    const weights = o.weights ??
+      (o.name ? locateNetwork(o.checkpoints_dir, o.name, o.which_epoch, "G") : null);
     if (!weights) {
-      throw new OptionsError("synth", "weights", "is needed: pass --weights <file> or --name <run> (with --checkpoints_dir)");
+      throw new OptionsError(
+        "synth",
+        "weights",
+        "is needed: pass --weights <file> or --name <run> (with --checkpoints_dir)",
+      );
     }
     if (!o.label && !o.dataroot) {
-      throw new OptionsError("synth", "label", "is needed: pass --label <png> (and --inst <png>) or --dataroot <folder>");
+      throw new OptionsError(
+        "synth",
+        "label",
+        "is needed: pass --label <png> (and --inst <png>) or --dataroot <folder>",
+      );
     }
     const generator = await openGenerator(weights);
     const flags = { ...o };
@@ -112,7 +165,9 @@ export const synthCommand = defineCommand({
     const instanceFeat = o.instance_feat || o.use_encoded_image || generator.trained.instance_feat === true ||
       generator.trained.label_feat === true;
     const featNum = Deno.args.includes("--feat_num") ? o.feat_num : generator.trained.feat_num ?? o.feat_num;
-    const features = instanceFeat ? await featureSourceFor({ ...o, feat_num: featNum }, weights, flags.label_nc) : undefined;
+    const features = instanceFeat
+      ? await featureSourceFor({ ...o, feat_num: featNum }, weights, flags.label_nc)
+      : undefined;
     const synth = new Synthesizer(generator, {
       label_nc: flags.label_nc,
       no_instance: flags.no_instance,
@@ -132,7 +187,11 @@ export const synthCommand = defineCommand({
         image: o.image ?? undefined,
       }];
       if (!flags.no_instance && !o.inst) {
-        throw new OptionsError("synth", "inst", "is needed: this generator takes a boundary map; pass --inst <png> or --no_instance");
+        throw new OptionsError(
+          "synth",
+          "inst",
+          "is needed: this generator takes a boundary map; pass --inst <png> or --no_instance",
+        );
       }
       outDir = "";
     } else {
@@ -146,7 +205,11 @@ export const synthCommand = defineCommand({
       });
       assertIndexOk(index, o.dataroot!);
       entries = index.entries.slice(0, o.how_many);
-      outDir = join(o.results_dir, o.name ?? basename(weights).replace(/\.[^.]+$/, ""), `${o.phase}_${o.which_epoch}`);
+      outDir = join(
+        o.results_dir,
+        o.name ?? basename(weights).replace(/\.[^.]+$/, ""),
+        `${o.phase}_${o.which_epoch}`,
+      );
     }
     const written: { name: string; file: string; width: number; height: number; seconds: number }[] = [];
     const rows: ReportRow[] = [];
@@ -156,7 +219,9 @@ export const synthCommand = defineCommand({
       const sample = await synth.prepare(entry);
       const image = synth.generate(sample);
       const seconds = (performance.now() - start) / 1000;
-      const file = o.label ? (o.out ?? join("results", `${entry.name}.png`)) : join(outDir, "images", `${entry.name}_synthesized_image.png`);
+      const file = o.label
+        ? (o.out ?? join("results", `${entry.name}.png`))
+        : join(outDir, "images", `${entry.name}_synthesized_image.png`);
       await writePng(file, await imageToRaster(image));
       if (!o.label) {
         const labelFile = join(outDir, "images", `${entry.name}_input_label.png`);
@@ -179,7 +244,9 @@ export const synthCommand = defineCommand({
       progress.tick({ s: seconds });
     }
     progress.stop();
-    const report = o.label ? null : await writeReport(outDir, `pix2pixHD synthesis: ${basename(weights)}`, rows);
+    const report = o.label
+      ? null
+      : await writeReport(outDir, `pix2pixHD synthesis: ${basename(weights)}`, rows);
     generator.net.dispose();
     features?.dispose();
     ctx.emit({ weights, backend: ctx.backend?.name, images: written, report }, (r) =>

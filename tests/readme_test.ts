@@ -10,7 +10,12 @@ Deno.test("the README's pipeline example runs as written and writes its report",
   const file = `${root}.readme_example_${crypto.randomUUID()}.ts`;
   await Deno.writeTextFile(file, block[1].replace('"results/dsl"', JSON.stringify(out)));
   try {
-    const run = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", file], cwd: root, stdout: "piped", stderr: "piped" })
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", file],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    })
       .output();
     assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
     assert.equal(new TextDecoder().decode(run.stdout).trim(), `${out}/index.html`);

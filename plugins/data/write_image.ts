@@ -40,7 +40,13 @@ export async function imageToRaster(image: tf.Tensor4D, index = 0): Promise<Rast
  */
 export function encodePng(raster: Raster<Uint8Array | Uint16Array>): Uint8Array {
   const depth = raster.data instanceof Uint16Array ? 16 : 8;
-  return encode({ width: raster.width, height: raster.height, channels: raster.channels, depth, data: raster.data });
+  return encode({
+    width: raster.width,
+    height: raster.height,
+    channels: raster.channels,
+    depth,
+    data: raster.data,
+  });
 }
 
 /**

@@ -60,7 +60,6 @@ export interface Editor {
   dispose(): void;
 }
 
-
 /**
  * The first model with instance features under a folder (the folder itself, then its subfolders in
  * name order): a folder holding `<which>_net_G` and `<which>_net_E` (`.safetensors` or `.pth`),

@@ -52,7 +52,14 @@ export interface DemoResult {
 }
 
 function entriesOf(dataroot: string, phase: string, howMany: number): Entry[] {
-  const index = indexAligned({ dataroot, phase, label_nc: 35, no_instance: false, load_features: false, match: "name" });
+  const index = indexAligned({
+    dataroot,
+    phase,
+    label_nc: 35,
+    no_instance: false,
+    load_features: false,
+    match: "name",
+  });
   assertIndexOk(index, dataroot);
   return index.entries.slice(0, howMany);
 }
@@ -70,17 +77,34 @@ function shortName(name: string): string {
  */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const start = performance.now();
-  const weights = locateNetwork(join(o.weights, ".."), o.weights.split("/").filter(Boolean).pop()!, "latest", "G");
+  const weights = locateNetwork(
+    join(o.weights, ".."),
+    o.weights.split("/").filter(Boolean).pop()!,
+    "latest",
+    "G",
+  );
   const generator = await openGenerator(weights);
   const clustersFile = findClustersFile(dirname(weights));
-  if (!clustersFile) throw new DataError(o.weights, "has no clusters_010.json: run `deno task encode_features` for this model");
+  if (!clustersFile) {
+    throw new DataError(
+      o.weights,
+      "has no clusters_010.json: run `deno task encode_features` for this model",
+    );
+  }
   const featNum = generator.trained.feat_num ?? 3;
   const palette = labelColormap(35);
   const synthFor = async (seed: number) =>
     new Synthesizer(
       generator,
       { label_nc: 35, resize_or_crop: "scale_width", loadSize: o.width },
-      await clusterFeatures({ clusters: clustersFile, feat_num: featNum, label_nc: 35, style: null, seed, classNames: palette.names }),
+      await clusterFeatures({
+        clusters: clustersFile,
+        feat_num: featNum,
+        label_nc: 35,
+        style: null,
+        seed,
+        classNames: palette.names,
+      }),
     );
   const images = join(o.out, "images");
   const rows: ReportRow[] = [];
@@ -96,12 +120,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const sample = await synth.prepare(entry);
     const image = synth.generate(sample);
     const [, h, w] = (sample.label as tf.Tensor4D).shape;
-    const ids = { width: w, height: h, channels: 1, data: Int32Array.from((sample.label as tf.Tensor4D).dataSync()) };
+    const ids = {
+      width: w,
+      height: h,
+      channels: 1,
+      data: Int32Array.from((sample.label as tf.Tensor4D).dataSync()),
+    };
     await writePng(join(images, `${name}_label.png`), idsToColors(ids, palette));
     await writePng(join(images, `${name}_synthesized.png`), await imageToRaster(image));
     const row: ReportRow = {
       name: `${name} (${phase})`,
-      images: [{ label: "label", src: `images/${name}_label.png` }, { label: "synthesized", src: `images/${name}_synthesized.png` }],
+      images: [{ label: "label", src: `images/${name}_label.png` }, {
+        label: "synthesized",
+        src: `images/${name}_synthesized.png`,
+      }],
     };
     if (sample.image instanceof tf.Tensor) {
       await writePng(join(images, `${name}_real.png`), await imageToRaster(sample.image as tf.Tensor4D));
@@ -114,7 +146,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     progress.tick();
   }
   const styleEntry = scenes[0].entry;
-  const styleRow: ReportRow = { name: `${shortName(styleEntry.name)}: ${o.styles} styles from the feature clusters`, images: [] };
+  const styleRow: ReportRow = {
+    name: `${shortName(styleEntry.name)}: ${o.styles} styles from the feature clusters`,
+    images: [],
+  };
   for (let seed = 1; seed <= o.styles; seed++) {
     const s = await synthFor(seed);
     const result = await s.synthesize(styleEntry);

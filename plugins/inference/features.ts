@@ -14,11 +14,13 @@ import { randomStyle, readStyleOption } from "../features/style_spec.ts";
 import type { Encoder } from "../networks/encoder.ts";
 import type { FeatureSource } from "./synthesize.ts";
 
-
 function instRaster(sample: Sample): { width: number; height: number; channels: number; data: Int32Array } {
   const inst = (sample.inst ?? sample.label) as Tensor4D | undefined;
   if (!(inst instanceof tf.Tensor)) {
-    throw new DataError(String(sample.labelPath ?? sample.name), "has no instance map for the instance-wise features");
+    throw new DataError(
+      String(sample.labelPath ?? sample.name),
+      "has no instance map for the instance-wise features",
+    );
   }
   const [, height, width] = inst.shape;
   return { width, height, channels: 1, data: Int32Array.from(inst.dataSync()) };
@@ -40,11 +42,17 @@ export async function clusterFeatures(opts: {
   classNames: readonly string[];
 }): Promise<{ channels: number; source: FeatureSource; clusters: Clusters }> {
   const clusters = await loadClusters(opts.clusters, { feat_num: opts.feat_num, label_nc: opts.label_nc });
-  const spec = opts.style ? await readStyleOption(opts.style, opts.classNames, opts.seed) : randomStyle(opts.seed);
+  const spec = opts.style
+    ? await readStyleOption(opts.style, opts.classNames, opts.seed)
+    : randomStyle(opts.seed);
   return {
     channels: opts.feat_num,
     clusters,
-    source: (sample) => featureMap(instRaster(sample), clusters, spec, { feat_num: opts.feat_num, classNames: opts.classNames }),
+    source: (sample) =>
+      featureMap(instRaster(sample), clusters, spec, {
+        feat_num: opts.feat_num,
+        classNames: opts.classNames,
+      }),
   };
 }
 
@@ -60,7 +68,11 @@ export function encodedFeatures(encoder: Encoder): { channels: number; source: F
     source: (sample) => {
       const image = sample.image as Tensor4D | undefined;
       if (!(image instanceof tf.Tensor)) {
-        throw new OptionsError("synth", "use_encoded_image", "needs a photo per label map: pass --image <png>, or a dataroot with a {phase}_img folder");
+        throw new OptionsError(
+          "synth",
+          "use_encoded_image",
+          "needs a photo per label map: pass --image <png>, or a dataroot with a {phase}_img folder",
+        );
       }
       return encoder.apply(image, sample.inst as Tensor4D);
     },

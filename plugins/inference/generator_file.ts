@@ -55,12 +55,18 @@ export async function readStateDict(
   try {
     await Deno.stat(file);
   } catch {
-    throw new CheckpointError(file, "does not exist (download the official checkpoint, or train one with `deno task train`)");
+    throw new CheckpointError(
+      file,
+      "does not exist (download the official checkpoint, or train one with `deno task train`)",
+    );
   }
   const ext = extname(file).toLowerCase();
   if (ext === ".pth" || ext === ".pt") return { tensors: await loadPth(file), metadata: {} };
   if (ext === ".safetensors") return await loadSafetensors(file);
-  throw new CheckpointError(file, `has extension "${ext}"; weights must be a PyTorch .pth or a .safetensors file`);
+  throw new CheckpointError(
+    file,
+    `has extension "${ext}"; weights must be a PyTorch .pth or a .safetensors file`,
+  );
 }
 
 function parseConfig(metadata: Record<string, string>, file: string): Record<string, unknown> {
@@ -106,9 +112,18 @@ export async function openGenerator(file: string): Promise<OpenedGenerator> {
   }
   net.training = false;
   const o = arch.options;
-  const multiple = 2 ** o.n_downsample_global * (arch.netG === "local" ? 2 ** arch.options.n_local_enhancers : 1);
+  const multiple = 2 ** o.n_downsample_global *
+    (arch.netG === "local" ? 2 ** arch.options.n_local_enhancers : 1);
   const config = parseConfig(metadata, file);
-  return { net, netG: arch.netG, input_nc: o.input_nc, multiple, trained: trainedFlags(config), config, file };
+  return {
+    net,
+    netG: arch.netG,
+    input_nc: o.input_nc,
+    multiple,
+    trained: trainedFlags(config),
+    config,
+    file,
+  };
 }
 
 /**

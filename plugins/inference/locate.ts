@@ -19,13 +19,17 @@ import { OptionsError } from "../../kernel/errors.ts";
  * @throws {OptionsError} listing the paths tried when none exists
  */
 export function locateNetwork(checkpointsDir: string, name: string, whichEpoch: string, net: string): string {
-  const tried = ["safetensors", "pth"].map((ext) => join(checkpointsDir, name, `${whichEpoch}_net_${net}.${ext}`));
+  const tried = ["safetensors", "pth"].map((ext) =>
+    join(checkpointsDir, name, `${whichEpoch}_net_${net}.${ext}`)
+  );
   const found = tried.find((p) => existsSync(p));
   if (!found) {
     throw new OptionsError(
       "synth",
       "name",
-      `finds no weights: neither ${tried.join(" nor ")} exists; train the run with \`deno task train --name ${name}\`, give --checkpoints_dir/--which_epoch, or pass --weights <file>`,
+      `finds no weights: neither ${
+        tried.join(" nor ")
+      } exists; train the run with \`deno task train --name ${name}\`, give --checkpoints_dir/--which_epoch, or pass --weights <file>`,
     );
   }
   return found;
@@ -42,6 +46,12 @@ export function locateNetwork(checkpointsDir: string, name: string, whichEpoch: 
 export function locateBeside(file: string, stem: string): string {
   const tried = ["safetensors", "pth"].map((ext) => join(dirname(file), `${stem}.${ext}`));
   const found = tried.find((p) => existsSync(p));
-  if (!found) throw new OptionsError("synth", "encoder", `finds no encoder weights: neither ${tried.join(" nor ")} exists; pass --encoder <file>`);
+  if (!found) {
+    throw new OptionsError(
+      "synth",
+      "encoder",
+      `finds no encoder weights: neither ${tried.join(" nor ")} exists; pass --encoder <file>`,
+    );
+  }
   return found;
 }

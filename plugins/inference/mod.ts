@@ -3,8 +3,20 @@
  *
  * @module
  */
-export { openEncoder, openGenerator, type OpenedGenerator, readStateDict, type TrainedFlags } from "./generator_file.ts";
-export { type FeatureSource, type Synthesized, Synthesizer, type SynthOptions, synthSchema } from "./synthesize.ts";
+export {
+  type OpenedGenerator,
+  openEncoder,
+  openGenerator,
+  readStateDict,
+  type TrainedFlags,
+} from "./generator_file.ts";
+export {
+  type FeatureSource,
+  type Synthesized,
+  Synthesizer,
+  type SynthOptions,
+  synthSchema,
+} from "./synthesize.ts";
 export { clusterFeaturesStage, generateStage, writeImagesStage } from "./stages.ts";
 export { type ReportRow, writeReport } from "./report.ts";
 export { locateNetwork } from "./locate.ts";

@@ -29,7 +29,12 @@ function escapeHtml(text: string): string {
  * @param notes paragraphs shown under the title (plain text)
  * @returns the path of `index.html`
  */
-export async function writeReport(dir: string, title: string, rows: ReportRow[], notes: string[] = []): Promise<string> {
+export async function writeReport(
+  dir: string,
+  title: string,
+  rows: ReportRow[],
+  notes: string[] = [],
+): Promise<string> {
   const body = rows.map((row) =>
     `<section><h2>${escapeHtml(row.name)}</h2><div class="row">${
       row.images.map((im) =>

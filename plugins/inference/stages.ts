@@ -33,7 +33,12 @@ import type { FeatureSource } from "./synthesize.ts";
 
 const generateSchema = defineSchema({
   weights: { type: "string", default: null, doc: "generator weights: an official .pth or our .safetensors" },
-  label_nc: { type: "int", default: null, min: 0, doc: "label classes, to check the input against the generator" },
+  label_nc: {
+    type: "int",
+    default: null,
+    min: 0,
+    doc: "label classes, to check the input against the generator",
+  },
   no_instance: { type: "boolean", default: false, doc: "the input has no boundary channel" },
   feature_channels: { type: "int", default: 0, min: 0, doc: "instance-wise feature channels in the input" },
 });
@@ -46,7 +51,9 @@ export const generateStage = definePlugin({
   provides: ["synthesized"],
   schema: generateSchema,
   create(o): TransformStage {
-    if (!o.weights) throw new OptionsError("generate", "weights", "is needed: the path of a generator checkpoint");
+    if (!o.weights) {
+      throw new OptionsError("generate", "weights", "is needed: the path of a generator checkpoint");
+    }
     let opened: Promise<OpenedGenerator> | undefined;
     return {
       kind: "transform",
@@ -56,7 +63,11 @@ export const generateStage = definePlugin({
       async apply(sample: Sample): Promise<Sample> {
         opened ??= openGenerator(o.weights!).then((g) => {
           if (o.label_nc !== null) {
-            checkGeneratorInput(g.input_nc, { label_nc: o.label_nc, no_instance: o.no_instance, feature_channels: o.feature_channels }, g.file);
+            checkGeneratorInput(g.input_nc, {
+              label_nc: o.label_nc,
+              no_instance: o.no_instance,
+              feature_channels: o.feature_channels,
+            }, g.file);
           }
           return g;
         });
@@ -77,10 +88,18 @@ export const generateStage = definePlugin({
 });
 
 const featuresSchema = defineSchema({
-  clusters: { type: "string", default: null, doc: "the model's clusters file (clusters_010.json or features_clustered_010.npy)" },
+  clusters: {
+    type: "string",
+    default: null,
+    doc: "the model's clusters file (clusters_010.json or features_clustered_010.npy)",
+  },
   feat_num: { type: "int", default: 3, min: 1, doc: "feature channels" },
   label_nc: { type: "int", default: 35, min: 1, doc: "the model's label classes" },
-  style: { type: "string", default: null, doc: "cluster per class or instance (car=3,road=0 | 26001=2 | a JSON file); else random" },
+  style: {
+    type: "string",
+    default: null,
+    doc: "cluster per class or instance (car=3,road=0 | 26001=2 | a JSON file); else random",
+  },
   seed: { type: "int", default: 0, min: 0, doc: "seed of the random cluster per instance" },
 });
 
@@ -88,11 +107,14 @@ const featuresSchema = defineSchema({
 export const clusterFeaturesStage = definePlugin({
   name: "cluster-features",
   role: "transform",
-  description: "instance-wise features from a model's K-means clusters (random with a seed, or chosen), giving `feat`",
+  description:
+    "instance-wise features from a model's K-means clusters (random with a seed, or chosen), giving `feat`",
   provides: ["feat"],
   schema: featuresSchema,
   create(o): TransformStage {
-    if (!o.clusters) throw new OptionsError("cluster-features", "clusters", "is needed: the model's clusters file");
+    if (!o.clusters) {
+      throw new OptionsError("cluster-features", "clusters", "is needed: the model's clusters file");
+    }
     let source: Promise<FeatureSource> | undefined;
     return {
       kind: "transform",
@@ -139,7 +161,9 @@ export const writeImagesStage = definePlugin({
       needs: ["synthesized"],
       async consume(sample) {
         const batch = (sample.synthesized as Tensor4D).shape[0];
-        const names = Array.isArray(sample.name) ? sample.name as string[] : [String(sample.name ?? rows.length)];
+        const names = Array.isArray(sample.name)
+          ? sample.name as string[]
+          : [String(sample.name ?? rows.length)];
         for (let i = 0; i < batch; i++) {
           const name = names[i] ?? `${rows.length}`;
           const row: ReportRow = { name, images: [] };
@@ -147,7 +171,12 @@ export const writeImagesStage = definePlugin({
           if (label && label.shape[3] === 1) {
             const [, h, w] = label.shape;
             const ids = tf.tidy(() => tf.slice(label, [i, 0, 0, 0], [1, -1, -1, -1]));
-            const raster = idsToColors({ width: w, height: h, channels: 1, data: Int32Array.from(ids.dataSync()) }, labelColormap(Math.max(o.label_nc, 1)));
+            const raster = idsToColors({
+              width: w,
+              height: h,
+              channels: 1,
+              data: Int32Array.from(ids.dataSync()),
+            }, labelColormap(Math.max(o.label_nc, 1)));
             ids.dispose();
             await writePng(join(images, `${name}_input_label.png`), raster);
             row.images.push({ label: "input label", src: `images/${name}_input_label.png` });
@@ -155,10 +184,16 @@ export const writeImagesStage = definePlugin({
           for (const [field, caption] of [["synthesized", "synthesized"], ["image", "real"]] as const) {
             const t = sample[field] as Tensor4D | undefined;
             if (!(t instanceof tf.Tensor)) continue;
-            const file = join(images, `${name}_${field === "image" ? "real_image" : "synthesized_image"}.png`);
+            const file = join(
+              images,
+              `${name}_${field === "image" ? "real_image" : "synthesized_image"}.png`,
+            );
             await writePng(file, await imageToRaster(t, i));
             files.push(file);
-            row.images.push({ label: caption, src: `images/${name}_${field === "image" ? "real_image" : "synthesized_image"}.png` });
+            row.images.push({
+              label: caption,
+              src: `images/${name}_${field === "image" ? "real_image" : "synthesized_image"}.png`,
+            });
           }
           rows.push(row);
         }

@@ -6,17 +6,26 @@ import { BackendError } from "../../kernel/errors.ts";
 Deno.test("loadTfjsNode() says how to install tfjs-node-gpu when it is not installed", async () => {
   await assert.rejects(loadTfjsNode("@tensorflow/tfjs-node-gpu"), (e: Error) => {
     assert.ok(e instanceof BackendError);
-    assert.match(e.message, /@tensorflow\/tfjs-node-gpu is not installed: it needs CUDA .* cuDNN .*--allow-scripts=npm:@tensorflow\/tfjs-node-gpu/);
+    assert.match(
+      e.message,
+      /@tensorflow\/tfjs-node-gpu is not installed: it needs CUDA .* cuDNN .*--allow-scripts=npm:@tensorflow\/tfjs-node-gpu/,
+    );
     return true;
   });
-  await assert.rejects(loadTfjsNode("@tensorflow/tfjs-node"), /tfjs-node is not installed: .*--allow-scripts=npm:@tensorflow\/tfjs-node/);
+  await assert.rejects(
+    loadTfjsNode("@tensorflow/tfjs-node"),
+    /tfjs-node is not installed: .*--allow-scripts=npm:@tensorflow\/tfjs-node/,
+  );
 });
 
 Deno.test("selectBackend('tensorflow') fails with the install hint; auto falls back and says why", async () => {
   await assert.rejects(selectBackend("tensorflow"), /tfjs-node-gpu is not installed/);
   const choice = await selectBackend("auto");
   assert.ok(["onednn", "wasm", "webgpu"].includes(choice.name), choice.name);
-  assert.match(choice.reason, /^auto: .*@tensorflow\/tfjs-node-gpu: not installed; @tensorflow\/tfjs-node: not installed/);
+  assert.match(
+    choice.reason,
+    /^auto: .*@tensorflow\/tfjs-node-gpu: not installed; @tensorflow\/tfjs-node: not installed/,
+  );
   if (choice.name === "wasm") assert.equal(tf.getBackend(), "wasm");
 });
 
@@ -28,5 +37,8 @@ Deno.test("selectBackend() makes wasm and cpu active on request", async () => {
 });
 
 Deno.test("an unknown backend name lists the valid ones", () => {
-  assert.throws(() => requestedBackend("cuda"), /Cannot use backend "cuda": unknown backend; choose one of auto, tensorflow, onednn, webgpu, wasm, cpu/);
+  assert.throws(
+    () => requestedBackend("cuda"),
+    /Cannot use backend "cuda": unknown backend; choose one of auto, tensorflow, onednn, webgpu, wasm, cpu/,
+  );
 });

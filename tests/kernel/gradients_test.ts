@@ -26,7 +26,9 @@ for (const mode of ["reflect", "symmetric"] as const) {
     const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.mirrorPad(t as tf.Tensor4D, pads, mode), w)) as tf.Scalar;
     const analytic = tf.grad(f)(x).dataSync();
     const numeric = numericGrad(f, x);
-    for (let i = 0; i < numeric.length; i++) assert.ok(Math.abs(analytic[i] - numeric[i]) < 1e-2, `element ${i}: ${analytic[i]} vs ${numeric[i]}`);
+    for (let i = 0; i < numeric.length; i++) {
+      assert.ok(Math.abs(analytic[i] - numeric[i]) < 1e-2, `element ${i}: ${analytic[i]} vs ${numeric[i]}`);
+    }
     tf.dispose([x, w]);
   });
 }

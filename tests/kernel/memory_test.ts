@@ -15,6 +15,9 @@ Deno.test("disposeAll() frees tensors nested in arrays, maps and objects", () =>
 Deno.test("checkNoLeak() passes a tidy step and names a leaking one", async () => {
   await checkNoLeak("tidy step", () => tf.tidy(() => void tf.add(tf.ones([2]), 1)));
   let leaked: tf.Tensor | undefined;
-  await assert.rejects(checkNoLeak("leaky step", () => void (leaked = tf.ones([2]))), /leaky step leaked 1 tensor\(s\)/);
+  await assert.rejects(
+    checkNoLeak("leaky step", () => void (leaked = tf.ones([2]))),
+    /leaky step leaked 1 tensor\(s\)/,
+  );
   leaked?.dispose();
 });

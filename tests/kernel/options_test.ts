@@ -25,16 +25,28 @@ Deno.test("resolveOptions() parses command-line strings", () => {
 Deno.test("resolveOptions() rejects an unknown key, suggesting the closest and listing the valid ones", () => {
   assert.throws(() => resolveOptions("global-generator", schema, { ngff: 3 }), (e: Error) => {
     assert.ok(e instanceof OptionsError);
-    assert.match(e.message, /"ngff" is not an option \(did you mean "ngf"\?\); valid options: ngf, lr, norm, no_flip, name/);
+    assert.match(
+      e.message,
+      /"ngff" is not an option \(did you mean "ngf"\?\); valid options: ngf, lr, norm, no_flip, name/,
+    );
     return true;
   });
 });
 
 Deno.test("resolveOptions() rejects wrong types and values out of range, quoting the value", () => {
-  assert.throws(() => resolveOptions("g", schema, { ngf: 0 }), /"ngf" must be an integer in \[1, 1024\]: current value is 0/);
-  assert.throws(() => resolveOptions("g", schema, { ngf: 2.5 }), /"ngf" must be an integer: current value is 2.5/);
+  assert.throws(
+    () => resolveOptions("g", schema, { ngf: 0 }),
+    /"ngf" must be an integer in \[1, 1024\]: current value is 0/,
+  );
+  assert.throws(
+    () => resolveOptions("g", schema, { ngf: 2.5 }),
+    /"ngf" must be an integer: current value is 2.5/,
+  );
   assert.throws(() => resolveOptions("g", schema, { lr: "fast" }), /"lr" must be a number/);
-  assert.throws(() => resolveOptions("g", schema, { norm: "layer" }), /"norm" must be one of "instance", "batch": current value is "layer"/);
+  assert.throws(
+    () => resolveOptions("g", schema, { norm: "layer" }),
+    /"norm" must be one of "instance", "batch": current value is "layer"/,
+  );
   assert.throws(() => resolveOptions("g", schema, { no_flip: 1 }), /"no_flip" must be true or false/);
   assert.throws(() => resolveOptions("g", schema, { name: 3 }), /"name" must be a string/);
 });

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { tf } from "../../kernel/tf.ts";
 import { pipeline } from "../../kernel/pipeline.ts";
 import { Registry } from "../../kernel/registry.ts";
-import { definePlugin, type Sample, type SinkStage, type SourceStage, type TransformStage } from "../../kernel/plugin.ts";
+import {
+  definePlugin,
+  type Sample,
+  type SinkStage,
+  type SourceStage,
+  type TransformStage,
+} from "../../kernel/plugin.ts";
 import { defineSchema } from "../../kernel/options.ts";
 
 await tf.setBackend("cpu");
@@ -82,7 +88,13 @@ Deno.test("prefetch() reads ahead of a slow sink; take() stops early", async () 
 });
 
 Deno.test("a stage whose input is missing is a clear error before anything runs", () => {
-  const needsLabel: TransformStage = { kind: "transform", name: "one-hot", needs: ["label"], gives: ["oneHot"], apply: (s) => s };
+  const needsLabel: TransformStage = {
+    kind: "transform",
+    name: "one-hot",
+    needs: ["label"],
+    gives: ["oneHot"],
+    apply: (s) => s,
+  };
   assert.throws(
     () => pipeline().from(counter(1)).use(needsLabel).to(collect()),
     /Stage "one-hot" needs "label", but the samples only have: i, x. Add a stage that gives "label" before it./,

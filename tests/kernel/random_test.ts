@@ -13,7 +13,10 @@ Deno.test("Rng.from(state()) continues exactly where the saved generator was", (
   const a = new Rng(3);
   for (let i = 0; i < 10; i++) a.next();
   const b = Rng.from(a.state());
-  assert.deepEqual(Array.from({ length: 5 }, () => a.int(1000)), Array.from({ length: 5 }, () => b.int(1000)));
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => a.int(1000)),
+    Array.from({ length: 5 }, () => b.int(1000)),
+  );
 });
 
 Deno.test("Rng.from() rejects a malformed state", () => {

@@ -18,13 +18,19 @@ Deno.test("Registry resolves a plugin by name and builds it with validated optio
   const r = new Registry().register(scale);
   assert.equal(r.create("scale", {}, ctx), 2);
   assert.equal(r.create("scale", { factor: 3 }, ctx), 3);
-  assert.throws(() => r.create("scale", { factr: 3 }, ctx), /"factr" is not an option \(did you mean "factor"\?\)/);
+  assert.throws(
+    () => r.create("scale", { factr: 3 }, ctx),
+    /"factr" is not an option \(did you mean "factor"\?\)/,
+  );
   assert.deepEqual(r.list("transform").map((p) => p.name), ["scale"]);
 });
 
 Deno.test("Registry names the closest plugin for an unknown name", () => {
   const r = new Registry().register(scale);
-  assert.throws(() => r.get("scael"), /Unknown plugin "scael" \(did you mean "scale"\?\); registered plugins: scale/);
+  assert.throws(
+    () => r.get("scael"),
+    /Unknown plugin "scael" \(did you mean "scale"\?\); registered plugins: scale/,
+  );
 });
 
 Deno.test("Registry refuses a non-plugin and a second plugin of the same name", () => {

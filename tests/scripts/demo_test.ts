@@ -4,26 +4,52 @@ const script = new URL("../../scripts/demo.ts", import.meta.url).pathname;
 const root = new URL("../../", import.meta.url).pathname;
 
 async function demo(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", script, ...args], cwd: root, stdout: "piped", stderr: "piped" })
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  })
     .output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
 }
 
 Deno.test("demo synthesizes bundled scenes with the shipped weights and writes a report with diverse styles", async () => {
   const dir = await Deno.makeTempDir();
-  const { code, stdout, stderr } = await demo("--out", dir, "--how_many", "2", "--styles", "2", "--json", "--backend", "wasm");
+  const { code, stdout, stderr } = await demo(
+    "--out",
+    dir,
+    "--how_many",
+    "2",
+    "--styles",
+    "2",
+    "--json",
+    "--backend",
+    "wasm",
+  );
   assert.equal(code, 0, stderr);
   const result = JSON.parse(stdout);
   assert.equal(result.images, 2 + 2 + 2);
   const html = await Deno.readTextFile(result.report);
-  for (const src of html.matchAll(/src="([^"]+)"/g)) assert.ok((await Deno.stat(`${dir}/${src[1]}`)).size > 1000, src[1]);
+  for (const src of html.matchAll(/src="([^"]+)"/g)) {
+    assert.ok((await Deno.stat(`${dir}/${src[1]}`)).size > 1000, src[1]);
+  }
   assert.match(html, /_real\.png/);
-  const [a, b] = await Promise.all([1, 2].map((s) => Deno.readFile(`${dir}/images/frankfurt_000000_000576_style${s}.png`)));
+  const [a, b] = await Promise.all(
+    [1, 2].map((s) => Deno.readFile(`${dir}/images/frankfurt_000000_000576_style${s}.png`)),
+  );
   assert.notDeepEqual(a, b, "two style seeds gave the same image");
 });
 
 Deno.test("demo says where to get weights when they are missing", async () => {
   const { code, stderr } = await demo("--weights", "/nope/model", "--out", await Deno.makeTempDir());
   assert.equal(code, 1);
-  assert.match(stderr, /finds no weights: neither \/nope\/model\/latest_net_G\.safetensors nor .* exists; train the run/);
+  assert.match(
+    stderr,
+    /finds no weights: neither \/nope\/model\/latest_net_G\.safetensors nor .* exists; train the run/,
+  );
 });

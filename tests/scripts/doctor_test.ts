@@ -14,7 +14,13 @@ Deno.test("doctor --json reports versions, backends, our kernels and a passing c
   const { code, text } = await doctor("--backend", "wasm", "--json");
   const report = JSON.parse(text);
   assert.equal(report.tfjs, "4.22.0");
-  assert.deepEqual(report.backends.map((b: { name: string }) => b.name), ["tensorflow", "onednn", "webgpu", "wasm", "cpu"]);
+  assert.deepEqual(report.backends.map((b: { name: string }) => b.name), [
+    "tensorflow",
+    "onednn",
+    "webgpu",
+    "wasm",
+    "cpu",
+  ]);
   assert.equal(report.backends.find((b: { name: string }) => b.name === "tensorflow").loads, false);
   assert.ok(report.registeredKernels.wasm.includes("Conv2DBackpropFilter"));
   assert.equal(report.chosen.name, "wasm");

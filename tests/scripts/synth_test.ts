@@ -11,14 +11,26 @@ async function synth(...args: string[]) {
     stdout: "piped",
     stderr: "piped",
   }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
 }
 
 Deno.test("synth --weights G_global.pth writes the official generator's image as tensor2im makes it", async () => {
   const dir = await Deno.makeTempDir();
   const { code, stderr } = await synth(
-    "--weights", `${fixtures}G_global.pth`, "--label", `${fixtures}label.png`, "--inst", `${fixtures}inst.png`,
-    "--label_nc", "5", "--out", `${dir}/out.png`,
+    "--weights",
+    `${fixtures}G_global.pth`,
+    "--label",
+    `${fixtures}label.png`,
+    "--inst",
+    `${fixtures}inst.png`,
+    "--label_nc",
+    "5",
+    "--out",
+    `${dir}/out.png`,
   );
   assert.equal(code, 0, stderr);
   const png = decode(await Deno.readFile(`${dir}/out.png`));
@@ -38,10 +50,20 @@ Deno.test("synth --weights G_global.pth writes the official generator's image as
 });
 
 Deno.test("synth names the flag that is off when the input does not fit the generator", async () => {
-  const common = ["--weights", `${fixtures}G_global.pth`, "--label", `${fixtures}label.png`, "--out", "/tmp/x.png"];
+  const common = [
+    "--weights",
+    `${fixtures}G_global.pth`,
+    "--label",
+    `${fixtures}label.png`,
+    "--out",
+    "/tmp/x.png",
+  ];
   let r = await synth(...common, "--label_nc", "5", "--no_instance");
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /trained with instance maps \(6 input channels = 5 labels \+ 1 boundary\); pass instance maps and drop --no_instance/);
+  assert.match(
+    r.stderr,
+    /trained with instance maps \(6 input channels = 5 labels \+ 1 boundary\); pass instance maps and drop --no_instance/,
+  );
   r = await synth(...common, "--inst", `${fixtures}inst.png`, "--label_nc", "35");
   assert.equal(r.code, 1);
   assert.match(r.stderr, /it expects --label_nc 5, not 35/);
@@ -51,13 +73,31 @@ Deno.test("synth names the flag that is off when the input does not fit the gene
 });
 
 Deno.test("synth reports a missing weights file and a label map with ids ≥ label_nc", async () => {
-  let r = await synth("--weights", "/nope/latest_net_G.pth", "--label", `${fixtures}label.png`, "--no_instance");
+  let r = await synth(
+    "--weights",
+    "/nope/latest_net_G.pth",
+    "--label",
+    `${fixtures}label.png`,
+    "--no_instance",
+  );
   assert.equal(r.code, 1);
   assert.match(r.stderr, /\/nope\/latest_net_G.pth: does not exist/);
   const dir = await Deno.makeTempDir();
   const { encode } = await import("fast-png");
-  await Deno.writeFile(`${dir}/bad.png`, encode({ width: 64, height: 32, channels: 1, depth: 8, data: new Uint8Array(2048).fill(9) }));
-  r = await synth("--weights", `${fixtures}G_global.pth`, "--label", `${dir}/bad.png`, "--inst", `${fixtures}inst.png`, "--label_nc", "5");
+  await Deno.writeFile(
+    `${dir}/bad.png`,
+    encode({ width: 64, height: 32, channels: 1, depth: 8, data: new Uint8Array(2048).fill(9) }),
+  );
+  r = await synth(
+    "--weights",
+    `${fixtures}G_global.pth`,
+    "--label",
+    `${dir}/bad.png`,
+    "--inst",
+    `${fixtures}inst.png`,
+    "--label_nc",
+    "5",
+  );
   assert.equal(r.code, 1);
   assert.match(r.stderr, /bad\.png.*9.*2048/);
 });

@@ -21,7 +21,15 @@ Deno.test("a pipeline of registered plugins synthesizes a folder into PNGs and a
   const out = await Deno.makeTempDir();
   const before = tf.memory().numTensors;
   const result = await pipeline()
-    .from("aligned", { dataroot: root, phase: "test", label_nc: 5, resize_or_crop: "none", no_flip: true, n_downsample_global: 2, prefetch: 0 })
+    .from("aligned", {
+      dataroot: root,
+      phase: "test",
+      label_nc: 5,
+      resize_or_crop: "none",
+      no_flip: true,
+      n_downsample_global: 2,
+      prefetch: 0,
+    })
     .use("boundaries")
     .use("one-hot", { label_nc: 5 })
     .use("generator-input", { label_nc: 5 })
@@ -32,13 +40,24 @@ Deno.test("a pipeline of registered plugins synthesizes a folder into PNGs and a
   assert.deepEqual(result.files, [`${out}/images/scene_synthesized_image.png`]);
   const png = decode(await Deno.readFile(result.files[0]));
   assert.deepEqual([png.width, png.height], [64, 32]);
-  assert.match(await Deno.readTextFile(result.report), /scene_input_label\.png.*scene_synthesized_image\.png/s);
+  assert.match(
+    await Deno.readTextFile(result.report),
+    /scene_input_label\.png.*scene_synthesized_image\.png/s,
+  );
 });
 
 Deno.test("generate checks the input against the generator and names the flag that is off", async () => {
   const root = await alignedFolder();
   const run = pipeline()
-    .from("aligned", { dataroot: root, phase: "test", label_nc: 5, no_instance: true, resize_or_crop: "none", n_downsample_global: 2, prefetch: 0 })
+    .from("aligned", {
+      dataroot: root,
+      phase: "test",
+      label_nc: 5,
+      no_instance: true,
+      resize_or_crop: "none",
+      n_downsample_global: 2,
+      prefetch: 0,
+    })
     .use("one-hot", { label_nc: 5 })
     .use("generator-input", { label_nc: 5, no_instance: true })
     .use("generate", { weights: `${fixtures}G_global.pth`, label_nc: 5, no_instance: true })
