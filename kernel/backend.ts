@@ -11,7 +11,7 @@ import { tf } from "./tf.ts";
 import { BackendError } from "./errors.ts";
 import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn } from "./onednn/mod.ts";
 import { noteKernels } from "./doctor_notes.ts";
-import { registerWasmTrainingKernels } from "./wasm/mod.ts";
+import { enableWasmThreads, registerWasmTrainingKernels } from "./wasm/mod.ts";
 
 noteKernels("wasm", registerWasmTrainingKernels());
 
@@ -123,8 +123,20 @@ async function loadOneDnnBackend(): Promise<string> {
   return `oneDNN ${probe.version} convolutions (${probe.threads} threads) on the wasm backend`;
 }
 
+/**
+ * Runs the wasm backend on two threads (XNNPACK's convs and matmuls use both cores) unless
+ * `P2PHD_WASM_THREADS=0`; `P2PHD_WASM_THREADS=N` asks for N. It only takes effect before the wasm
+ * backend first starts, as tfjs fixes the thread count then.
+ */
+function startWasmThreads(): void {
+  const setting = Deno.env.get("P2PHD_WASM_THREADS");
+  if (setting === "0") return;
+  enableWasmThreads(Number(setting) > 1 ? Number(setting) : 2);
+}
+
 async function setPlain(name: "wasm" | "cpu"): Promise<void> {
   disableOneDnnKernels();
+  if (name === "wasm") startWasmThreads();
   let ok = false;
   try {
     ok = await tf.setBackend(name);
