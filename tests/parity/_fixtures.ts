@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { tf } from "../../kernel/tf.ts";
+import { loadOneDnn } from "../../kernel/onednn/mod.ts";
 import { selectBackend } from "../../kernel/backend.ts";
 import { loadNpy } from "../../kernel/io/npy.ts";
 import { loadPth } from "../../kernel/io/pth.ts";
@@ -87,22 +88,25 @@ export async function errorAgainst(actual: tf.Tensor, name: string): Promise<num
 
 /** A backend the parity tests run on, and why it would be skipped. */
 export interface ParityBackend {
-  name: "cpu" | "wasm" | "webgpu";
+  name: "cpu" | "wasm" | "onednn" | "webgpu";
   /** Why the tests on it are ignored, or null to run them. */
   skip: string | null;
 }
 
 /**
- * The backends to check: cpu and wasm always, webgpu when a real adapter exists (else ignored).
+ * The backends to check: cpu and wasm always, oneDNN when libdnnl loads, webgpu when an adapter exists
+ * (else ignored, with the reason).
  *
  * @returns the backends, each with its skip reason
  */
 export async function parityBackends(): Promise<ParityBackend[]> {
   const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
   const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  const oneDnn = loadOneDnn();
   return [
     { name: "cpu", skip: null },
     { name: "wasm", skip: null },
+    { name: "onednn", skip: oneDnn.ok ? null : oneDnn.reason },
     { name: "webgpu", skip: adapter ? null : "no WebGPU adapter here" },
   ];
 }
