@@ -28,6 +28,12 @@ function toError(e: NonNullable<WorkerReply["error"]>): Error {
   return error;
 }
 
+/**
+ * Deno's Web Worker, kept at load time: the threaded wasm build (kernel/wasm/threads.ts) later
+ * replaces `globalThis.Worker` with node's worker_threads class, as emscripten does under Node.
+ */
+const WebWorker: typeof Worker = globalThis.Worker;
+
 /** A pool of read workers. */
 class ReadPool {
   #workers: Worker[] = [];
@@ -38,7 +44,7 @@ class ReadPool {
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL("./read_worker.ts", import.meta.url).href, { type: "module" });
+      const worker = new WebWorker(new URL("./read_worker.ts", import.meta.url).href, { type: "module" });
       worker.onmessage = (event: MessageEvent<WorkerReply>) => {
         const { id, raw, error } = event.data;
         const p = this.#pending.get(id)!;
