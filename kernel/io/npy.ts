@@ -21,7 +21,7 @@ import { readBytes } from "./read_bytes.ts";
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
 /** numpy type code (without byte order) → our dtype. */
-const CODES: Readonly<Record<string, DType>> = {
+export const NUMPY_CODES: Readonly<Record<string, DType>> = {
   f2: "float16",
   f4: "float32",
   f8: "float64",
@@ -133,14 +133,14 @@ export function parseNpyHeader(bytes: Uint8Array, file = "<npy>"): NpyHeader {
 export function readNpy(bytes: Uint8Array, file = "<npy>"): NdArray {
   const { descr, shape, dataOffset } = parseNpyHeader(bytes, file);
   const order = descr[0];
-  const dtype = CODES[descr.slice(1)];
+  const dtype = NUMPY_CODES[descr.slice(1)];
   if (descr === "|O") {
     throw new DataError(file, "holds pickled Python objects (dtype '|O'), not a numeric array");
   }
   if (!dtype || !"<>|=".includes(order)) {
     throw new DataError(
       file,
-      `unsupported .npy dtype '${descr}' (supported: ${Object.keys(CODES).join(", ")})`,
+      `unsupported .npy dtype '${descr}' (supported: ${Object.keys(NUMPY_CODES).join(", ")})`,
     );
   }
   const size = elementCount(shape) * DTYPE_BYTES[dtype];

@@ -8,6 +8,7 @@
  */
 import { type DType, DTYPE_BYTES, elementCount, type NdArray, typedArrayFromBytes } from "./ndarray.ts";
 import { BUILTIN_GLOBALS, describe, PickleCallable, type PickleGlobals } from "./pickle.ts";
+import { NUMPY_CODES } from "./npy.ts";
 
 /** A numpy dtype as pickled: its type code and byte order ("<", ">", "|", "="). */
 export class NumpyDType {
@@ -32,19 +33,7 @@ export class NumpyObjectArray {
 /** An array between `_reconstruct` and its BUILD. */
 class PendingArray {}
 
-const CODES: Readonly<Record<string, DType | "object">> = {
-  f2: "float16",
-  f4: "float32",
-  f8: "float64",
-  i1: "int8",
-  i2: "int16",
-  i4: "int32",
-  i8: "int64",
-  u1: "uint8",
-  b1: "bool",
-  O4: "object",
-  O8: "object",
-};
+const CODES: Readonly<Record<string, DType | "object">> = { ...NUMPY_CODES, O4: "object", O8: "object" };
 
 function toBytes(raw: unknown): Uint8Array {
   if (raw instanceof Uint8Array) return raw;
