@@ -14,6 +14,7 @@ import { GlobalGenerator } from "../networks/global_generator.ts";
 import { LocalEnhancer } from "../networks/local_enhancer.ts";
 import { inferEncoder, inferGenerator } from "../networks/infer.ts";
 import { Encoder } from "../networks/encoder.ts";
+import type { Module } from "../networks/_module.ts";
 
 /** The data flags a checkpoint was trained with, when it says so (ours do; official .pth files don't). */
 export interface TrainedFlags {
@@ -102,19 +103,15 @@ function trainedFlags(c: Record<string, unknown>): TrainedFlags {
 export async function openGenerator(file: string): Promise<OpenedGenerator> {
   const { tensors, metadata } = await readStateDict(file);
   const arch = inferGenerator(tensors, file);
-  parseConfig(metadata, file);
-  const net = arch.netG === "global" ? new GlobalGenerator(arch.options) : new LocalEnhancer(arch.options);
-  try {
-    net.loadStateDict(tensors, file);
-  } catch (error) {
-    net.dispose();
-    throw error;
-  }
-  net.training = false;
+  const config = parseConfig(metadata, file);
+  const net = withWeights(
+    arch.netG === "global" ? new GlobalGenerator(arch.options) : new LocalEnhancer(arch.options),
+    tensors,
+    file,
+  );
   const o = arch.options;
   const multiple = 2 ** o.n_downsample_global *
     (arch.netG === "local" ? 2 ** arch.options.n_local_enhancers : 1);
-  const config = parseConfig(metadata, file);
   return {
     net,
     netG: arch.netG,
@@ -135,7 +132,11 @@ export async function openGenerator(file: string): Promise<OpenedGenerator> {
  */
 export async function openEncoder(file: string): Promise<Encoder> {
   const { tensors } = await readStateDict(file);
-  const net = new Encoder(inferEncoder(tensors, file));
+  return withWeights(new Encoder(inferEncoder(tensors, file)), tensors, file);
+}
+
+/** Loads the weights into a new network and puts it in inference mode; frees it if they don't fit. */
+function withWeights<N extends Module>(net: N, tensors: Map<string, NdArray>, file: string): N {
   try {
     net.loadStateDict(tensors, file);
   } catch (error) {

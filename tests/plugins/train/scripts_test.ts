@@ -1,19 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { resolveOptions } from "../../../kernel/options.ts";
-import type { Logger } from "../../../kernel/log.ts";
+import { createLogger, type Logger } from "../../../kernel/log.ts";
 import { loadCheckpoint } from "../../../plugins/train/checkpoint.ts";
 import { recipeSchema, recipeStages, runStages } from "../../../scripts/train_1024p.ts";
 import { tinyOptions, trainingBackend, writeTinyDataset } from "./_fixtures.ts";
 
 const backend = await trainingBackend();
-const quiet: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  progress: () => ({ tick() {}, stop() {} }),
-};
+const quiet: Logger = createLogger("silent");
 const root = await writeTinyDataset(1);
 
 function cli(args: string[]): Deno.ChildProcess {

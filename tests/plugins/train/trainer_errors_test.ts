@@ -1,20 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CheckpointError, DataError } from "../../../kernel/errors.ts";
-import type { Logger } from "../../../kernel/log.ts";
+import { createLogger, type Logger } from "../../../kernel/log.ts";
 import { loadCheckpoint } from "../../../plugins/train/checkpoint.ts";
 import { DivergedError } from "../../../plugins/train/session.ts";
 import { train } from "../../../plugins/train/trainer.ts";
 import { tinyOptions, trainingBackend, writeTinyDataset } from "./_fixtures.ts";
 
 const backend = await trainingBackend();
-const quiet: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  progress: () => ({ tick() {}, stop() {} }),
-};
+const quiet: Logger = createLogger("silent");
 const root = await writeTinyDataset(2);
 
 Deno.test(`train() with netG local and niter_fix_global 1 leaves the global part unchanged in epoch 1 (${backend})`, async () => {

@@ -1,20 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf } from "../../../kernel/tf.ts";
-import type { Logger } from "../../../kernel/log.ts";
+import { createLogger, type Logger } from "../../../kernel/log.ts";
 import { loadCheckpoint } from "../../../plugins/train/checkpoint.ts";
 import { type LossRecord, readLossLog } from "../../../plugins/train/loss_log.ts";
 import { train } from "../../../plugins/train/trainer.ts";
 import { tinyOptions, trainingBackend, writeTinyDataset } from "./_fixtures.ts";
 
 const backend = await trainingBackend();
-const quiet: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  progress: () => ({ tick() {}, stop() {} }),
-};
+const quiet: Logger = createLogger("silent");
 const root = await writeTinyDataset(2);
 
 function sameTensors(a: Map<string, { data: ArrayLike<number | bigint> }>, b: typeof a, what: string): void {
