@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError } from "commander";
-import { isUserError } from "../kernel/errors.ts";
-import { log, type Progress } from "../kernel/log.ts";
+import { defineCommand, EXIT, main } from "../kernel/cli.ts";
+import { defineSchema } from "../kernel/options.ts";
+import type { Progress } from "../kernel/log.ts";
 import {
   type DatasetReport,
   inspectDataset,
@@ -21,115 +21,113 @@ import type { Palette } from "../plugins/data/palette.ts";
 import { loadPalette } from "../plugins/data/palettes/mod.ts";
 import type { Problem } from "../plugins/data/source.ts";
 
-function intArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be an integer ≥ 0");
-  return n;
+function problemLines(problems: Problem[]): string[] {
+  if (problems.length === 0) return ["no problems found"];
+  return [`${problems.length} problem(s):`, ...problems.map((p) => `  ${p.file}: ${p.message}`)];
 }
 
-function printProblems(problems: Problem[]): void {
-  if (problems.length === 0) {
-    console.log("no problems found");
-    return;
-  }
-  console.log(`${problems.length} problem(s):`);
-  for (const p of problems) console.log(`  ${p.file}: ${p.message}`);
-}
-
-function printLabel(r: LabelReport, palette?: Palette): void {
+function formatLabel(r: LabelReport, palette?: Palette): string {
+  const lines: string[] = [];
+  const say = (line: string) => lines.push(line);
   const name = (id: number) => (palette?.names[id] ? ` ${palette.names[id]}` : "");
-  console.log(`${r.file}: ${r.width}×${r.height}, ${r.bitDepth}-bit, ${r.channels} channel(s)`);
-  console.log(`classes (id → pixels):`);
-  for (const [id, px] of Object.entries(r.histogram)) console.log(`  ${id}${name(Number(id))}: ${px}`);
+  say(`${r.file}: ${r.width}×${r.height}, ${r.bitDepth}-bit, ${r.channels} channel(s)`);
+  say(`classes (id → pixels):`);
+  for (const [id, px] of Object.entries(r.histogram)) say(`  ${id}${name(Number(id))}: ${px}`);
   if (r.instances) {
-    console.log(`instances in ${r.instFile} (${r.instBitDepth}-bit; id → class, pixels, bbox x0,y0,x1,y1):`);
+    say(`instances in ${r.instFile} (${r.instBitDepth}-bit; id → class, pixels, bbox x0,y0,x1,y1):`);
     for (const i of r.instances) {
-      console.log(`  ${i.id} → ${i.class}${name(i.class)}, ${i.pixels} px, bbox ${i.bbox.join(",")}`);
+      say(`  ${i.id} → ${i.class}${name(i.class)}, ${i.pixels} px, bbox ${i.bbox.join(",")}`);
     }
   }
-  console.log(
+  say(
     `boundary pixels: ${r.boundaryPixels} (from the ${
       r.boundarySource === "inst" ? "instance" : "label"
     } map)`,
   );
-  printProblems(r.problems);
+  lines.push(...problemLines(r.problems));
+  return lines.join("\n");
 }
 
-function printDataset(r: DatasetReport): void {
-  console.log(`${r.root}: ${r.dataset} layout, phase ${r.phase}, ${r.samples} complete sample(s)`);
+function formatDataset(r: DatasetReport): string {
+  const lines: string[] = [];
+  const say = (line: string) => lines.push(line);
+  say(`${r.root}: ${r.dataset} layout, phase ${r.phase}, ${r.samples} complete sample(s)`);
   for (const [role, dir] of Object.entries(r.folders)) {
-    console.log(`  ${role}: ${dir} (${r.counts[role] ?? 0} files)`);
+    say(`  ${role}: ${dir} (${r.counts[role] ?? 0} files)`);
   }
-  console.log(`sizes: ${Object.entries(r.sizes).map(([s, n]) => `${s} ×${n}`).join(", ") || "none"}`);
-  console.log(`label ids: ${Object.keys(r.histogram).join(" ") || "none"} (max ${r.maxLabelId})`);
-  console.log(`label_nc: ${r.label_nc ?? "not given"}`);
-  if (r.suggestedLabelNc !== undefined) console.log(`suggested label_nc: ${r.suggestedLabelNc}`);
-  printProblems(r.problems);
+  say(`sizes: ${Object.entries(r.sizes).map(([s, n]) => `${s} ×${n}`).join(", ") || "none"}`);
+  say(`label ids: ${Object.keys(r.histogram).join(" ") || "none"} (max ${r.maxLabelId})`);
+  say(`label_nc: ${r.label_nc ?? "not given"}`);
+  if (r.suggestedLabelNc !== undefined) say(`suggested label_nc: ${r.suggestedLabelNc}`);
+  lines.push(...problemLines(r.problems));
+  return lines.join("\n");
 }
 
-/**
- * Runs the command.
- *
- * @param args command-line arguments
- * @returns the exit code (0 ok, 1 problems found)
- */
-export async function main(args: string[]): Promise<number> {
-  const program = new Command()
-    .name("inspect")
-    .description("Describe a label map, or check a whole dataset before training")
-    .argument("[label]", "a label map (PNG)")
-    .option("--inst <file>", "its instance map")
-    .option("--dataroot <dir>", "check a whole dataset instead")
-    .option("--label_nc <n>", "number of label classes", intArg)
-    .option("--phase <phase>", "dataset phase", "train")
-    .option("--dataset <layout>", "auto, aligned, cityscapes, ade20k or helen", "auto")
-    .option("--no_instance", "do not check instance maps")
-    .option("--palette <name>", "palette (cityscapes, ade20k, helen or a JSON file): names, RGB label maps")
-    .option("--json", "print the report as JSON")
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)) });
-  try {
-    program.parse(args, { from: "user" });
-  } catch (error) {
-    const code = (error as { exitCode?: number }).exitCode ?? 2;
-    return code === 0 ? 0 : 2;
-  }
-  const o = program.opts();
-  const label = program.args[0];
-  if (!label === !o.dataroot) {
-    log.error("give either a label map or --dataroot DIR (see --help)");
-    return 2;
-  }
-  try {
+const schema = defineSchema({
+  inst: { type: "string", default: null, doc: "its instance map" },
+  dataroot: { type: "string", default: null, doc: "check a whole dataset instead" },
+  label_nc: { type: "int", default: null, min: 0, doc: "number of label classes (suggested when not given)" },
+  phase: { type: "string", default: "train", doc: "dataset phase" },
+  dataset: {
+    type: "enum",
+    default: "auto",
+    choices: ["auto", "aligned", "cityscapes", "ade20k", "helen"],
+    doc: "dataset layout",
+  },
+  no_instance: { type: "boolean", default: false, doc: "do not check instance maps" },
+  palette: {
+    type: "string",
+    default: null,
+    doc: "palette (cityscapes, ade20k, helen or a JSON file): names, RGB label maps",
+  },
+});
+
+/** The `inspect` command: exits 1 when a problem is found (every problem is listed). */
+export const inspectCommand = defineCommand({
+  name: "inspect",
+  description: "describe a label map, or check a whole dataset before training",
+  schema,
+  positional: [{ name: "label", doc: "a label map (PNG)", required: false }],
+  json: true,
+  backend: false,
+  examples: [
+    "deno task inspect datasets/cityscapes/test_label/x.png --inst datasets/cityscapes/test_inst/x.png",
+    "deno task inspect --dataroot datasets/cityscapes --label_nc 35",
+  ],
+  async run(ctx) {
+    const o = ctx.options;
+    const label = ctx.args.label as string | undefined;
+    if (!label === !o.dataroot) {
+      ctx.log.error("give either a label map or --dataroot DIR (see --help)");
+      return EXIT.usage;
+    }
     const palette = o.palette ? loadPalette(o.palette) : undefined;
     if (o.dataroot) {
       let progress: Progress | undefined;
       const report = await inspectDataset(o.dataroot, {
         dataset: o.dataset,
         phase: o.phase,
-        label_nc: o.label_nc,
-        no_instance: o.no_instance ?? false,
-        label_palette: o.palette ?? null,
+        label_nc: o.label_nc ?? undefined,
+        no_instance: o.no_instance,
+        label_palette: o.palette,
         onProgress: (done, total) => {
-          if (o.json || total === 0) return;
-          progress ??= log.progress("reading", total);
+          if (ctx.json || total === 0) return;
+          progress ??= ctx.log.progress("reading", total);
           if (done > 0) progress.tick();
         },
       });
       progress?.stop();
-      if (o.json) console.log(JSON.stringify(report, null, 2));
-      else printDataset(report);
+      ctx.emit(report, formatDataset);
       return report.problems.length ? 1 : 0;
     }
-    const report = await inspectLabel(label, { inst: o.inst, label_nc: o.label_nc, palette });
-    if (o.json) console.log(JSON.stringify(report, null, 2));
-    else printLabel(report, palette);
+    const report = await inspectLabel(label!, {
+      inst: o.inst ?? undefined,
+      label_nc: o.label_nc ?? undefined,
+      palette,
+    });
+    ctx.emit(report, (r) => formatLabel(r, palette));
     return report.problems.length ? 1 : 0;
-  } catch (error) {
-    if (!isUserError(error)) throw error;
-    log.error(error.message);
-    return 1;
-  }
-}
+  },
+});
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) await main(inspectCommand);
