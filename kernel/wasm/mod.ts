@@ -15,6 +15,7 @@
 import { tf } from "../tf.ts";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
+import { identityConfig } from "./identity.ts";
 
 export { conv2dFilterGradient } from "./conv2d_backprop_filter.ts";
 export {
@@ -25,7 +26,11 @@ export {
 export { type ConvGeometry, convGeometry, type ConvGradAttrs } from "./_conv_geometry.ts";
 export { enableWasmThreads } from "./threads.ts";
 
-const TRAINING_KERNELS: tf.KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
+const TRAINING_KERNELS: tf.KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  identityConfig,
+];
 
 let registered = false;
 

@@ -4,9 +4,9 @@ import { BackendError } from "../../../kernel/errors.ts";
 import { registerWasmTrainingKernels } from "../../../kernel/wasm/mod.ts";
 import { assertClose, onBackend, seeded } from "./_helpers.ts";
 
-Deno.test("registerWasmTrainingKernels() registers Conv2DBackpropFilter and Conv2DBackpropInput on wasm", () => {
+Deno.test("registerWasmTrainingKernels() registers the conv gradients and a zero-copy Identity on wasm", () => {
   const names = registerWasmTrainingKernels();
-  assert.deepEqual(names, ["Conv2DBackpropFilter", "Conv2DBackpropInput"]);
+  assert.deepEqual(names, ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Identity"]);
   for (const name of names) assert.ok(tf.getKernel(name, "wasm"), `${name} must be registered for wasm`);
 });
 
@@ -16,7 +16,11 @@ Deno.test("registerWasmTrainingKernels() is idempotent and leaves later override
   tf.unregisterKernel("Conv2DBackpropInput", "wasm");
   tf.registerKernel(override);
   try {
-    assert.deepEqual(registerWasmTrainingKernels(), ["Conv2DBackpropFilter", "Conv2DBackpropInput"]);
+    assert.deepEqual(registerWasmTrainingKernels(), [
+      "Conv2DBackpropFilter",
+      "Conv2DBackpropInput",
+      "Identity",
+    ]);
     assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm"), before[0]);
     assert.equal(tf.getKernel("Conv2DBackpropInput", "wasm"), override);
   } finally {
@@ -100,4 +104,18 @@ Deno.test("conv2dTranspose(x, w, [N,2H,2W,C], 2, 1) is PyTorch's ConvTranspose2d
   });
   assertClose(pad1, expected, 1e-5, "pad 1");
   assert.throws(() => assertClose(same, expected, 1e-2, "same"));
+});
+
+Deno.test("Identity on wasm shares data instead of copying, and frees it only with the last reference", async () => {
+  await onBackend("wasm", () => []);
+  const buffers = () => tf.backend().numDataIds();
+  const before = buffers();
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.clone(x);
+  assert.equal(y.dataId, x.dataId);
+  assert.equal(buffers(), before + 1, "the clone allocates no buffer of its own");
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+  y.dispose();
+  assert.equal(buffers(), before);
 });
