@@ -124,14 +124,14 @@ async function loadOneDnnBackend(): Promise<string> {
 }
 
 /**
- * Runs the wasm backend on two threads (XNNPACK's convs and matmuls use both cores) unless
- * `P2PHD_WASM_THREADS=0`; `P2PHD_WASM_THREADS=N` asks for N. It only takes effect before the wasm
- * backend first starts, as tfjs fixes the thread count then.
+ * Runs the wasm backend on N threads when `P2PHD_WASM_THREADS=N` (N ≥ 2): XNNPACK's convs and
+ * matmuls then use the cores (1.4–1.9× here). Opt-in, because a process with running pthread
+ * workers has been seen to abort at exit ("corrupted size vs. prev_size") after its work was done.
+ * It only takes effect before the wasm backend first starts, as tfjs fixes the thread count then.
  */
 function startWasmThreads(): void {
-  const setting = Deno.env.get("P2PHD_WASM_THREADS");
-  if (setting === "0") return;
-  enableWasmThreads(Number(setting) > 1 ? Number(setting) : 2);
+  const threads = Number(Deno.env.get("P2PHD_WASM_THREADS") ?? 1);
+  if (Number.isInteger(threads) && threads >= 2) enableWasmThreads(threads);
 }
 
 async function setPlain(name: "wasm" | "cpu"): Promise<void> {
