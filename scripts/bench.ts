@@ -1,5 +1,5 @@
 /**
- * `deno task bench <kernels|data|nets|train>`: the benchmarks (not timed tests). Each prints a table
+ * `deno task bench <kernels|data|nets|train|profile>`: the benchmarks (not timed tests). Each prints a table
  * (or JSON with `--json`) with the official PyTorch code's figures on this project's CPU where the
  * issue asks for ratios (`../shared/reference-figures.md`, copied into the bench files).
  *
@@ -11,6 +11,7 @@ import { benchKernels } from "../bench/kernels.ts";
 import { benchData } from "../bench/data.ts";
 import { benchNets } from "../bench/nets.ts";
 import { benchTrain } from "../bench/train.ts";
+import { profileSchema, profileTrainStep } from "../bench/profile.ts";
 
 const list = (text: string | null) => text ? text.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
 const backends = (doc: string, def: string) => ({ type: "string", default: def, doc } as const);
@@ -77,11 +78,23 @@ const train = defineCommand({
   },
 });
 
+const { backend: _backend, json: _json, ...profileOptions } = profileSchema;
+const profile = defineCommand({
+  name: "profile",
+  description: "where a training iteration's time goes, by kernel (time, calls, conv GMAC/s)",
+  schema: profileOptions,
+  json: true,
+  async run(ctx) {
+    const backend = ctx.backend?.name === "onednn" || ctx.backend?.name === "cpu" ? ctx.backend.name : "wasm";
+    await profileTrainStep({ ...ctx.options, backend, json: ctx.json });
+  },
+});
+
 /** The `bench` command group. */
 export const benchCommand = defineGroup({
   name: "bench",
-  description: "benchmarks: kernels, data, nets, train",
-  commands: [kernels, data, nets, train],
+  description: "benchmarks: kernels, data, nets, train, profile",
+  commands: [kernels, data, nets, train, profile],
 });
 
 if (import.meta.main) await main(benchCommand);
