@@ -72,6 +72,8 @@ export interface CommandContext<S extends Schema> {
   options: OptionsOf<S>;
   /** Positional arguments by name (`string[]` for a variadic one, undefined when optional and absent). */
   args: Record<string, string | string[] | undefined>;
+  /** The option keys the user typed (the rest are defaults), e.g. to check them against a checkpoint. */
+  typed: ReadonlySet<string>;
   /** Whether `--json` was given (always false for commands without `json: true`). */
   json: boolean;
   /** The backend selected by `--backend`, or null for commands declared with `backend: false`. */
@@ -351,9 +353,11 @@ async function execute(parsed: Parsed, io: CliIO, color: Colors): Promise<number
   }
   const json = Boolean(given.json);
   const print = (line: string) => io.stdout(line + "\n");
+  const typed = new Set(Object.keys(def.schema).filter((key) => cmd.getOptionValueSource(key) === "cli"));
   const code = await def.run({
     options,
     args: splitOperands(def, parsed.operands),
+    typed,
     json,
     backend,
     log: createLogger(),

@@ -158,13 +158,13 @@ export const synthCommand = defineCommand({
     const generator = await openGenerator(weights);
     const flags = { ...o };
     for (const key of ["label_nc", "no_instance"] as const) {
-      if (!Deno.args.includes(`--${key}`) && generator.trained[key] !== undefined) {
+      if (!ctx.typed.has(key) && generator.trained[key] !== undefined) {
         (flags as Record<string, unknown>)[key] = generator.trained[key];
       }
     }
     const instanceFeat = o.instance_feat || o.use_encoded_image || generator.trained.instance_feat === true ||
       generator.trained.label_feat === true;
-    const featNum = Deno.args.includes("--feat_num") ? o.feat_num : generator.trained.feat_num ?? o.feat_num;
+    const featNum = ctx.typed.has("feat_num") ? o.feat_num : generator.trained.feat_num ?? o.feat_num;
     const features = instanceFeat
       ? await featureSourceFor({ ...o, feat_num: featNum }, weights, flags.label_nc)
       : undefined;

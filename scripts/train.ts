@@ -7,7 +7,6 @@
  * @module
  */
 import { defineCommand, main } from "../kernel/cli.ts";
-import { diffFromDefaults } from "../kernel/options.ts";
 import type { Logger } from "../kernel/log.ts";
 import { type TrainOptions, trainSchema } from "../plugins/train/options.ts";
 import { train, type TrainResult } from "../plugins/train/trainer.ts";
@@ -43,13 +42,14 @@ export async function trainWithSignals(given: Record<string, unknown>, log: Logg
 }
 
 /**
- * The options a user typed: those that differ from the defaults (the CLI gives resolved options).
+ * The options a user typed, for `train` (which checks them against a resumed checkpoint's config).
  *
  * @param options the resolved options
- * @returns the options to pass to `train`
+ * @param typed the keys given on the command line
+ * @returns only the typed options
  */
-export function typedOptions(options: TrainOptions): Record<string, unknown> {
-  return diffFromDefaults(trainSchema, options);
+export function typedOptions(options: TrainOptions, typed: ReadonlySet<string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([key]) => typed.has(key)));
 }
 
 /** The `train` command. */
@@ -64,7 +64,7 @@ export const trainCommand = defineCommand({
   ],
   async run(ctx) {
     try {
-      const result = await trainWithSignals(typedOptions(ctx.options), ctx.log);
+      const result = await trainWithSignals(typedOptions(ctx.options, ctx.typed), ctx.log);
       return result.status === "interrupted" ? EXIT_INTERRUPTED : 0;
     } catch (error) {
       if (!(error instanceof DivergedError)) throw error;

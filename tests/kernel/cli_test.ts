@@ -298,3 +298,20 @@ await main(defineCommand({
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ctx.typed holds exactly the options given on the command line, even at their default value", async () => {
+  let typed: string[] = [];
+  const probe = defineCommand({
+    name: "probe",
+    description: "records typed options",
+    schema,
+    backend: false,
+    run(ctx) {
+      typed = [...ctx.typed].sort();
+    },
+  });
+  assert.equal(await runCli(probe, ["--label_nc", "35", "--no_instance"], captureIO()), 0);
+  assert.deepEqual(typed, ["label_nc", "no_instance"]);
+  assert.equal(await runCli(probe, [], captureIO()), 0);
+  assert.deepEqual(typed, []);
+});

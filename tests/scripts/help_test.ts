@@ -22,7 +22,11 @@ Deno.test("every recipe task has generated --help with defaults and exits 0", as
 });
 
 Deno.test("an unknown option of any recipe suggests the closest and exits 2", async () => {
-  for (const [name, script] of recipes.filter(([n]) => ["synth", "train", "demo", "doctor", "encode_features"].includes(n))) {
+  for (
+    const [name, script] of recipes.filter(([n]) =>
+      ["synth", "train", "demo", "doctor", "encode_features"].includes(n)
+    )
+  ) {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", script, "--bakend", "cpu"],
       cwd: root,
