@@ -73,21 +73,35 @@ function usable(backend: unknown, tensors: readonly tf.TensorInfo[], attrs: { da
     tensors.every((t) => t.dtype === "float32");
 }
 
+/** tfjs's conv geometry for NHWC tensors (dilation 1 unless given). */
+function nhwcConvInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: {
+    strides: number | [number, number];
+    pad: tf.Conv2DAttrs["pad"];
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  },
+  dilations: number | [number, number] = 1,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+}
+
 function conv2d(cache: ConvCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { x, filter } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo };
     const attrs = args.attrs as unknown as tf.Conv2DAttrs;
     if (!usable(args.backend, [x, filter], attrs)) return delegate("Conv2D", fallback, args);
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      "channelsLast",
-    );
+    const info = nhwcConvInfo(x.shape, filter.shape, attrs, attrs.dilations);
     return run(args.backend as WasmBackendLike, cache, convSpecOf("forward", info), info.outShape, [
       x,
       filter,
@@ -108,16 +122,7 @@ function fusedConv2d(cache: ConvCache, fallback: Fallback | undefined) {
       FUSED_ACTIVATIONS.has(attrs.activation ?? "linear") &&
       (bias == null || (size(bias.shape) === outChannels && bias.shape.at(-1) === outChannels));
     if (!supported) return delegate("FusedConv2D", fallback, args);
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      "channelsLast",
-    );
+    const info = nhwcConvInfo(x.shape, filter.shape, attrs, attrs.dilations);
     const spec = convSpecOf("forward", info, {
       bias: bias != null,
       activation: (attrs.activation ?? "linear") as ConvActivation,
@@ -133,16 +138,7 @@ function conv2dBackpropInput(cache: ConvCache, fallback: Fallback | undefined) {
     const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
     if (!usable(args.backend, [dy, filter], attrs)) return delegate("Conv2DBackpropInput", fallback, args);
-    const info = tf.backend_util.computeConv2DInfo(
-      attrs.inputShape,
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      "channelsLast",
-    );
+    const info = nhwcConvInfo(attrs.inputShape, filter.shape, attrs);
     checkShape("Conv2DBackpropInput", "dy", dy.shape, info.outShape);
     const spec = convSpecOf("backward_data", info);
     return run(args.backend as WasmBackendLike, cache, spec, [...attrs.inputShape], [dy, filter]);
@@ -154,16 +150,7 @@ function conv2dBackpropFilter(cache: ConvCache, fallback: Fallback | undefined) 
     const { x, dy } = args.inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     if (!usable(args.backend, [x, dy], attrs)) return delegate("Conv2DBackpropFilter", fallback, args);
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      "channelsLast",
-    );
+    const info = nhwcConvInfo(x.shape, attrs.filterShape, attrs);
     checkShape("Conv2DBackpropFilter", "dy", dy.shape, info.outShape);
     const spec = convSpecOf("backward_weights", info);
     return run(args.backend as WasmBackendLike, cache, spec, [...attrs.filterShape], [x, dy]);
