@@ -18,7 +18,8 @@ export const VGG_WEIGHTS = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1] as const;
  *
  * @param vgg the frozen VGG19 features
  * @param fake NHWC generated images [batch, h, w, 3] in [-1, 1]
- * @param real NHWC real images, same shape (treated as constants)
+ * @param real NHWC real images of the same shape, or their features from `vgg.apply` computed
+ *   beforehand (outside a gradient tape, so that the tape keeps none of the real pass); constants
  * @param lambdaFeat λ_feat (official 10)
  * @returns the loss
  * @throws {RangeError} when the two batches differ in shape
@@ -26,17 +27,20 @@ export const VGG_WEIGHTS = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1] as const;
 export function vggLoss(
   vgg: Vgg19Features,
   fake: tf.Tensor4D,
-  real: tf.Tensor4D,
+  real: tf.Tensor4D | readonly tf.Tensor4D[],
   lambdaFeat: number,
 ): tf.Scalar {
-  if (fake.shape.join() !== real.shape.join()) {
+  const [n, h, w] = fake.shape;
+  const realShape = Array.isArray(real) ? real[0]?.shape.slice(0, 3) : (real as tf.Tensor4D).shape;
+  const expected = Array.isArray(real) ? [n, h, w] : fake.shape;
+  if (realShape?.join() !== expected.join()) {
     throw new RangeError(
-      `VGG loss: fake [${fake.shape.join(", ")}] and real [${real.shape.join(", ")}] differ in shape`,
+      `VGG loss: fake [${fake.shape.join(", ")}] and real [${realShape?.join(", ")}] differ in shape`,
     );
   }
   return tf.tidy(() => {
     const fakeFeatures = vgg.apply(fake);
-    const realFeatures = vgg.apply(real);
+    const realFeatures = Array.isArray(real) ? real : vgg.apply(real as tf.Tensor4D);
     const terms = fakeFeatures.map((f, k) =>
       tf.mul(tf.mean(tf.abs(tf.sub(f, realFeatures[k]))), VGG_WEIGHTS[k])
     );

@@ -17,16 +17,36 @@ const EPS = 1e-5;
 const MOMENTUM = 0.1;
 
 /**
+ * Instance normalisation with its gradient written out, so that the tape keeps only the output and
+ * 1/σ per channel (tfjs's own gradient of the composed ops keeps the input, the centred input and
+ * both again per op): y = (x - μ)/σ, dx = (dy - mean(dy) - y · mean(dy · y)) / σ over each channel's
+ * pixels, σ = √(var + eps) with the biased variance, as PyTorch.
+ */
+const instanceNormWithGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const { mean, variance } = tf.moments(x, [1, 2], true);
+  const invStd = tf.rsqrt(tf.add(variance, EPS));
+  const y = tf.mul(tf.sub(x, mean), invStd);
+  save([y, invStd]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, [saved, inv]: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const meanDy = tf.mean(dy, [1, 2], true);
+        const meanDyY = tf.mean(tf.mul(dy, saved), [1, 2], true);
+        return tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(saved, meanDyY)), inv);
+      }),
+  };
+});
+
+/**
  * Instance normalisation: per sample and channel, biased variance, eps 1e-5, no affine parameters.
  *
  * @param x NHWC batch
  * @returns the normalised batch
  */
 export function instanceNorm(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, [1, 2], true);
-    return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
-  });
+  return instanceNormWithGrad(x) as tf.Tensor4D;
 }
 
 /**
