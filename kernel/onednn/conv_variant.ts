@@ -8,7 +8,8 @@
 import { BackendError } from "../errors.ts";
 import { convDescs, convPrimitiveDesc, type ConvSpec, describeConv } from "./conv_desc.ts";
 import { DNNL } from "./ffi.ts";
-import { check, type DnnlContext, implName, outSlot, pointerIn } from "./native.ts";
+import { check, type DnnlContext, implName } from "./native.ts";
+import { execArgs, MEMORY_ALLOCATE, Owned } from "./owned.ts";
 
 /**
  * A ready convolution. `execute` takes raw pointers to float32 buffers, in this order —
@@ -31,63 +32,6 @@ export interface ConvVariant {
 }
 
 /** `DNNL_MEMORY_ALLOCATE`: the library allocates (and frees) the buffer. */
-const MEMORY_ALLOCATE = 0xffffffffffffffffn;
-
-/** Native objects owned by one variant, freed together. */
-class Owned {
-  readonly #ctx: DnnlContext;
-  readonly #primitives: Deno.PointerObject[] = [];
-  readonly #memories: Deno.PointerObject[] = [];
-
-  constructor(ctx: DnnlContext) {
-    this.#ctx = ctx;
-  }
-
-  memory(md: Deno.PointerValue, handle: Deno.PointerValue): Deno.PointerObject {
-    const slot = outSlot();
-    check(this.#ctx.lib.dnnl_memory_create(slot, md, this.#ctx.engine, handle), "dnnl_memory_create");
-    const memory = pointerIn(slot, "dnnl_memory_create");
-    this.#memories.push(memory);
-    return memory;
-  }
-
-  primitive(pd: Deno.PointerValue): Deno.PointerObject {
-    const slot = outSlot();
-    check(this.#ctx.lib.dnnl_primitive_create(slot, pd), "dnnl_primitive_create");
-    const primitive = pointerIn(slot, "dnnl_primitive_create");
-    this.#primitives.push(primitive);
-    return primitive;
-  }
-
-  reorder(from: Deno.PointerValue, to: Deno.PointerValue): Deno.PointerObject {
-    const slot = outSlot();
-    const e = this.#ctx.engine;
-    check(this.#ctx.lib.dnnl_reorder_primitive_desc_create(slot, from, e, to, e, null), "weights reorder");
-    const pd = pointerIn(slot, "dnnl_reorder_primitive_desc_create");
-    try {
-      return this.primitive(pd);
-    } finally {
-      this.#ctx.lib.dnnl_primitive_desc_destroy(pd);
-    }
-  }
-
-  dispose(): void {
-    for (const p of this.#primitives.splice(0)) this.#ctx.lib.dnnl_primitive_destroy(p);
-    for (const m of this.#memories.splice(0)) this.#ctx.lib.dnnl_memory_destroy(m);
-  }
-}
-
-/** A `dnnl_exec_arg_t[]` (`{int arg; dnnl_memory_t memory;}`) in JS memory. */
-function execArgs(args: readonly [number, Deno.PointerObject][]): Uint8Array {
-  const bytes = new Uint8Array(args.length * DNNL.EXEC_ARG_BYTES);
-  const view = new DataView(bytes.buffer);
-  args.forEach(([arg, memory], i) => {
-    view.setInt32(i * DNNL.EXEC_ARG_BYTES, arg, true);
-    view.setBigUint64(i * DNNL.EXEC_ARG_BYTES + 8, BigInt(Deno.UnsafePointer.value(memory)), true);
-  });
-  return bytes;
-}
-
 /**
  * Builds a variant. Creating one generates machine code (about a millisecond); cache it.
  *

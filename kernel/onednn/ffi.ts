@@ -57,9 +57,14 @@ export const DNNL_SYMBOLS = {
   },
   dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
   dnnl_primitive_attr_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_attr_set_scales: { parameters: ["pointer", "i32", "i64", "i32", "buffer"], result: "i32" },
   dnnl_primitive_attr_set_post_ops: { parameters: ["pointer", "pointer"], result: "i32" },
   dnnl_post_ops_create: { parameters: ["buffer"], result: "i32" },
   dnnl_post_ops_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_post_ops_append_sum: { parameters: ["pointer", "f32"], result: "i32" },
+  dnnl_post_ops_append_binary: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
+  // desc, alg_kind, src0, src1, dst
+  dnnl_binary_desc_init: { parameters: ["buffer", "i32", "buffer", "buffer", "buffer"], result: "i32" },
   dnnl_post_ops_append_eltwise: { parameters: ["pointer", "f32", "i32", "f32", "f32"], result: "i32" },
   dnnl_primitive_desc_create: {
     parameters: ["buffer", "buffer", "pointer", "pointer", "pointer"],
@@ -89,6 +94,8 @@ export const DNNL = {
   MEMORY_DESC_BYTES: 696,
   /** `sizeof(dnnl_convolution_desc_t)`. */
   CONV_DESC_BYTES: 5976,
+  /** `sizeof(dnnl_binary_desc_t)`. */
+  BINARY_DESC_BYTES: 2096,
   /** `sizeof(dnnl_exec_arg_t)`: `{int arg; dnnl_memory_t memory;}`. */
   EXEC_ARG_BYTES: 16,
   /** `DNNL_MAX_NDIMS`: `dnnl_dims_t` is `int64_t[12]`. */
@@ -113,6 +120,12 @@ export const DNNL = {
   eltwise_logistic: 175,
   /** `dnnl_eltwise_clip`: min(max(x, alpha), beta). */
   eltwise_clip: 255,
+  eltwise_sqrt: 0x6f,
+  /** `dnnl_eltwise_linear`: alpha·x + beta. */
+  eltwise_linear: 0x7f,
+  binary_add: 0x1fff0,
+  binary_mul: 0x1fff1,
+  binary_div: 0x1fff4,
   query_impl_info_str: 8,
   query_src_md: 129,
   query_diff_src_md: 130,
@@ -121,6 +134,9 @@ export const DNNL = {
   query_dst_md: 133,
   query_diff_dst_md: 134,
   arg_src: 1,
+  arg_src_1: 2,
+  /** `DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE`: post-op i's own argument k is `BASE·(i+1) | k`. */
+  arg_post_op_base: 16384,
   arg_dst: 17,
   arg_weights: 33,
   arg_bias: 41,

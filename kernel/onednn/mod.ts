@@ -25,6 +25,8 @@ import {
 } from "./ffi.ts";
 import { ONEDNN_KERNEL_NAMES, oneDnnKernelConfigs } from "./kernels.ts";
 import { createContext, type DnnlContext } from "./native.ts";
+import { type AdamConstants, OneDnnAdam } from "./adam.ts";
+import { isWasmBackend } from "./wasm_heap.ts";
 
 /** The result of {@link loadOneDnn}. */
 export type OneDnnStatus =
@@ -211,4 +213,20 @@ export function oneDnnInfo(): { enabled: boolean; primitives: Map<string, string
     primitives: cache?.implementations() ?? new Map(),
     created: cache?.created ?? 0,
   };
+}
+
+/**
+ * Adam's update on oneDNN (moments off the wasm heap), when the oneDNN kernels serve the current
+ * backend; null otherwise (the caller keeps TensorFlow.js's ops).
+ *
+ * @param constants β1, β2, eps
+ * @param sizes element count per parameter name
+ * @returns the optimizer core, or null
+ */
+export function createOneDnnAdam(
+  constants: AdamConstants,
+  sizes: ReadonlyMap<string, number>,
+): OneDnnAdam | null {
+  if (!replaced || !loaded || !("ctx" in loaded) || !isWasmBackend(tf.backend())) return null;
+  return new OneDnnAdam(loaded.ctx, constants, sizes);
 }

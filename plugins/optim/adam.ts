@@ -4,12 +4,17 @@
  * The learning rate can change between steps (the linear decay schedule), and the whole state
  * (step, moments) can be read and restored, so a resumed run continues bit for bit.
  *
+ * With the oneDNN kernels on, the update runs on oneDNN in four fused passes per parameter and the
+ * moments live outside the wasm heap (kernel/onednn/adam.ts); elsewhere it runs on TensorFlow.js ops.
+ *
  * @module
  */
 import { tf } from "../../kernel/tf.ts";
 import { defineSchema, type OptionsOf, resolveOptions } from "../../kernel/options.ts";
 import { definePlugin } from "../../kernel/plugin.ts";
 import { type NdArray, toFloat32 } from "../../kernel/io/ndarray.ts";
+import { createOneDnnAdam } from "../../kernel/onednn/mod.ts";
+import type { OneDnnAdam } from "../../kernel/onednn/adam.ts";
 
 /** Adam's options, with the pix2pixHD defaults (lr 2e-4, betas (0.5, 0.999)). */
 export const adamSchema = defineSchema({
@@ -41,6 +46,7 @@ export class Adam {
   readonly #params: Map<string, tf.Variable>;
   readonly #m = new Map<string, tf.Variable>();
   readonly #v = new Map<string, tf.Variable>();
+  readonly #native: OneDnnAdam | null;
   readonly #id = ++optimizerCount;
   #step = 0;
 
@@ -53,6 +59,10 @@ export class Adam {
     this.#o = resolveOptions("adam", adamSchema, options);
     this.lr = this.#o.lr;
     this.#params = new Map(params);
+    const { beta1, beta2, eps } = this.#o;
+    const sizes = new Map([...this.#params].map(([name, p]) => [name, p.size]));
+    this.#native = createOneDnnAdam({ beta1, beta2, eps }, sizes);
+    if (this.#native) return;
     for (const [name, p] of this.#params) {
       this.#m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adam${this.#id}/m/${name}`)));
       this.#v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adam${this.#id}/v/${name}`)));
@@ -87,6 +97,12 @@ export class Adam {
     this.#step++;
     const { beta1, beta2, eps } = this.#o;
     const stepSize = this.lr / (1 - beta1 ** this.#step);
+    if (this.#native) {
+      for (const [name, p] of this.#params) {
+        this.#native.step(name, p, grads.get(name) as tf.Tensor, stepSize, 1 - beta2 ** this.#step);
+      }
+      return;
+    }
     const bc2Sqrt = Math.sqrt(1 - beta2 ** this.#step);
     for (const [name, p] of this.#params) {
       const g = grads.get(name) as tf.Tensor;
@@ -106,12 +122,16 @@ export class Adam {
    * @returns step and moments (float32 copies in tfjs layout)
    */
   state(): AdamState {
-    const copy = (vars: Map<string, tf.Variable>) =>
-      new Map([...vars].map(([name, t]): [string, NdArray] => [
-        name,
-        { shape: [...t.shape], dtype: "float32", data: Float32Array.from(t.dataSync() as Float32Array) },
-      ]));
-    return { step: this.#step, m: copy(this.#m), v: copy(this.#v) };
+    const m = new Map<string, NdArray>(), v = new Map<string, NdArray>();
+    for (const [name, p] of this.#params) {
+      const shape = [...p.shape];
+      const [mData, vData] = this.#native
+        ? [this.#native.moments(name).m, this.#native.moments(name).v]
+        : [this.#m.get(name)!.dataSync() as Float32Array, this.#v.get(name)!.dataSync() as Float32Array];
+      m.set(name, { shape, dtype: "float32", data: Float32Array.from(mData) });
+      v.set(name, { shape, dtype: "float32", data: Float32Array.from(vData) });
+    }
+    return { step: this.#step, m, v };
   }
 
   /**
@@ -137,6 +157,12 @@ export class Adam {
       throw new RangeError(`Adam state does not fit: step must be a non-negative integer, got ${state.step}`);
     }
     for (const [name, p] of this.#params) {
+      if (this.#native) {
+        const { m, v } = this.#native.moments(name);
+        m.set(toFloat32(state.m.get(name) as NdArray));
+        v.set(toFloat32(state.v.get(name) as NdArray));
+        continue;
+      }
       for (const [vars, saved] of [[this.#m, state.m], [this.#v, state.v]] as const) {
         const array = saved.get(name) as NdArray;
         tf.tidy(() =>
@@ -149,6 +175,7 @@ export class Adam {
 
   /** Frees the moments (not the parameters). */
   dispose(): void {
+    this.#native?.dispose();
     for (const t of [...this.#m.values(), ...this.#v.values()]) t.dispose();
     this.#m.clear();
     this.#v.clear();

@@ -1,0 +1,71 @@
+/**
+ * Ownership of oneDNN's native objects: primitives and memory objects created together and destroyed
+ * together, and the packed `dnnl_exec_arg_t` arrays their executions take.
+ *
+ * @module
+ */
+import { DNNL } from "./ffi.ts";
+import { check, type DnnlContext, outSlot, pointerIn } from "./native.ts";
+
+/** `DNNL_MEMORY_ALLOCATE`: the library allocates (and frees) the buffer. */
+export const MEMORY_ALLOCATE = 0xffffffffffffffffn;
+
+/** Native objects (primitives, memory objects) owned by one user, freed together. */
+export class Owned {
+  readonly #ctx: DnnlContext;
+  readonly #primitives: Deno.PointerObject[] = [];
+  readonly #memories: Deno.PointerObject[] = [];
+
+  /** @param ctx the oneDNN context the objects belong to */
+  constructor(ctx: DnnlContext) {
+    this.#ctx = ctx;
+  }
+
+  /** A memory object of descriptor `md` on `handle` (null: none yet; {@link MEMORY_ALLOCATE}: oneDNN's). */
+  memory(md: Deno.PointerValue, handle: Deno.PointerValue): Deno.PointerObject {
+    const slot = outSlot();
+    check(this.#ctx.lib.dnnl_memory_create(slot, md, this.#ctx.engine, handle), "dnnl_memory_create");
+    const memory = pointerIn(slot, "dnnl_memory_create");
+    this.#memories.push(memory);
+    return memory;
+  }
+
+  /** The primitive of a primitive descriptor (the descriptor stays the caller's). */
+  primitive(pd: Deno.PointerValue): Deno.PointerObject {
+    const slot = outSlot();
+    check(this.#ctx.lib.dnnl_primitive_create(slot, pd), "dnnl_primitive_create");
+    const primitive = pointerIn(slot, "dnnl_primitive_create");
+    this.#primitives.push(primitive);
+    return primitive;
+  }
+
+  /** A reorder primitive between two memory descriptors. */
+  reorder(from: Deno.PointerValue, to: Deno.PointerValue): Deno.PointerObject {
+    const slot = outSlot();
+    const e = this.#ctx.engine;
+    check(this.#ctx.lib.dnnl_reorder_primitive_desc_create(slot, from, e, to, e, null), "weights reorder");
+    const pd = pointerIn(slot, "dnnl_reorder_primitive_desc_create");
+    try {
+      return this.primitive(pd);
+    } finally {
+      this.#ctx.lib.dnnl_primitive_desc_destroy(pd);
+    }
+  }
+
+  /** Destroys everything created here. */
+  dispose(): void {
+    for (const p of this.#primitives.splice(0)) this.#ctx.lib.dnnl_primitive_destroy(p);
+    for (const m of this.#memories.splice(0)) this.#ctx.lib.dnnl_memory_destroy(m);
+  }
+}
+
+/** A `dnnl_exec_arg_t[]` (`{int arg; dnnl_memory_t memory;}`) in JS memory. */
+export function execArgs(args: readonly [number, Deno.PointerObject][]): Uint8Array {
+  const bytes = new Uint8Array(args.length * DNNL.EXEC_ARG_BYTES);
+  const view = new DataView(bytes.buffer);
+  args.forEach(([arg, memory], i) => {
+    view.setInt32(i * DNNL.EXEC_ARG_BYTES, arg, true);
+    view.setBigUint64(i * DNNL.EXEC_ARG_BYTES + 8, BigInt(Deno.UnsafePointer.value(memory)), true);
+  });
+  return bytes;
+}
