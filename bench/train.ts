@@ -3,8 +3,8 @@
  * boundary = 36 input channels, global generator with 4 downsamplings and 9 res-blocks, num_D 2,
  * n_layers_D 3, ndf 64, LSGAN + feature matching + VGG19 loss with random weights, both Adam steps),
  * for ngf 32 and 64 at 256×128 and 512×256, per backend that loads, against the official PyTorch
- * code on this project's CPU. One warm-up iteration (Adam allocates its state), then the median of
- * `reps`.
+ * code on this project's CPU. Warm-up iterations first (Adam allocates its state; on oneDNN each
+ * convolution times its variants on its first calls, see conv_primitive.ts), then the median of `reps`.
  *
  * Run: `deno run -A bench/train.ts [--json] [--backends wasm,cpu] [--cases ngf32-256x128,…]
  * [--reps 3] [--profile]`
@@ -19,6 +19,7 @@ import { resolveTrainOptions } from "../plugins/train/options.ts";
 import { type Batch, TrainingSession } from "../plugins/train/session.ts";
 import { estimateTrainingMemory, formatMemoryEstimate } from "../plugins/train/memory_estimate.ts";
 import { profileTrainStep } from "./profile.ts";
+import { TRIALS_PER_VARIANT } from "../kernel/onednn/conv_primitive.ts";
 
 /**
  * PyTorch's seconds per training iteration, copied from /work/shared/reference-figures.md
@@ -113,7 +114,7 @@ async function benchCase(
   }, {
     height,
     width,
-  });
+  }, backend);
   const base = { backend, case: name, pytorchSeconds: ref.seconds, memoryGiB: memory.total / 2 ** 30 };
   const estimate = (3 * ref.gmac) / CPU_GMACS;
   if (backend === "cpu" && estimate > MAX_ITERATION_SECONDS) {
@@ -124,11 +125,12 @@ async function benchCase(
     log.info(`bench train: ${backend} ${name} skipped (${skipped})`);
     return { ...base, seconds: null, firstSeconds: null, ratio: null, gmacs: null, skipped };
   }
-  if ((backend === "wasm" || backend === "onednn") && memory.total > WASM_HEAP_BYTES) {
+  const heapBytes = memory.total - memory.offHeap;
+  if ((backend === "wasm" || backend === "onednn") && heapBytes > WASM_HEAP_BYTES) {
     session.dispose();
     const skipped = `needs ≈ ${
-      (memory.total / 2 ** 30).toFixed(1)
-    } GiB, more than wasm's 4 GiB address space`;
+      (heapBytes / 2 ** 30).toFixed(1)
+    } GiB in the wasm heap, more than wasm's 4 GiB address space`;
     log.info(`bench train: ${backend} ${name} skipped (${skipped})`);
     return { ...base, seconds: null, firstSeconds: null, ratio: null, gmacs: null, skipped };
   }
@@ -136,6 +138,8 @@ async function benchCase(
   const batch = randomBatch(width, height);
   try {
     const firstSeconds = timed(session, batch);
+    const warmups = backend === "onednn" ? 2 * TRIALS_PER_VARIANT - 1 : 0;
+    for (let i = 0; i < warmups; i++) timed(session, batch);
     const times: number[] = [];
     for (let i = 0; i < reps; i++) times.push(timed(session, batch));
     const seconds = median(times);

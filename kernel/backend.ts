@@ -9,7 +9,7 @@
  */
 import { tf } from "./tf.ts";
 import { BackendError } from "./errors.ts";
-import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn } from "./onednn/mod.ts";
+import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn, oneDnnInfo } from "./onednn/mod.ts";
 import { noteKernels } from "./doctor_notes.ts";
 import { enableWasmThreads, registerWasmTrainingKernels } from "./wasm/mod.ts";
 
@@ -225,4 +225,15 @@ async function selectAuto(): Promise<BackendChoice> {
   }
   await setPlain("cpu");
   return { name: "cpu", reason: `auto: cpu, the slowest (${skipped.join("; ")})` };
+}
+
+/**
+ * The active backend by our names: "onednn" when the oneDNN kernels serve the wasm backend, else
+ * TensorFlow.js's name ("wasm", "cpu", "webgpu", "tensorflow").
+ *
+ * @returns the name
+ */
+export function activeBackendName(): string {
+  const name = tf.getBackend();
+  return name === "wasm" && oneDnnInfo().enabled ? "onednn" : name;
 }

@@ -2,6 +2,8 @@
  * An estimate of a training run's peak memory, printed before the first iteration: the parameters,
  * their gradients and Adam's two moments (exact, from the networks' parameter counts) plus the
  * activations the gradient tape keeps (from the layer sizes of G, D and VGG19 at the training size).
+ * Per backend: the wasm backend's own convolution gradients need large temporaries that oneDNN's do
+ * not, and on oneDNN Adam's moments live outside the wasm heap (`offHeap`).
  *
  * @module
  */
@@ -20,17 +22,24 @@ export interface MemoryEstimate {
   activations: number;
   /** The sum. */
   total: number;
+  /** The part of `total` outside the backend's tensor memory (the wasm heap's 4 GiB): Adam on oneDNN. */
+  offHeap: number;
 }
 
 /**
  * Bytes of live tensors per element of a conv output of G, D or E during an iteration, over 4 (float32):
- * the conv output, the padding copy, the normalisation's intermediates and the activation on the tape,
- * then their gradients in the backward pass. Calibrated with `tf.profile` (peakBytes) on wasm at
- * 64×32 to 256×128, ngf 4–8 (tests/plugins/train/memory_estimate_test.ts checks it).
+ * the padded input, the normalised output and the activation the tape keeps, the kernels' temporaries,
+ * and the gradients at the backward pass's frontier (kernel/tape.ts frees the rest as it goes). The
+ * wasm backend's convolution gradients add im2col-sized temporaries. Calibrated on the wasm heap's
+ * size after three iterations in a fresh process (tests/plugins/train/_heap_probe.ts): wasm at ngf 16,
+ * 256×128; oneDNN at ngf 32, 256×128 (3.5 measured → 6) and ngf 64, 512×256 (2.7 GiB heap).
  */
-export const TENSORS_PER_NETWORK_ELEMENT = 20;
-/** The same for VGG19's fused conv+ReLU outputs. */
-export const TENSORS_PER_VGG_ELEMENT = 10;
+export const TENSORS_PER_NETWORK_ELEMENT = { wasm: 20, onednn: 6 } as const;
+/**
+ * The same for VGG19's fused conv+ReLU outputs of the generated image (the real image's pass runs
+ * before the tape and keeps only its five outputs).
+ */
+export const TENSORS_PER_VGG_ELEMENT = 2;
 
 /** Elements of every conv output of the global generator (or the local enhancer) at `h × w`. */
 function generatorElements(opts: TrainOptions, h: number, w: number): number {
@@ -99,26 +108,36 @@ function vggElements(h: number, w: number): number {
  * @param opts the run's options
  * @param paramCounts trained weights per network ("G", "D", "E"), as built
  * @param size the training image size (after load-time scaling and cropping)
+ * @param backend the backend it runs on ("onednn": its kernels and Adam; anything else: as wasm)
  * @returns bytes by part (float32)
  */
 export function estimateTrainingMemory(
   opts: TrainOptions,
   paramCounts: Record<string, number>,
   size: { height: number; width: number },
+  backend = "wasm",
 ): MemoryEstimate {
+  const onednn = backend === "onednn";
   const frozenParams = opts.no_vgg_loss ? 0 : VGG19_PARAMS;
   const all = Object.values(paramCounts).reduce((a, b) => a + b, 0);
   const { height: h, width: w } = size;
-  // G pass: G (+E), D on fake and on real, VGG on fake and real; D pass: D on pooled fake and real.
+  // G pass: G (+E), D on fake (taped) and on real, VGG on fake (taped); D pass: D on pooled fake and real.
   const encoder = opts.instance_feat || opts.label_feat
     ? 2 * opts.nef * h * w * (1 + opts.n_downsample_E)
     : 0;
   const networks = generatorElements(opts, h, w) + encoder + 2 * discriminatorElements(opts, h, w);
-  const vgg = opts.no_vgg_loss ? 0 : 2 * vggElements(h, w);
+  const vgg = opts.no_vgg_loss ? 0 : vggElements(h, w);
   const activations = 4 * opts.batchSize *
-    (TENSORS_PER_NETWORK_ELEMENT * networks + TENSORS_PER_VGG_ELEMENT * vgg);
+    (TENSORS_PER_NETWORK_ELEMENT[onednn ? "onednn" : "wasm"] * networks + TENSORS_PER_VGG_ELEMENT * vgg);
   const params = 4 * (all + frozenParams), gradients = 4 * all, optimizer = 8 * all;
-  return { params, gradients, optimizer, activations, total: params + gradients + optimizer + activations };
+  return {
+    params,
+    gradients,
+    optimizer,
+    activations,
+    total: params + gradients + optimizer + activations,
+    offHeap: onednn ? optimizer : 0,
+  };
 }
 
 /**

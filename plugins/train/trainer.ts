@@ -12,6 +12,7 @@ import { CheckpointError } from "../../kernel/errors.ts";
 import { diffFromDefaults } from "../../kernel/options.ts";
 import { disposeAll } from "../../kernel/memory.ts";
 import { createLogger, type Logger } from "../../kernel/log.ts";
+import { activeBackendName } from "../../kernel/backend.ts";
 import type { Sample } from "../../kernel/plugin.ts";
 import type { Vgg19Features } from "../losses/vgg19.ts";
 import {
@@ -244,7 +245,7 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
                 E: E ? paramCount(E.params()) : 0,
               };
               const [, height, width] = batch.image.shape;
-              const estimate = estimateTrainingMemory(opts, counts, { height, width });
+              const estimate = estimateTrainingMemory(opts, counts, { height, width }, activeBackendName());
               log.info(`${width}×${height}, batch ${opts.batchSize}: ${formatMemoryEstimate(estimate)}`);
             }
             p.totalSteps += opts.batchSize;

@@ -1,49 +1,37 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
 import { resolveTrainOptions } from "../../../plugins/train/options.ts";
-import { TrainingSession } from "../../../plugins/train/session.ts";
 import {
   estimateTrainingMemory,
   formatMemoryEstimate,
   VGG19_PARAMS,
 } from "../../../plugins/train/memory_estimate.ts";
-import { trainingBackend } from "./_fixtures.ts";
+import { loadOneDnn } from "../../../kernel/onednn/mod.ts";
 
-const backend = await trainingBackend();
-
-function count(params: Map<string, tf.Variable>): number {
-  let n = 0;
-  for (const v of params.values()) n += v.size;
-  return n;
+/** Trains three iterations in a fresh process (a wasm heap never shrinks) and reads the heap size. */
+async function probe(backend: string, ngf: number, width: number, height: number) {
+  const probeFile = new URL("./_heap_probe.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", probeFile, backend, String(ngf), String(width), String(height)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return JSON.parse(text) as { startHeap: number; heap: number; estimate: number };
 }
 
-Deno.test(`estimateTrainingMemory() is within 40% of the measured peak of an iteration: local enhancer 64×32 (${backend})`, async () => {
-  const opts = resolveTrainOptions({
-    label_nc: 4,
-    netG: "local",
-    ngf: 8,
-    n_downsample_global: 3,
-    n_blocks_global: 2,
-    n_blocks_local: 1,
-    ndf: 8,
-    no_vgg_loss: true,
+for (const [backend, ngf] of [["wasm", 16], ["onednn", 32]] as const) {
+  Deno.test({
+    name:
+      `estimateTrainingMemory() bounds the wasm heap of training iterations from above, within 2× (${backend}, ngf ${ngf}, 256×128)`,
+    ignore: backend === "onednn" && !loadOneDnn().ok,
+    fn: async () => {
+      const { heap, estimate } = await probe(backend, ngf, 256, 128);
+      const ratio = estimate / heap;
+      assert.ok(ratio >= 0.95 && ratio <= 2, `estimate ${estimate} B, heap ${heap} B (×${ratio.toFixed(2)})`);
+    },
   });
-  const session = await TrainingSession.create(opts);
-  const input = tf.zeros([1, 32, 64, 5]) as tf.Tensor4D, image = tf.zeros([1, 32, 64, 3]) as tf.Tensor4D;
-  session.step({ input, image });
-  const { peakBytes } = await tf.profile(() => void session.step({ input, image }));
-  const counts = { G: count(session.models.G.params()), D: count(session.models.D.params()) };
-  const estimate = estimateTrainingMemory(opts, counts, { height: 32, width: 64 });
-  const ratio = estimate.total / peakBytes;
-  assert.ok(
-    ratio > 0.6 && ratio < 1.4,
-    `estimate ${estimate.total} B, measured ${peakBytes} B (×${ratio.toFixed(2)})`,
-  );
-  assert.equal(estimate.params, 4 * (counts.G + counts.D));
-  assert.equal(estimate.optimizer, 2 * estimate.params);
-  tf.dispose([input, image]);
-  session.dispose();
-});
+}
 
 Deno.test("estimateTrainingMemory() counts the frozen VGG19 (13 M weights) and prints GiB by part", () => {
   assert.equal(VGG19_PARAMS, 10585152 + 2359808);
@@ -57,4 +45,14 @@ Deno.test("estimateTrainingMemory() counts the frozen VGG19 (13 M weights) and p
     formatMemoryEstimate(m),
     /^peak memory ≈ \d+\.\d\d GiB \(params 0\.\d\d, gradients 0\.\d\d, Adam 1\.\d\d, activations \d+\.\d\d\)$/,
   );
+});
+
+Deno.test("on oneDNN the estimate counts Adam's moments as outside the wasm heap", () => {
+  const counts = { G: 182.5e6, D: 5.6e6 }, size = { height: 256, width: 512 };
+  const wasm = estimateTrainingMemory(resolveTrainOptions({ ngf: 64 }), counts, size);
+  const onednn = estimateTrainingMemory(resolveTrainOptions({ ngf: 64 }), counts, size, "onednn");
+  assert.equal(wasm.offHeap, 0);
+  assert.equal(onednn.offHeap, onednn.optimizer);
+  assert.ok(onednn.total - onednn.offHeap < 4 * 2 ** 30, "ngf 64 at 512×256 fits a wasm heap on oneDNN");
+  assert.ok(wasm.total > 4 * 2 ** 30);
 });
