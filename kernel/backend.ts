@@ -120,7 +120,7 @@ async function loadOneDnnBackend(): Promise<string> {
   if (!probe.ok) throw new BackendError("onednn", probe.reason);
   await setPlain("wasm");
   noteKernels("onednn", enableOneDnnKernels());
-  return `oneDNN ${probe.version} convolutions (${probe.threads} threads) on the wasm backend`;
+  return `oneDNN ${probe.version} convolutions and Adam (${probe.threads} threads) on the wasm backend`;
 }
 
 /**

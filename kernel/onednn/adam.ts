@@ -88,20 +88,28 @@ export class OneDnnAdam {
   readonly #v = new Map<string, Float32Array>();
   /** 1/(1-β2^t) and -lr/(1-β1^t) of the current step, read by the primitives as broadcast scalars. */
   readonly #scalars = new Float32Array(2);
-  #scratch = new Float32Array(0);
+  readonly #scratch: Float32Array;
 
   /**
    * @param ctx the oneDNN context
    * @param constants β1, β2, eps
    * @param sizes element count per parameter name (moments start at zero)
+   * @throws {BackendError} when oneDNN cannot build the passes (all are built here, none mid-training)
    */
   constructor(ctx: DnnlContext, constants: AdamConstants, sizes: ReadonlyMap<string, number>) {
     this.#ctx = ctx;
     this.#constants = { ...constants };
-    for (const [name, size] of sizes) {
-      this.#m.set(name, new Float32Array(size));
-      this.#v.set(name, new Float32Array(size));
+    try {
+      for (const [name, size] of sizes) {
+        this.#m.set(name, new Float32Array(size));
+        this.#v.set(name, new Float32Array(size));
+        if (!this.#passes.has(size)) this.#passes.set(size, passes(ctx, size, this.#constants));
+      }
+    } catch (err) {
+      this.dispose();
+      throw err;
     }
+    this.#scratch = new Float32Array(Math.max(0, ...sizes.values()));
   }
 
   /**
@@ -134,9 +142,12 @@ export class OneDnnAdam {
     }
     const { m, v } = this.moments(name);
     const n = param.size;
-    let p = this.#passes.get(n);
-    if (!p) this.#passes.set(n, p = passes(this.#ctx, n, this.#constants));
-    if (this.#scratch.length < n) this.#scratch = new Float32Array(n);
+    const p = this.#passes.get(n);
+    if (!p || m.length !== n || grad.size !== n) {
+      throw new RangeError(
+        `Adam (oneDNN): ${name} has ${n} elements, its moments ${m.length}, its gradient ${grad.size}`,
+      );
+    }
     this.#scalars[0] = 1 / bc2;
     this.#scalars[1] = -stepSize;
     const out = backend.makeOutput([...param.shape], "float32");

@@ -217,7 +217,8 @@ export function oneDnnInfo(): { enabled: boolean; primitives: Map<string, string
 
 /**
  * Adam's update on oneDNN (moments off the wasm heap), when the oneDNN kernels serve the current
- * backend; null otherwise (the caller keeps TensorFlow.js's ops).
+ * backend; null otherwise (the caller keeps TensorFlow.js's ops), also when oneDNN rejects a pass
+ * (said on stderr).
  *
  * @param constants β1, β2, eps
  * @param sizes element count per parameter name
@@ -228,5 +229,11 @@ export function createOneDnnAdam(
   sizes: ReadonlyMap<string, number>,
 ): OneDnnAdam | null {
   if (!replaced || !loaded || !("ctx" in loaded) || !isWasmBackend(tf.backend())) return null;
-  return new OneDnnAdam(loaded.ctx, constants, sizes);
+  try {
+    return new OneDnnAdam(loaded.ctx, constants, sizes);
+  } catch (err) {
+    if (!(err instanceof BackendError)) throw err;
+    console.warn(`Adam stays on TensorFlow.js ops: ${err.message}`);
+    return null;
+  }
 }
