@@ -55,6 +55,27 @@ export const DNNL_SYMBOLS = {
     ],
     result: "i32",
   },
+  dnnl_pooling_v2_forward_desc_init: {
+    // desc, prop_kind, alg_kind, src, dst, strides, kernel, dilation, pad_l, pad_r
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  dnnl_pooling_v2_backward_desc_init: {
+    // desc, alg_kind, diff_src, diff_dst, strides, kernel, dilation, pad_l, pad_r
+    parameters: ["buffer", "i32", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
   dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
   dnnl_primitive_attr_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_primitive_attr_set_scales: { parameters: ["pointer", "i32", "i64", "i32", "buffer"], result: "i32" },
@@ -94,6 +115,8 @@ export const DNNL = {
   MEMORY_DESC_BYTES: 696,
   /** `sizeof(dnnl_convolution_desc_t)`. */
   CONV_DESC_BYTES: 5976,
+  /** `sizeof(dnnl_pooling_v2_desc_t)`. */
+  POOL_DESC_BYTES: 3288,
   /** `sizeof(dnnl_binary_desc_t)`. */
   BINARY_DESC_BYTES: 2096,
   /** `sizeof(dnnl_exec_arg_t)`: `{int arg; dnnl_memory_t memory;}`. */
@@ -123,6 +146,9 @@ export const DNNL = {
   eltwise_sqrt: 0x6f,
   /** `dnnl_eltwise_linear`: alpha·x + beta. */
   eltwise_linear: 0x7f,
+  pooling_max: 0x1ff,
+  /** `dnnl_pooling_avg_exclude_padding`: TensorFlow.js's average pooling. */
+  pooling_avg_exclude_padding: 0x3ff,
   binary_add: 0x1fff0,
   binary_mul: 0x1fff1,
   binary_div: 0x1fff4,
@@ -133,6 +159,7 @@ export const DNNL = {
   query_diff_weights_md: 132,
   query_dst_md: 133,
   query_diff_dst_md: 134,
+  query_workspace_md: 135,
   arg_src: 1,
   arg_src_1: 2,
   /** `DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE`: post-op i's own argument k is `BASE·(i+1) | k`. */
@@ -140,6 +167,7 @@ export const DNNL = {
   arg_dst: 17,
   arg_weights: 33,
   arg_bias: 41,
+  arg_workspace: 64,
   arg_diff_src: 129,
   arg_diff_dst: 145,
   arg_diff_weights: 161,

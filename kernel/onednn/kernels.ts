@@ -2,17 +2,19 @@
  * TensorFlow.js kernels for the wasm backend that run convolutions on oneDNN, reading and writing the
  * tensors in the wasm heap in place (NHWC, filters `[kh, kw, in, out]`: no layout copies).
  *
- * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also `conv2dTranspose`'s forward) and
- * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient). Cases oneDNN does not cover here
- * (NCHW, non-float32 tensors, `prelu` activation, non-per-channel bias) go to the kernel that was
+ * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also `conv2dTranspose`'s forward),
+ * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient), `MaxPoolGrad` and `AvgPoolGrad`.
+ * Cases oneDNN does not cover here (NCHW, non-float32 tensors, `prelu` activation, non-per-channel
+ * bias, padded average pooling, whose tfjs gradient counts the padding) go to the kernel that was
  * registered before.
  *
  * @module
  */
 import { BackendError } from "../errors.ts";
 import { tf } from "../tf.ts";
-import type { ConvCache } from "./conv_cache.ts";
-import type { ConvActivation, ConvSpec } from "./conv_desc.ts";
+import type { PrimitiveCache, PrimitiveSpec } from "./primitive_cache.ts";
+import type { PoolSpec } from "./pool.ts";
+import type { ConvActivation } from "./conv_desc.ts";
 import { convSpecOf } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
 
@@ -22,6 +24,8 @@ export const ONEDNN_KERNEL_NAMES = [
   "FusedConv2D",
   "Conv2DBackpropInput",
   "Conv2DBackpropFilter",
+  "MaxPoolGrad",
+  "AvgPoolGrad",
 ] as const;
 
 /** A kernel name this module provides. */
@@ -46,8 +50,8 @@ function size(shape: readonly number[]): number {
 /** Allocates the output and runs the primitive on heap pointers taken after the allocation. */
 function run(
   backend: WasmBackendLike,
-  cache: ConvCache,
-  spec: ConvSpec,
+  cache: PrimitiveCache,
+  spec: PrimitiveSpec,
   outShape: number[],
   inputs: readonly tf.TensorInfo[],
 ): tf.TensorInfo {
@@ -96,7 +100,7 @@ function nhwcConvInfo(
   );
 }
 
-function conv2d(cache: ConvCache, fallback: Fallback | undefined) {
+function conv2d(cache: PrimitiveCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { x, filter } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo };
     const attrs = args.attrs as unknown as tf.Conv2DAttrs;
@@ -109,7 +113,7 @@ function conv2d(cache: ConvCache, fallback: Fallback | undefined) {
   };
 }
 
-function fusedConv2d(cache: ConvCache, fallback: Fallback | undefined) {
+function fusedConv2d(cache: PrimitiveCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { x, filter, bias } = args.inputs as unknown as {
       x: tf.TensorInfo;
@@ -133,7 +137,7 @@ function fusedConv2d(cache: ConvCache, fallback: Fallback | undefined) {
   };
 }
 
-function conv2dBackpropInput(cache: ConvCache, fallback: Fallback | undefined) {
+function conv2dBackpropInput(cache: PrimitiveCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
@@ -145,7 +149,7 @@ function conv2dBackpropInput(cache: ConvCache, fallback: Fallback | undefined) {
   };
 }
 
-function conv2dBackpropFilter(cache: ConvCache, fallback: Fallback | undefined) {
+function conv2dBackpropFilter(cache: PrimitiveCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { x, dy } = args.inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
@@ -154,6 +158,71 @@ function conv2dBackpropFilter(cache: ConvCache, fallback: Fallback | undefined) 
     checkShape("Conv2DBackpropFilter", "dy", dy.shape, info.outShape);
     const spec = convSpecOf("backward_weights", info);
     return run(args.backend as WasmBackendLike, cache, spec, [...attrs.filterShape], [x, dy]);
+  };
+}
+
+type PoolGradAttrs = {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: tf.Conv2DAttrs["pad"];
+  dimRoundingMode?: "floor" | "round" | "ceil";
+};
+
+function poolSpecOf(kind: PoolSpec["kind"], info: tf.backend_util.Conv2DInfo): PoolSpec {
+  return {
+    kind,
+    batch: info.batchSize,
+    channels: info.inChannels,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padBottom: info.padInfo.bottom,
+    padLeft: info.padInfo.left,
+    padRight: info.padInfo.right,
+  };
+}
+
+function poolInfo(inputShape: readonly number[], attrs: PoolGradAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    inputShape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+}
+
+function maxPoolGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { dy, input } = args.inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    const attrs = args.attrs as unknown as PoolGradAttrs;
+    if (!usable(args.backend, [dy, input], {})) return delegate("MaxPoolGrad", fallback, args);
+    const info = poolInfo(input.shape, attrs);
+    checkShape("MaxPoolGrad", "dy", dy.shape, info.outShape);
+    const spec = poolSpecOf("max_backward", info);
+    return run(args.backend as WasmBackendLike, cache, spec, [...input.shape], [input, dy]);
+  };
+}
+
+function avgPoolGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { dy, input } = args.inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    const attrs = args.attrs as unknown as PoolGradAttrs;
+    const info = poolInfo(input.shape, attrs);
+    const { top, bottom, left, right } = info.padInfo;
+    // tfjs's own gradient spreads 1/(filter area) also at padded borders; oneDNN would not: hand back.
+    const padded = top + bottom + left + right > 0;
+    if (padded || !usable(args.backend, [dy, input], {})) return delegate("AvgPoolGrad", fallback, args);
+    checkShape("AvgPoolGrad", "dy", dy.shape, info.outShape);
+    const spec = poolSpecOf("avg_backward", info);
+    return run(args.backend as WasmBackendLike, cache, spec, [...input.shape], [dy]);
   };
 }
 
@@ -166,7 +235,7 @@ function checkShape(
   if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
     throw new BackendError(
       "onednn",
-      `${kernel}: ${name} has shape [${actual}] but the convolution's output is [${expected}]`,
+      `${kernel}: ${name} has shape [${actual}] but its output is [${expected}]`,
     );
   }
 }
@@ -189,14 +258,16 @@ function delegate(kernel: string, fallback: Fallback | undefined, args: KernelAr
  * @returns one config per name in {@link ONEDNN_KERNEL_NAMES}
  */
 export function oneDnnKernelConfigs(
-  cache: ConvCache,
+  cache: PrimitiveCache,
   previous: ReadonlyMap<string, tf.KernelConfig>,
 ): tf.KernelConfig[] {
-  const factories: Record<OneDnnKernelName, (c: ConvCache, f: Fallback | undefined) => Fallback> = {
+  const factories: Record<OneDnnKernelName, (c: PrimitiveCache, f: Fallback | undefined) => Fallback> = {
     Conv2D: conv2d,
     FusedConv2D: fusedConv2d,
     Conv2DBackpropInput: conv2dBackpropInput,
     Conv2DBackpropFilter: conv2dBackpropFilter,
+    MaxPoolGrad: maxPoolGrad,
+    AvgPoolGrad: avgPoolGrad,
   };
   return ONEDNN_KERNEL_NAMES.map((kernelName) => {
     const before = previous.get(kernelName);

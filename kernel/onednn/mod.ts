@@ -13,7 +13,7 @@
  */
 import { BackendError } from "../errors.ts";
 import { tf } from "../tf.ts";
-import { type ConvCache, createConvCache } from "./conv_cache.ts";
+import { createPrimitiveCache, type PrimitiveCache } from "./primitive_cache.ts";
 import {
   DNNL,
   DNNL_SYMBOLS,
@@ -39,7 +39,7 @@ export const PRIMITIVE_CACHE_CAPACITY = 512;
 interface Loaded {
   ctx: DnnlContext;
   version: string;
-  cache: ConvCache;
+  cache: PrimitiveCache;
   gomp: GompSymbols | null;
 }
 
@@ -101,7 +101,7 @@ function load(): Loaded | { reason: string } {
   }
   try {
     const ctx = createContext(lib);
-    const cache = createConvCache(ctx, PRIMITIVE_CACHE_CAPACITY);
+    const cache = createPrimitiveCache(ctx, PRIMITIVE_CACHE_CAPACITY);
     return { ctx, version: version?.text ?? "2.x", cache, gomp: openGomp() };
   } catch (err) {
     opened.lib.close();

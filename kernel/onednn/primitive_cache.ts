@@ -1,15 +1,20 @@
 /**
- * A bounded least-recently-used cache of convolution primitives, keyed by geometry. Creating a oneDNN
- * primitive generates machine code (about a millisecond); a training step reuses a few dozen shapes.
+ * A bounded least-recently-used cache of convolution and pooling primitives, keyed by geometry.
+ * Creating a oneDNN primitive generates machine code (about a millisecond); a training step reuses a
+ * few dozen shapes.
  *
  * @module
  */
 import { type ConvSpec, convSpecKey } from "./conv_desc.ts";
 import { type ConvPrimitive, createConvPrimitive } from "./conv_primitive.ts";
 import type { DnnlContext } from "./native.ts";
+import { createPoolPrimitive, isPoolSpec, type PoolSpec, poolSpecKey } from "./pool.ts";
+
+/** What the cache builds: a convolution pass or a pooling gradient. */
+export type PrimitiveSpec = ConvSpec | PoolSpec;
 
 /** The primitive cache of one oneDNN context. */
-export interface ConvCache {
+export interface PrimitiveCache {
   /**
    * The primitive for a geometry, created on first use.
    *
@@ -17,7 +22,7 @@ export interface ConvCache {
    * @returns the cached or new primitive
    * @throws {BackendError} when oneDNN cannot build it
    */
-  get(spec: ConvSpec): ConvPrimitive;
+  get(spec: PrimitiveSpec): ConvPrimitive;
   /** How many primitives are alive. */
   readonly size: number;
   /** How many primitives were created since the cache was made (more than `size` means evictions). */
@@ -35,17 +40,17 @@ export interface ConvCache {
  * @param capacity the most primitives kept; the least recently used one is freed beyond it
  * @returns the cache
  */
-export function createConvCache(ctx: DnnlContext, capacity: number): ConvCache {
+export function createPrimitiveCache(ctx: DnnlContext, capacity: number): PrimitiveCache {
   const entries = new Map<string, ConvPrimitive>();
   let created = 0;
   return {
     get(spec) {
-      const key = convSpecKey(spec);
+      const key = isPoolSpec(spec) ? poolSpecKey(spec) : convSpecKey(spec);
       let primitive = entries.get(key);
       if (primitive) {
         entries.delete(key); // re-insert: Map iteration order is the recency order
       } else {
-        primitive = createConvPrimitive(ctx, spec);
+        primitive = isPoolSpec(spec) ? createPoolPrimitive(ctx, spec) : createConvPrimitive(ctx, spec);
         created++;
         while (entries.size >= capacity) {
           const [oldest, evicted] = entries.entries().next().value!;

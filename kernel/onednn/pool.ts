@@ -1,0 +1,185 @@
+/**
+ * Pooling gradients on oneDNN (NHWC, in place in the wasm heap): `MaxPoolGrad` (VGG19's pools in the
+ * perceptual loss) and `AvgPoolGrad` (the discriminators' input pyramid). tfjs-backend-wasm runs both
+ * as scalar single-threaded loops, 25–30 ms a call at 256×128.
+ *
+ * oneDNN's max-pool backward reads the positions of the maxima from a workspace its forward pass
+ * writes, so the max kernel reruns the forward (cheap) before the backward.
+ *
+ * @module
+ */
+import { DNNL } from "./ffi.ts";
+import { check, type DnnlContext, dnnlDims, implName, memoryDesc, outSlot, pointerIn } from "./native.ts";
+import { execArgs, MEMORY_ALLOCATE, Owned } from "./owned.ts";
+import type { ConvPrimitive } from "./conv_primitive.ts";
+
+/** The geometry of a 2-D pooling gradient, NHWC. */
+export interface PoolSpec {
+  kind: "max_backward" | "avg_backward";
+  batch: number;
+  channels: number;
+  inHeight: number;
+  inWidth: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
+}
+
+/**
+ * Whether a cached spec is a pooling one.
+ *
+ * @param spec a spec
+ * @returns true for {@link PoolSpec}
+ */
+export function isPoolSpec(spec: { kind: string }): spec is PoolSpec {
+  return spec.kind === "max_backward" || spec.kind === "avg_backward";
+}
+
+/**
+ * A key that identifies a spec, for caching primitives.
+ *
+ * @param s the geometry
+ * @returns a string unique per distinct spec
+ */
+export function poolSpecKey(s: PoolSpec): string {
+  return [
+    s.kind,
+    s.batch,
+    s.channels,
+    s.inHeight,
+    s.inWidth,
+    s.outHeight,
+    s.outWidth,
+    s.filterHeight,
+    s.filterWidth,
+    s.strideHeight,
+    s.strideWidth,
+    s.padTop,
+    s.padBottom,
+    s.padLeft,
+    s.padRight,
+  ].join(",");
+}
+
+/**
+ * Builds a pooling gradient. `execute` takes raw pointers — max: x, dy, dx; avg: dy, dx.
+ *
+ * @param ctx the oneDNN context
+ * @param s the geometry
+ * @returns the primitive (the same interface as a convolution's)
+ * @throws {BackendError} when oneDNN has no implementation for the geometry
+ */
+export function createPoolPrimitive(ctx: DnnlContext, s: PoolSpec): ConvPrimitive {
+  const { lib } = ctx;
+  const alg = s.kind === "max_backward" ? DNNL.pooling_max : DNNL.pooling_avg_exclude_padding;
+  const src = memoryDesc(lib, [s.batch, s.channels, s.inHeight, s.inWidth], DNNL.tag_nhwc);
+  const dst = memoryDesc(lib, [s.batch, s.channels, s.outHeight, s.outWidth], DNNL.tag_nhwc);
+  const strides = dnnlDims([s.strideHeight, s.strideWidth]);
+  const kernel = dnnlDims([s.filterHeight, s.filterWidth]);
+  const dilation = dnnlDims([0, 0]);
+  const padL = dnnlDims([s.padTop, s.padLeft]), padR = dnnlDims([s.padBottom, s.padRight]);
+  const forwardDesc = new Uint8Array(DNNL.POOL_DESC_BYTES);
+  check(
+    lib.dnnl_pooling_v2_forward_desc_init(
+      forwardDesc,
+      DNNL.forward_training,
+      alg,
+      src,
+      dst,
+      strides,
+      kernel,
+      dilation,
+      padL,
+      padR,
+    ),
+    "pooling forward descriptor",
+  );
+  const backwardDesc = new Uint8Array(DNNL.POOL_DESC_BYTES);
+  check(
+    lib.dnnl_pooling_v2_backward_desc_init(
+      backwardDesc,
+      alg,
+      src,
+      dst,
+      strides,
+      kernel,
+      dilation,
+      padL,
+      padR,
+    ),
+    "pooling backward descriptor",
+  );
+  const owned = new Owned(ctx);
+  const pds: Deno.PointerObject[] = [];
+  const pd = (desc: Uint8Array, hint: Deno.PointerValue) => {
+    const slot = outSlot();
+    check(lib.dnnl_primitive_desc_create(slot, desc, null, ctx.engine, hint), `pooling ${s.kind}`);
+    const made = pointerIn(slot, "dnnl_primitive_desc_create");
+    pds.push(made);
+    return made;
+  };
+  try {
+    const forwardPd = pd(forwardDesc, null);
+    const backwardPd = pd(backwardDesc, forwardPd);
+    const impl = implName(lib, backwardPd);
+    const diffSrc = owned.memory(Deno.UnsafePointer.of(src), null);
+    const diffDst = owned.memory(Deno.UnsafePointer.of(dst), null);
+    const backward = owned.primitive(backwardPd);
+    const backwardArgs: [number, Deno.PointerObject][] = [[DNNL.arg_diff_dst, diffDst], [
+      DNNL.arg_diff_src,
+      diffSrc,
+    ]];
+    let forward: { primitive: Deno.PointerObject; x: Deno.PointerObject; args: Uint8Array } | null = null;
+    if (s.kind === "max_backward") {
+      const workspaceMd = lib.dnnl_primitive_desc_query_md(forwardPd, DNNL.query_workspace_md, 0);
+      const workspace = owned.memory(workspaceMd, Deno.UnsafePointer.create(MEMORY_ALLOCATE));
+      const x = owned.memory(Deno.UnsafePointer.of(src), null);
+      const y = owned.memory(Deno.UnsafePointer.of(dst), Deno.UnsafePointer.create(MEMORY_ALLOCATE));
+      forward = {
+        primitive: owned.primitive(forwardPd),
+        x,
+        args: execArgs([[DNNL.arg_src, x], [DNNL.arg_dst, y], [DNNL.arg_workspace, workspace]]),
+      };
+      backwardArgs.push([DNNL.arg_workspace, workspace]);
+    }
+    const packed = execArgs(backwardArgs);
+    const expected = forward ? 3 : 2;
+    return {
+      impl,
+      execute(pointers) {
+        if (pointers.length !== expected) {
+          throw new RangeError(`pooling ${s.kind}: expected ${expected} buffers, got ${pointers.length}`);
+        }
+        const [dy, dx] = pointers.slice(-2);
+        if (forward) {
+          check(lib.dnnl_memory_set_data_handle(forward.x, pointers[0]), "set handle");
+          check(
+            lib.dnnl_primitive_execute(forward.primitive, ctx.stream, 3, forward.args),
+            "max pool forward",
+          );
+        }
+        check(lib.dnnl_memory_set_data_handle(diffDst, dy), "set handle");
+        check(lib.dnnl_memory_set_data_handle(diffSrc, dx), "set handle");
+        check(
+          lib.dnnl_primitive_execute(backward, ctx.stream, backwardArgs.length, packed),
+          `pooling ${s.kind}`,
+        );
+      },
+      dispose() {
+        owned.dispose();
+      },
+    };
+  } catch (err) {
+    owned.dispose();
+    throw err;
+  } finally {
+    for (const p of pds) lib.dnnl_primitive_desc_destroy(p);
+  }
+}
