@@ -3,7 +3,8 @@
  * tensors in the wasm heap in place (NHWC, filters `[kh, kw, in, out]`: no layout copies).
  *
  * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also `conv2dTranspose`'s forward),
- * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient), `MaxPoolGrad` and `AvgPoolGrad`.
+ * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient), `MaxPoolGrad`, `AvgPoolGrad`,
+ * and `Mean`/`Sum` over the pixels (axes 1 and 2) of rank-4 tensors.
  * Cases oneDNN does not cover here (NCHW, non-float32 tensors, `prelu` activation, non-per-channel
  * bias, padded average pooling, whose tfjs gradient counts the padding) go to the kernel that was
  * registered before.
@@ -14,6 +15,7 @@ import { BackendError } from "../errors.ts";
 import { tf } from "../tf.ts";
 import type { PrimitiveCache, PrimitiveSpec } from "./primitive_cache.ts";
 import type { PoolSpec } from "./pool.ts";
+import type { ReduceSpec } from "./reduce.ts";
 import type { ConvActivation } from "./conv_desc.ts";
 import { convSpecOf } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
@@ -26,6 +28,8 @@ export const ONEDNN_KERNEL_NAMES = [
   "Conv2DBackpropFilter",
   "MaxPoolGrad",
   "AvgPoolGrad",
+  "Mean",
+  "Sum",
 ] as const;
 
 /** A kernel name this module provides. */
@@ -226,6 +230,28 @@ function avgPoolGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
   };
 }
 
+/** `Mean` or `Sum` over axes 1 and 2 of a float32 rank-4 tensor on oneDNN; anything else goes back. */
+function pixelReduction(kernel: "Mean" | "Sum") {
+  return (cache: PrimitiveCache, fallback: Fallback | undefined) => (args: KernelArgs) => {
+    const { x } = args.inputs as unknown as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = x.shape.length === 4 ? tf.util.parseAxisParam(axis, x.shape).sort() : [];
+    if (axes.join() !== "1,2" || size(x.shape) === 0 || !usable(args.backend, [x], {})) {
+      return delegate(kernel, fallback, args);
+    }
+    const [batch, height, width, channels] = x.shape;
+    const spec: ReduceSpec = {
+      kind: kernel === "Mean" ? "reduce_mean" : "reduce_sum",
+      batch,
+      height,
+      width,
+      channels,
+    };
+    const outShape = keepDims ? [batch, 1, 1, channels] : [batch, channels];
+    return run(args.backend as WasmBackendLike, cache, spec, outShape, [x]);
+  };
+}
+
 function checkShape(
   kernel: string,
   name: string,
@@ -268,6 +294,8 @@ export function oneDnnKernelConfigs(
     Conv2DBackpropFilter: conv2dBackpropFilter,
     MaxPoolGrad: maxPoolGrad,
     AvgPoolGrad: avgPoolGrad,
+    Mean: pixelReduction("Mean"),
+    Sum: pixelReduction("Sum"),
   };
   return ONEDNN_KERNEL_NAMES.map((kernelName) => {
     const before = previous.get(kernelName);

@@ -1,5 +1,6 @@
 /**
- * A bounded least-recently-used cache of convolution and pooling primitives, keyed by geometry.
+ * A bounded least-recently-used cache of convolution, pooling and reduction primitives, keyed by
+ * geometry.
  * Creating a oneDNN primitive generates machine code (about a millisecond); a training step reuses a
  * few dozen shapes.
  *
@@ -9,9 +10,20 @@ import { type ConvSpec, convSpecKey } from "./conv_desc.ts";
 import { type ConvPrimitive, createConvPrimitive } from "./conv_primitive.ts";
 import type { DnnlContext } from "./native.ts";
 import { createPoolPrimitive, isPoolSpec, type PoolSpec, poolSpecKey } from "./pool.ts";
+import { createReducePrimitive, isReduceSpec, type ReduceSpec, reduceSpecKey } from "./reduce.ts";
 
-/** What the cache builds: a convolution pass or a pooling gradient. */
-export type PrimitiveSpec = ConvSpec | PoolSpec;
+/** What the cache builds: a convolution pass, a pooling gradient or a pixel reduction. */
+export type PrimitiveSpec = ConvSpec | PoolSpec | ReduceSpec;
+
+function keyOf(spec: PrimitiveSpec): string {
+  if (isPoolSpec(spec)) return poolSpecKey(spec);
+  return isReduceSpec(spec) ? reduceSpecKey(spec) : convSpecKey(spec);
+}
+
+function create(ctx: DnnlContext, spec: PrimitiveSpec): ConvPrimitive {
+  if (isPoolSpec(spec)) return createPoolPrimitive(ctx, spec);
+  return isReduceSpec(spec) ? createReducePrimitive(ctx, spec) : createConvPrimitive(ctx, spec);
+}
 
 /** The primitive cache of one oneDNN context. */
 export interface PrimitiveCache {
@@ -45,12 +57,12 @@ export function createPrimitiveCache(ctx: DnnlContext, capacity: number): Primit
   let created = 0;
   return {
     get(spec) {
-      const key = isPoolSpec(spec) ? poolSpecKey(spec) : convSpecKey(spec);
+      const key = keyOf(spec);
       let primitive = entries.get(key);
       if (primitive) {
         entries.delete(key); // re-insert: Map iteration order is the recency order
       } else {
-        primitive = isPoolSpec(spec) ? createPoolPrimitive(ctx, spec) : createConvPrimitive(ctx, spec);
+        primitive = create(ctx, spec);
         created++;
         while (entries.size >= capacity) {
           const [oldest, evicted] = entries.entries().next().value!;
