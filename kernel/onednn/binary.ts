@@ -7,17 +7,9 @@
  * @module
  */
 import { DNNL } from "./ffi.ts";
-import { check, type DnnlContext, implName, memoryDesc, outSlot, pointerIn } from "./native.ts";
-import { execArgs, Owned } from "./owned.ts";
-
-/** A step after the binary operation, in order. */
-export type BinaryPostOp =
-  /** `dst = scale · dst_before + result` (the previous contents of dst). */
-  | { kind: "sum"; scale: number }
-  /** `result = alg(result; alpha, beta)` (e.g. `DNNL.eltwise_sqrt`, `DNNL.eltwise_linear`). */
-  | { kind: "eltwise"; alg: number; alpha: number; beta: number }
-  /** `result = alg(result, operand)`; the operand has `length` elements (1: broadcast). */
-  | { kind: "binary"; alg: number; length: number };
+import { check, type DnnlContext, implName, memoryDesc } from "./native.ts";
+import { buildOwned, execArgs } from "./owned.ts";
+import { createPrimitiveDesc, type PostOp } from "./primitive_desc.ts";
 
 /** What a binary primitive computes. */
 export interface BinarySpec {
@@ -32,7 +24,7 @@ export interface BinarySpec {
   /** Scale of src1 (default 1). */
   scale1?: number;
   /** Post-ops, in order. */
-  postOps?: readonly BinaryPostOp[];
+  postOps?: readonly PostOp[];
 }
 
 /** A binary primitive, ready to run on raw pointers. */
@@ -57,41 +49,6 @@ export interface BinaryPrimitive {
   dispose(): void;
 }
 
-/** Attributes (scales, post-ops) of a spec; the caller destroys the returned attr. */
-function attributes(ctx: DnnlContext, spec: BinarySpec): Deno.PointerObject {
-  const { lib } = ctx;
-  const attrSlot = outSlot();
-  check(lib.dnnl_primitive_attr_create(attrSlot), "dnnl_primitive_attr_create");
-  const attr = pointerIn(attrSlot, "dnnl_primitive_attr_create");
-  const setScale = (arg: number, scale: number | undefined) => {
-    if (scale !== undefined && scale !== 1) {
-      check(lib.dnnl_primitive_attr_set_scales(attr, arg, 1n, 0, new Float32Array([scale])), "binary scales");
-    }
-  };
-  setScale(DNNL.arg_src, spec.scale0);
-  setScale(DNNL.arg_src_1, spec.scale1);
-  if (spec.postOps?.length) {
-    const opsSlot = outSlot();
-    check(lib.dnnl_post_ops_create(opsSlot), "dnnl_post_ops_create");
-    const ops = pointerIn(opsSlot, "dnnl_post_ops_create");
-    try {
-      for (const op of spec.postOps) {
-        if (op.kind === "sum") check(lib.dnnl_post_ops_append_sum(ops, op.scale), "sum post-op");
-        else if (op.kind === "eltwise") {
-          check(lib.dnnl_post_ops_append_eltwise(ops, 1, op.alg, op.alpha, op.beta), "eltwise post-op");
-        } else {
-          const md = memoryDesc(lib, [op.length], DNNL.tag_a);
-          check(lib.dnnl_post_ops_append_binary(ops, op.alg, md), "binary post-op");
-        }
-      }
-      check(lib.dnnl_primitive_attr_set_post_ops(attr, ops), "set post-ops");
-    } finally {
-      lib.dnnl_post_ops_destroy(ops);
-    }
-  }
-  return attr;
-}
-
 /**
  * Builds a binary primitive.
  *
@@ -102,20 +59,15 @@ function attributes(ctx: DnnlContext, spec: BinarySpec): Deno.PointerObject {
  */
 export function createBinaryPrimitive(ctx: DnnlContext, spec: BinarySpec): BinaryPrimitive {
   const { lib } = ctx;
-  const owned = new Owned(ctx);
   const mdDst = memoryDesc(lib, [spec.length], DNNL.tag_a);
   const mdSrc1 = memoryDesc(lib, [spec.src1Length], DNNL.tag_a);
   const desc = new Uint8Array(DNNL.BINARY_DESC_BYTES);
   check(lib.dnnl_binary_desc_init(desc, spec.alg, mdDst, mdSrc1, mdDst), "dnnl_binary_desc_init");
-  const attr = attributes(ctx, spec);
-  const pdSlot = outSlot();
-  try {
-    check(lib.dnnl_primitive_desc_create(pdSlot, desc, attr, ctx.engine, null), "binary primitive");
-  } finally {
-    lib.dnnl_primitive_attr_destroy(attr);
-  }
-  const pd = pointerIn(pdSlot, "dnnl_primitive_desc_create");
-  try {
+  const pd = createPrimitiveDesc(ctx, desc, "binary primitive", {
+    scales: [[DNNL.arg_src, spec.scale0 ?? 1], [DNNL.arg_src_1, spec.scale1 ?? 1]],
+    postOps: spec.postOps,
+  });
+  return buildOwned(ctx, [pd], (owned) => {
     const impl = implName(lib, pd);
     const primitive = owned.primitive(pd);
     const src0 = owned.memory(Deno.UnsafePointer.of(mdDst), null);
@@ -154,10 +106,5 @@ export function createBinaryPrimitive(ctx: DnnlContext, spec: BinarySpec): Binar
         owned.dispose();
       },
     };
-  } catch (err) {
-    owned.dispose();
-    throw err;
-  } finally {
-    lib.dnnl_primitive_desc_destroy(pd);
-  }
+  });
 }

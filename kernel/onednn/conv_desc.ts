@@ -6,7 +6,8 @@
  * @module
  */
 import { DNNL } from "./ffi.ts";
-import { check, type DnnlContext, memoryDesc, outSlot, pointerIn } from "./native.ts";
+import { check, type DnnlContext, memoryDesc } from "./native.ts";
+import { createPrimitiveDesc } from "./primitive_desc.ts";
 
 /** Which pass of the convolution. */
 export type ConvKind = "forward" | "backward_data" | "backward_weights";
@@ -174,38 +175,17 @@ function eltwiseOf(s: ConvSpec): [number, number, number] | null {
   }
 }
 
-/** Creates a primitive descriptor, destroying the attribute objects it needed. */
+/** Creates a primitive descriptor, with the fused activation as an eltwise post-op. */
 function primitiveDesc(
   ctx: DnnlContext,
   s: ConvSpec,
   op: Uint8Array,
   hint: Deno.PointerValue,
 ): Deno.PointerObject {
-  const { lib } = ctx;
   const eltwise = s.kind === "forward" ? eltwiseOf(s) : null;
-  let attr: Deno.PointerValue = null;
-  let postOps: Deno.PointerValue = null;
-  try {
-    if (eltwise) {
-      const attrSlot = outSlot();
-      check(lib.dnnl_primitive_attr_create(attrSlot), "dnnl_primitive_attr_create");
-      attr = pointerIn(attrSlot, "dnnl_primitive_attr_create");
-      const opsSlot = outSlot();
-      check(lib.dnnl_post_ops_create(opsSlot), "dnnl_post_ops_create");
-      postOps = pointerIn(opsSlot, "dnnl_post_ops_create");
-      check(lib.dnnl_post_ops_append_eltwise(postOps, 1, ...eltwise), `post-op ${s.activation}`);
-      check(lib.dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops");
-    }
-    const pdSlot = outSlot();
-    check(
-      lib.dnnl_primitive_desc_create(pdSlot, op, attr, ctx.engine, hint),
-      `primitive for ${describeConv(s)}`,
-    );
-    return pointerIn(pdSlot, "dnnl_primitive_desc_create");
-  } finally {
-    if (postOps) lib.dnnl_post_ops_destroy(postOps);
-    if (attr) lib.dnnl_primitive_attr_destroy(attr);
-  }
+  return createPrimitiveDesc(ctx, op, `primitive for ${describeConv(s)}`, {
+    postOps: eltwise ? [{ kind: "eltwise", alg: eltwise[0], alpha: eltwise[1], beta: eltwise[2] }] : [],
+  }, hint);
 }
 
 /**

@@ -9,7 +9,7 @@ import { BackendError } from "../errors.ts";
 import { convDescs, convPrimitiveDesc, type ConvSpec, describeConv } from "./conv_desc.ts";
 import { DNNL } from "./ffi.ts";
 import { check, type DnnlContext, implName } from "./native.ts";
-import { execArgs, MEMORY_ALLOCATE, Owned } from "./owned.ts";
+import { buildOwned, execArgs, MEMORY_ALLOCATE } from "./owned.ts";
 
 /**
  * A ready convolution. `execute` takes raw pointers to float32 buffers, in this order —
@@ -45,9 +45,8 @@ export interface ConvVariant {
 export function createConvVariant(ctx: DnnlContext, spec: ConvSpec, weightsTag: number): ConvVariant {
   const { lib } = ctx;
   const d = convDescs(ctx, spec, weightsTag);
-  const owned = new Owned(ctx);
   const pd = convPrimitiveDesc(ctx, spec, d);
-  try {
+  return buildOwned(ctx, [pd], (owned) => {
     const impl = implName(lib, pd);
     const weightsQuery = spec.kind === "backward_weights"
       ? DNNL.query_diff_weights_md
@@ -118,10 +117,5 @@ export function createConvVariant(ctx: DnnlContext, spec: ConvSpec, weightsTag: 
         owned.dispose();
       },
     };
-  } catch (err) {
-    owned.dispose();
-    throw err;
-  } finally {
-    lib.dnnl_primitive_desc_destroy(pd);
-  }
+  });
 }

@@ -203,30 +203,22 @@ function poolInfo(inputShape: readonly number[], attrs: PoolGradAttrs): tf.backe
   );
 }
 
-function maxPoolGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
-  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+/**
+ * `MaxPoolGrad` or `AvgPoolGrad` on oneDNN. Padded average pooling goes back: tfjs's own gradient
+ * spreads 1/(filter area) also over padded borders, oneDNN's would not.
+ */
+function poolGrad(kernel: "MaxPoolGrad" | "AvgPoolGrad") {
+  return (cache: PrimitiveCache, fallback: Fallback | undefined) => (args: KernelArgs) => {
     const { dy, input } = args.inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
-    const attrs = args.attrs as unknown as PoolGradAttrs;
-    if (!usable(args.backend, [dy, input], {})) return delegate("MaxPoolGrad", fallback, args);
-    const info = poolInfo(input.shape, attrs);
-    checkShape("MaxPoolGrad", "dy", dy.shape, info.outShape);
-    const spec = poolSpecOf("max_backward", info);
-    return run(args.backend as WasmBackendLike, cache, spec, [...input.shape], [input, dy]);
-  };
-}
-
-function avgPoolGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
-  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
-    const { dy, input } = args.inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
-    const attrs = args.attrs as unknown as PoolGradAttrs;
-    const info = poolInfo(input.shape, attrs);
+    const info = poolInfo(input.shape, args.attrs as unknown as PoolGradAttrs);
     const { top, bottom, left, right } = info.padInfo;
-    // tfjs's own gradient spreads 1/(filter area) also at padded borders; oneDNN would not: hand back.
-    const padded = top + bottom + left + right > 0;
-    if (padded || !usable(args.backend, [dy, input], {})) return delegate("AvgPoolGrad", fallback, args);
-    checkShape("AvgPoolGrad", "dy", dy.shape, info.outShape);
-    const spec = poolSpecOf("avg_backward", info);
-    return run(args.backend as WasmBackendLike, cache, spec, [...input.shape], [dy]);
+    const max = kernel === "MaxPoolGrad";
+    if ((!max && top + bottom + left + right > 0) || !usable(args.backend, [dy, input], {})) {
+      return delegate(kernel, fallback, args);
+    }
+    checkShape(kernel, "dy", dy.shape, info.outShape);
+    const spec = poolSpecOf(max ? "max_backward" : "avg_backward", info);
+    return run(args.backend as WasmBackendLike, cache, spec, [...input.shape], max ? [input, dy] : [dy]);
   };
 }
 
@@ -292,8 +284,8 @@ export function oneDnnKernelConfigs(
     FusedConv2D: fusedConv2d,
     Conv2DBackpropInput: conv2dBackpropInput,
     Conv2DBackpropFilter: conv2dBackpropFilter,
-    MaxPoolGrad: maxPoolGrad,
-    AvgPoolGrad: avgPoolGrad,
+    MaxPoolGrad: poolGrad("MaxPoolGrad"),
+    AvgPoolGrad: poolGrad("AvgPoolGrad"),
     Mean: pixelReduction("Mean"),
     Sum: pixelReduction("Sum"),
   };

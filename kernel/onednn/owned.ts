@@ -69,3 +69,28 @@ export function execArgs(args: readonly [number, Deno.PointerObject][]): Uint8Ar
   });
   return bytes;
 }
+
+/**
+ * Builds a ready primitive from primitive descriptors: what `build` creates through `owned` is freed
+ * if it throws, and the descriptors are destroyed either way (primitives keep what they need).
+ *
+ * @param ctx the oneDNN context
+ * @param descriptors primitive descriptors to destroy afterwards
+ * @param build creates primitives and memory objects through `owned`
+ * @returns what `build` returns
+ */
+export function buildOwned<T>(
+  ctx: DnnlContext,
+  descriptors: readonly Deno.PointerObject[],
+  build: (owned: Owned) => T,
+): T {
+  const owned = new Owned(ctx);
+  try {
+    return build(owned);
+  } catch (err) {
+    owned.dispose();
+    throw err;
+  } finally {
+    for (const pd of descriptors) ctx.lib.dnnl_primitive_desc_destroy(pd);
+  }
+}

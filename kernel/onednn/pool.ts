@@ -9,8 +9,9 @@
  * @module
  */
 import { DNNL } from "./ffi.ts";
-import { check, type DnnlContext, dnnlDims, implName, memoryDesc, outSlot, pointerIn } from "./native.ts";
-import { execArgs, MEMORY_ALLOCATE, Owned } from "./owned.ts";
+import { check, type DnnlContext, dnnlDims, implName, memoryDesc } from "./native.ts";
+import { buildOwned, execArgs, MEMORY_ALLOCATE } from "./owned.ts";
+import { createPrimitiveDesc } from "./primitive_desc.ts";
 import type { ConvPrimitive } from "./conv_primitive.ts";
 
 /** The geometry of a 2-D pooling gradient, NHWC. */
@@ -116,18 +117,15 @@ export function createPoolPrimitive(ctx: DnnlContext, s: PoolSpec): ConvPrimitiv
     ),
     "pooling backward descriptor",
   );
-  const owned = new Owned(ctx);
-  const pds: Deno.PointerObject[] = [];
-  const pd = (desc: Uint8Array, hint: Deno.PointerValue) => {
-    const slot = outSlot();
-    check(lib.dnnl_primitive_desc_create(slot, desc, null, ctx.engine, hint), `pooling ${s.kind}`);
-    const made = pointerIn(slot, "dnnl_primitive_desc_create");
-    pds.push(made);
-    return made;
-  };
+  const forwardPd = createPrimitiveDesc(ctx, forwardDesc, `pooling ${s.kind} forward`);
+  let backwardPd: Deno.PointerObject;
   try {
-    const forwardPd = pd(forwardDesc, null);
-    const backwardPd = pd(backwardDesc, forwardPd);
+    backwardPd = createPrimitiveDesc(ctx, backwardDesc, `pooling ${s.kind}`, {}, forwardPd);
+  } catch (err) {
+    lib.dnnl_primitive_desc_destroy(forwardPd);
+    throw err;
+  }
+  return buildOwned(ctx, [forwardPd, backwardPd], (owned) => {
     const impl = implName(lib, backwardPd);
     const diffSrc = owned.memory(Deno.UnsafePointer.of(src), null);
     const diffDst = owned.memory(Deno.UnsafePointer.of(dst), null);
@@ -176,10 +174,5 @@ export function createPoolPrimitive(ctx: DnnlContext, s: PoolSpec): ConvPrimitiv
         owned.dispose();
       },
     };
-  } catch (err) {
-    owned.dispose();
-    throw err;
-  } finally {
-    for (const p of pds) lib.dnnl_primitive_desc_destroy(p);
-  }
+  });
 }

@@ -8,8 +8,9 @@
  * @module
  */
 import { DNNL } from "./ffi.ts";
-import { check, type DnnlContext, dnnlDims, implName, memoryDesc, outSlot, pointerIn } from "./native.ts";
-import { execArgs, Owned } from "./owned.ts";
+import { check, type DnnlContext, dnnlDims, implName, memoryDesc } from "./native.ts";
+import { buildOwned, execArgs } from "./owned.ts";
+import { createPrimitiveDesc, type PostOp } from "./primitive_desc.ts";
 import type { ConvPrimitive } from "./conv_primitive.ts";
 
 /** A reduction of `[batch, height, width, channels]` over height and width. */
@@ -39,24 +40,6 @@ export function isReduceSpec(spec: { kind: string }): spec is ReduceSpec {
  */
 export function reduceSpecKey(s: ReduceSpec): string {
   return [s.kind, s.batch, s.height, s.width, s.channels].join(",");
-}
-
-/** Primitive attributes with one post-op: y ← factor · y. The caller destroys them. */
-function scaledBy(ctx: DnnlContext, factor: number): Deno.PointerObject {
-  const { lib } = ctx;
-  const attrSlot = outSlot();
-  check(lib.dnnl_primitive_attr_create(attrSlot), "dnnl_primitive_attr_create");
-  const attr = pointerIn(attrSlot, "dnnl_primitive_attr_create");
-  const opsSlot = outSlot();
-  check(lib.dnnl_post_ops_create(opsSlot), "dnnl_post_ops_create");
-  const ops = pointerIn(opsSlot, "dnnl_post_ops_create");
-  try {
-    check(lib.dnnl_post_ops_append_eltwise(ops, 1, DNNL.eltwise_linear, factor, 0), "linear post-op");
-    check(lib.dnnl_primitive_attr_set_post_ops(attr, ops), "set post-ops");
-  } finally {
-    lib.dnnl_post_ops_destroy(ops);
-  }
-  return attr;
 }
 
 /**
@@ -89,16 +72,11 @@ export function createReducePrimitive(ctx: DnnlContext, s: ReduceSpec): ConvPrim
     "global average pooling descriptor",
   );
   // A sum is the mean times the pixel count: a linear post-op.
-  const attr = s.kind === "reduce_sum" ? scaledBy(ctx, s.height * s.width) : null;
-  const slot = outSlot();
-  try {
-    check(lib.dnnl_primitive_desc_create(slot, desc, attr, ctx.engine, null), `oneDNN ${s.kind}`);
-  } finally {
-    if (attr) lib.dnnl_primitive_attr_destroy(attr);
-  }
-  const pd = pointerIn(slot, "dnnl_primitive_desc_create");
-  const owned = new Owned(ctx);
-  try {
+  const scale: PostOp = { kind: "eltwise", alg: DNNL.eltwise_linear, alpha: s.height * s.width, beta: 0 };
+  const pd = createPrimitiveDesc(ctx, desc, `oneDNN ${s.kind}`, {
+    postOps: s.kind === "reduce_sum" ? [scale] : [],
+  });
+  return buildOwned(ctx, [pd], (owned) => {
     const impl = implName(lib, pd);
     const primitive = owned.primitive(pd);
     const x = owned.memory(Deno.UnsafePointer.of(src), null);
@@ -118,10 +96,5 @@ export function createReducePrimitive(ctx: DnnlContext, s: ReduceSpec): ConvPrim
         owned.dispose();
       },
     };
-  } catch (err) {
-    owned.dispose();
-    throw err;
-  } finally {
-    lib.dnnl_primitive_desc_destroy(pd);
-  }
+  });
 }
