@@ -82,39 +82,27 @@ export function createPoolPrimitive(ctx: DnnlContext, s: PoolSpec): ConvPrimitiv
   const alg = s.kind === "max_backward" ? DNNL.pooling_max : DNNL.pooling_avg_exclude_padding;
   const src = memoryDesc(lib, [s.batch, s.channels, s.inHeight, s.inWidth], DNNL.tag_nhwc);
   const dst = memoryDesc(lib, [s.batch, s.channels, s.outHeight, s.outWidth], DNNL.tag_nhwc);
-  const strides = dnnlDims([s.strideHeight, s.strideWidth]);
-  const kernel = dnnlDims([s.filterHeight, s.filterWidth]);
-  const dilation = dnnlDims([0, 0]);
-  const padL = dnnlDims([s.padTop, s.padLeft]), padR = dnnlDims([s.padBottom, s.padRight]);
+  // strides, kernel, dilation (0: none), padding before and after
+  const window = [
+    dnnlDims([s.strideHeight, s.strideWidth]),
+    dnnlDims([s.filterHeight, s.filterWidth]),
+    dnnlDims([0, 0]),
+    dnnlDims([s.padTop, s.padLeft]),
+    dnnlDims([s.padBottom, s.padRight]),
+  ] as const;
   const forwardDesc = new Uint8Array(DNNL.POOL_DESC_BYTES);
-  check(
-    lib.dnnl_pooling_v2_forward_desc_init(
-      forwardDesc,
-      DNNL.forward_training,
-      alg,
-      src,
-      dst,
-      strides,
-      kernel,
-      dilation,
-      padL,
-      padR,
-    ),
-    "pooling forward descriptor",
+  const forwardInit = lib.dnnl_pooling_v2_forward_desc_init(
+    forwardDesc,
+    DNNL.forward_training,
+    alg,
+    src,
+    dst,
+    ...window,
   );
+  check(forwardInit, "pooling forward descriptor");
   const backwardDesc = new Uint8Array(DNNL.POOL_DESC_BYTES);
   check(
-    lib.dnnl_pooling_v2_backward_desc_init(
-      backwardDesc,
-      alg,
-      src,
-      dst,
-      strides,
-      kernel,
-      dilation,
-      padL,
-      padR,
-    ),
+    lib.dnnl_pooling_v2_backward_desc_init(backwardDesc, alg, src, dst, ...window),
     "pooling backward descriptor",
   );
   const forwardPd = createPrimitiveDesc(ctx, forwardDesc, `pooling ${s.kind} forward`);

@@ -23,6 +23,17 @@ export function seeded(size: number, seed: number): Float32Array {
 }
 
 /**
+ * A tensor of {@link seeded} values.
+ *
+ * @param shape NHWC shape
+ * @param seed the seed
+ * @returns the tensor
+ */
+export function seededTensor(shape: [number, number, number, number], seed: number): tf.Tensor4D {
+  return tf.tensor4d(seeded(shape.reduce((a, b) => a * b), seed), shape);
+}
+
+/**
  * Runs `fn` on a backend inside `tidy` and returns its outputs' values.
  *
  * @param backend "cpu" (reference) or "wasm" (with oneDNN kernels enabled)

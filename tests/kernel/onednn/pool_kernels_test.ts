@@ -1,11 +1,7 @@
 import { tf } from "../../../kernel/tf.ts";
-import { assertMatchesCpu, ONEDNN, seeded } from "./conv_helpers.ts";
+import { assertMatchesCpu, ONEDNN, seeded, seededTensor } from "./conv_helpers.ts";
 
 const ignore = !ONEDNN.ok;
-
-function input(shape: [number, number, number, number], seed: number): tf.Tensor4D {
-  return tf.tensor4d(seeded(shape.reduce((a, b) => a * b), seed), shape);
-}
 
 /** dx of the pool, for a seeded dy, by TensorFlow.js's gradient machinery (→ the *PoolGrad kernels). */
 function poolGradient(
@@ -13,7 +9,7 @@ function poolGradient(
   shape: [number, number, number, number],
 ): () => tf.Tensor {
   return () => {
-    const x = input(shape, 3);
+    const x = seededTensor(shape, 3);
     const dy = tf.tensor(seeded(pool(x).size, 4), pool(x).shape);
     return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(pool(t as tf.Tensor4D), dy)))(x);
   };
