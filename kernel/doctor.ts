@@ -28,8 +28,11 @@ export interface DoctorReport {
 }
 
 function tinyNet(x: tf.Tensor4D, w1: tf.Tensor4D, w2: tf.Tensor4D): tf.Scalar {
-  const h = tf.relu(tf.conv2d(tf.mirrorPad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], "reflect"), w1, 1, "valid"));
-  const d = tf.conv2d(h, w2, 2, "same");
+  const conv = tf.conv2d(tf.mirrorPad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], "reflect"), w1, 1, "valid");
+  const { mean, variance } = tf.moments(conv, [1, 2], true); // instance norm: per-channel pixel means
+  const h = tf.relu(tf.mul(tf.sub(conv, mean), tf.rsqrt(tf.add(variance, 1e-5)))) as tf.Tensor4D;
+  const pooled = tf.add(tf.maxPool(h, 2, 2, "valid"), tf.avgPool(h, 2, 2, "valid")) as tf.Tensor4D;
+  const d = tf.add(tf.conv2d(h, w2, 2, "same"), pooled) as tf.Tensor4D;
   const u = tf.conv2dTranspose(d, tf.transpose(w2, [0, 1, 3, 2]) as tf.Tensor4D, h.shape, 2, "same");
   return tf.mean(tf.square(tf.tanh(u)));
 }
@@ -86,7 +89,7 @@ export async function diagnose(backend: string | BackendChoice = "auto"): Promis
       maxGradError,
       seconds: (performance.now() - start) / 1000,
       detail: ok
-        ? "conv/pad/transposed-conv forward and gradients match cpu"
+        ? "conv/pad/norm/pool/transposed-conv forward and gradients match cpu"
         : "results differ from the cpu backend",
     };
   } catch (error) {
