@@ -141,7 +141,8 @@ export function estimateTrainingMemory(
 }
 
 /**
- * A one-line summary, e.g. `peak memory ≈ 3.1 GiB (params 0.7, gradients 0.7, Adam 1.4, activations 0.3)`.
+ * A one-line summary, e.g. `peak memory ≈ 3.1 GiB (params 0.7, gradients 0.7, Adam 1.4, activations 0.3)`,
+ * and on oneDNN what of it the wasm heap holds (Adam lives outside it).
  *
  * @param m an estimate
  * @returns the line
@@ -150,5 +151,7 @@ export function formatMemoryEstimate(m: MemoryEstimate): string {
   const gib = (b: number) => (b / 2 ** 30).toFixed(b < 2 ** 28 ? 3 : 2);
   return `peak memory ≈ ${gib(m.total)} GiB (params ${gib(m.params)}, gradients ${gib(m.gradients)}, Adam ${
     gib(m.optimizer)
-  }, activations ${gib(m.activations)})`;
+  }, activations ${gib(m.activations)})${
+    m.offHeap > 0 ? `; ${gib(m.total - m.offHeap)} GiB in the wasm heap` : ""
+  }`;
 }

@@ -55,4 +55,6 @@ Deno.test("on oneDNN the estimate counts Adam's moments as outside the wasm heap
   assert.equal(onednn.offHeap, onednn.optimizer);
   assert.ok(onednn.total - onednn.offHeap < 4 * 2 ** 30, "ngf 64 at 512×256 fits a wasm heap on oneDNN");
   assert.ok(wasm.total > 4 * 2 ** 30);
+  assert.match(formatMemoryEstimate(onednn), /; \d+\.\d\d GiB in the wasm heap$/);
+  assert.doesNotMatch(formatMemoryEstimate(wasm), /wasm heap/);
 });
