@@ -1,8 +1,11 @@
 /**
- * Gradients we register over tfjs's own where tfjs's are wrong. tfjs-core 4.22's `MirrorPad` gradient
+ * Gradients we register over tfjs's own where tfjs's are wrong or slow. tfjs-core 4.22's `MirrorPad` gradient
  * only slices the centre out of `dy`, dropping everything that flowed into the mirrored borders, so a
  * network with reflection padding (all of pix2pixHD's generators) trains on wrong gradients. Ours folds
  * the border gradients back onto the pixels they copy, axis by axis.
+ *
+ * Also the gradients of `Relu` and `LeakyRelu`, the same values as tfjs's, through one kernel
+ * ({@link LEAKY_RELU_GRAD}) where a backend registers a fast one.
  *
  * @module
  */
@@ -78,4 +81,35 @@ tf.registerGradient({
     };
     return { x: () => mirrorPadGradient(dy as tf.Tensor, x.shape, paddings, mode) };
   },
+});
+
+/**
+ * Our kernel for the gradient of (leaky) ReLU: inputs `dy`, `x`, attribute `alpha`; gives
+ * `x > 0 ? dy : alpha·dy`. Registered where a backend has a fast one (oneDNN); elsewhere the gradients
+ * below compute it with TensorFlow.js's ops, as tfjs does.
+ */
+export const LEAKY_RELU_GRAD = "LeakyReluGrad";
+
+function leakyReluGradient(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
+  if (tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend()) && x.dtype === "float32") {
+    return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x }, { alpha }) as tf.Tensor;
+  }
+  return alpha === 0
+    ? tf.mul(dy, tf.step(tf.cast(x, "float32")))
+    : tf.where(tf.greater(x, 0), dy, tf.mul(dy, alpha));
+}
+
+tf.registerGradient({
+  kernelName: "LeakyRelu",
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved, attrs) => {
+    const { alpha } = attrs as unknown as { alpha: number };
+    return { x: () => leakyReluGradient(dy as tf.Tensor, saved[0], alpha) };
+  },
+});
+
+tf.registerGradient({
+  kernelName: "Relu",
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved) => ({ x: () => leakyReluGradient(dy as tf.Tensor, saved[0], 0) }),
 });

@@ -81,6 +81,16 @@ export const DNNL_SYMBOLS = {
     parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
     result: "i32",
   },
+  // desc, prop_kind, alg_kind, data, alpha, beta
+  dnnl_eltwise_forward_desc_init: {
+    parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"],
+    result: "i32",
+  },
+  // desc, alg_kind, diff_data, data, alpha, beta
+  dnnl_eltwise_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
+    result: "i32",
+  },
   dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
   dnnl_primitive_attr_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_primitive_attr_set_scales: { parameters: ["pointer", "i32", "i64", "i32", "buffer"], result: "i32" },
@@ -122,6 +132,8 @@ export const DNNL = {
   CONV_DESC_BYTES: 5976,
   /** `sizeof(dnnl_pooling_v2_desc_t)`. */
   POOL_DESC_BYTES: 3288,
+  /** `sizeof(dnnl_eltwise_desc_t)`. */
+  ELTWISE_DESC_BYTES: 1416,
   /** `sizeof(dnnl_binary_desc_t)`. */
   BINARY_DESC_BYTES: 2096,
   /** `sizeof(dnnl_exec_arg_t)`: `{int arg; dnnl_memory_t memory;}`. */

@@ -4,7 +4,8 @@
  *
  * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also `conv2dTranspose`'s forward),
  * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient), `MaxPoolGrad`, `AvgPoolGrad`,
- * and `Mean`/`Sum` over the pixels (axes 1 and 2) of rank-4 tensors.
+ * `Mean`/`Sum` over the pixels (axes 1 and 2) of rank-4 tensors, `LeakyRelu`, and the (leaky) ReLU
+ * gradient kernel that kernel/gradients.ts calls when a backend has it.
  * Cases oneDNN does not cover here (NCHW, non-float32 tensors, `prelu` activation, non-per-channel
  * bias, padded average pooling, whose tfjs gradient counts the padding) go to the kernel that was
  * registered before.
@@ -16,6 +17,7 @@ import { tf } from "../tf.ts";
 import type { PrimitiveCache, PrimitiveSpec } from "./primitive_cache.ts";
 import type { PoolSpec } from "./pool.ts";
 import type { ReduceSpec } from "./reduce.ts";
+import { LEAKY_RELU_GRAD } from "../gradients.ts";
 import type { ConvActivation } from "./conv_desc.ts";
 import { convSpecOf } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
@@ -30,6 +32,8 @@ export const ONEDNN_KERNEL_NAMES = [
   "AvgPoolGrad",
   "Mean",
   "Sum",
+  "LeakyRelu",
+  LEAKY_RELU_GRAD,
 ] as const;
 
 /** A kernel name this module provides. */
@@ -244,6 +248,29 @@ function pixelReduction(kernel: "Mean" | "Sum") {
   };
 }
 
+function leakyRelu(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x } = args.inputs as unknown as { x: tf.TensorInfo };
+    const { alpha } = args.attrs as unknown as { alpha: number };
+    if (size(x.shape) === 0 || !usable(args.backend, [x], {})) return delegate("LeakyRelu", fallback, args);
+    const spec = { kind: "leakyrelu_forward", length: size(x.shape), alpha } as const;
+    return run(args.backend as WasmBackendLike, cache, spec, [...x.shape], [x]);
+  };
+}
+
+function leakyReluGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { dy, x } = args.inputs as unknown as { dy: tf.TensorInfo; x: tf.TensorInfo };
+    const { alpha } = args.attrs as unknown as { alpha: number };
+    if (size(x.shape) === 0 || !usable(args.backend, [dy, x], {})) {
+      return delegate(LEAKY_RELU_GRAD, fallback, args);
+    }
+    checkShape(LEAKY_RELU_GRAD, "dy", dy.shape, x.shape);
+    const spec = { kind: "leakyrelu_backward", length: size(x.shape), alpha } as const;
+    return run(args.backend as WasmBackendLike, cache, spec, [...x.shape], [x, dy]);
+  };
+}
+
 function checkShape(
   kernel: string,
   name: string,
@@ -288,6 +315,8 @@ export function oneDnnKernelConfigs(
     AvgPoolGrad: poolGrad("AvgPoolGrad"),
     Mean: pixelReduction("Mean"),
     Sum: pixelReduction("Sum"),
+    LeakyRelu: leakyRelu,
+    [LEAKY_RELU_GRAD]: leakyReluGrad,
   };
   return ONEDNN_KERNEL_NAMES.map((kernelName) => {
     const before = previous.get(kernelName);

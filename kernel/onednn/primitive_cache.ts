@@ -11,17 +11,20 @@ import { type ConvPrimitive, createConvPrimitive } from "./conv_primitive.ts";
 import type { DnnlContext } from "./native.ts";
 import { createPoolPrimitive, isPoolSpec, type PoolSpec, poolSpecKey } from "./pool.ts";
 import { createReducePrimitive, isReduceSpec, type ReduceSpec, reduceSpecKey } from "./reduce.ts";
+import { createEltwisePrimitive, type EltwiseSpec, eltwiseSpecKey, isEltwiseSpec } from "./eltwise.ts";
 
-/** What the cache builds: a convolution pass, a pooling gradient or a pixel reduction. */
-export type PrimitiveSpec = ConvSpec | PoolSpec | ReduceSpec;
+/** What the cache builds: a convolution pass, a pooling gradient, a pixel reduction or a (leaky) ReLU. */
+export type PrimitiveSpec = ConvSpec | PoolSpec | ReduceSpec | EltwiseSpec;
 
 function keyOf(spec: PrimitiveSpec): string {
   if (isPoolSpec(spec)) return poolSpecKey(spec);
+  if (isEltwiseSpec(spec)) return eltwiseSpecKey(spec);
   return isReduceSpec(spec) ? reduceSpecKey(spec) : convSpecKey(spec);
 }
 
 function create(ctx: DnnlContext, spec: PrimitiveSpec): ConvPrimitive {
   if (isPoolSpec(spec)) return createPoolPrimitive(ctx, spec);
+  if (isEltwiseSpec(spec)) return createEltwisePrimitive(ctx, spec);
   return isReduceSpec(spec) ? createReducePrimitive(ctx, spec) : createConvPrimitive(ctx, spec);
 }
 

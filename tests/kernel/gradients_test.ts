@@ -32,3 +32,14 @@ for (const mode of ["reflect", "symmetric"] as const) {
     tf.dispose([x, w]);
   });
 }
+
+Deno.test("(leaky) ReLU gradients without a LeakyReluGrad kernel: x > 0 ? dy : alpha·dy, 0 at x = 0", async () => {
+  await tf.setBackend("cpu");
+  const x = tf.tensor1d([-2, -0.5, 0, 0.5, 3]);
+  const dy = tf.tensor1d([1, 2, 3, 4, 5]);
+  const leaky = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(t, 0.2), dy)))(x);
+  const relu = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), dy)))(x);
+  assert.deepEqual(Array.from(leaky.dataSync()).map((v) => Math.round(v * 1e6) / 1e6), [0.2, 0.4, 0.6, 4, 5]);
+  assert.deepEqual(Array.from(relu.dataSync()), [0, 0, 0, 4, 5]);
+  tf.dispose([x, dy, leaky, relu]);
+});
