@@ -4,7 +4,8 @@
  *
  * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also `conv2dTranspose`'s forward),
  * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient), `MaxPoolGrad`, `AvgPoolGrad`,
- * `Mean`/`Sum` over the pixels (axes 1 and 2) of rank-4 tensors, `LeakyRelu`, and the (leaky) ReLU
+ * `Mean`/`Sum` over the pixels (axes 1 and 2, or 0–2 with a batch of one) of rank-4 tensors, `LeakyRelu`,
+ * and the (leaky) ReLU
  * gradient kernel that kernel/gradients.ts calls when a backend has it.
  * Cases oneDNN does not cover here (NCHW, non-float32 tensors, `prelu` activation, non-per-channel
  * bias, padded average pooling, whose tfjs gradient counts the padding) go to the kernel that was
@@ -231,8 +232,10 @@ function pixelReduction(kernel: "Mean" | "Sum") {
   return (cache: PrimitiveCache, fallback: Fallback | undefined) => (args: KernelArgs) => {
     const { x } = args.inputs as unknown as { x: tf.TensorInfo };
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const axes = x.shape.length === 4 ? tf.util.parseAxisParam(axis, x.shape).sort() : [];
-    if (axes.join() !== "1,2" || size(x.shape) === 0 || !usable(args.backend, [x], {})) {
+    const axes = x.shape.length === 4 ? tf.util.parseAxisParam(axis, x.shape).sort().join() : "";
+    // Over the pixels, or (a bias gradient) over the pixels of a batch of one.
+    const overBatch = axes === "0,1,2" && x.shape[0] === 1;
+    if ((axes !== "1,2" && !overBatch) || size(x.shape) === 0 || !usable(args.backend, [x], {})) {
       return delegate(kernel, fallback, args);
     }
     const [batch, height, width, channels] = x.shape;
@@ -243,7 +246,7 @@ function pixelReduction(kernel: "Mean" | "Sum") {
       width,
       channels,
     };
-    const outShape = keepDims ? [batch, 1, 1, channels] : [batch, channels];
+    const outShape = keepDims ? [batch, 1, 1, channels] : overBatch ? [channels] : [batch, channels];
     return run(args.backend as WasmBackendLike, cache, spec, outShape, [x]);
   };
 }

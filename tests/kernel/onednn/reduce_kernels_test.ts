@@ -20,6 +20,16 @@ Deno.test({
       "reduce_mean,1,5,6",
     );
     await assertMatchesCpu("sum", () => tf.sum(seededTensor([1, 16, 8, 32], 3), [1, 2]), "reduce_sum,1,16,8");
+    // a bias gradient: over batch and pixels, with a batch of one
+    await assertMatchesCpu(
+      "sum 0,1,2",
+      () => tf.sum(seededTensor([1, 12, 10, 9], 8), [0, 1, 2]),
+      "reduce_sum,1,12,10",
+    );
+    await assertMatchesCpu(
+      "sum 0,1,2 keepDims",
+      () => tf.sum(seededTensor([1, 3, 4, 2], 9), [0, 1, 2], true),
+    );
     // instance norm's gradient runs through both
     await assertMatchesCpu("moments gradient", () => {
       const x = seededTensor([1, 6, 5, 4], 4);
@@ -38,6 +48,10 @@ Deno.test({
   fn: async () => {
     await assertMatchesCpu("mean over channels", () => tf.mean(seededTensor([1, 4, 5, 6], 6), 3));
     await assertMatchesCpu("sum over all", () => tf.sum(seededTensor([2, 3, 4, 5], 7)));
+    await assertMatchesCpu(
+      "sum over batch and pixels of two",
+      () => tf.sum(seededTensor([2, 3, 4, 5], 8), [0, 1, 2]),
+    );
     await tf.setBackend("wasm");
     const ints = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1], "int32");
     assert.deepEqual(Array.from(tf.sum(ints, [1, 2]).dataSync()), [10]);
