@@ -14,24 +14,10 @@ import type { ConvSpec } from "./conv_desc.ts";
 import { type ConvVariant, createConvVariant } from "./conv_variant.ts";
 import { DNNL } from "./ffi.ts";
 import type { DnnlContext } from "./native.ts";
+import type { ReadyPrimitive } from "./owned.ts";
 
 /** Timed calls per candidate variant before the faster one is kept (the best of them counts). */
 export const TRIALS_PER_VARIANT = 2;
-
-/** A convolution pass, ready to run. Buffer order as in {@link ConvVariant.execute}. */
-export interface ConvPrimitive {
-  /** The implementation in use (e.g. `brgconv:avx512_core+reorder`), or the candidates while tuning. */
-  readonly impl: string;
-  /**
-   * Runs the convolution synchronously.
-   *
-   * @param pointers the buffers
-   * @throws {BackendError} when oneDNN fails
-   */
-  execute(pointers: readonly Deno.PointerValue[]): void;
-  /** Frees the native objects. */
-  dispose(): void;
-}
 
 function label(v: ConvVariant): string {
   return v.reordersWeights ? `${v.impl}+reorder` : v.impl;
@@ -45,7 +31,7 @@ function label(v: ConvVariant): string {
  * @returns the primitive
  * @throws {BackendError} when oneDNN has no implementation for the geometry
  */
-export function createConvPrimitive(ctx: DnnlContext, spec: ConvSpec): ConvPrimitive {
+export function createConvPrimitive(ctx: DnnlContext, spec: ConvSpec): ReadyPrimitive {
   const preferred = createConvVariant(ctx, spec, DNNL.tag_any);
   let candidates = [preferred];
   if (preferred.reordersWeights) {

@@ -7,9 +7,8 @@
  */
 import { DNNL } from "./ffi.ts";
 import { check, type DnnlContext, implName, memoryDesc } from "./native.ts";
-import { buildOwned, execArgs } from "./owned.ts";
+import { buildOwned, execArgs, type ReadyPrimitive } from "./owned.ts";
 import { createPrimitiveDesc } from "./primitive_desc.ts";
-import type { ConvPrimitive } from "./conv_primitive.ts";
 
 /** `y = x > 0 ? x : alpha·x` (forward) or `dx = x > 0 ? dy : alpha·dy` (backward), on flat buffers. */
 export interface EltwiseSpec {
@@ -45,10 +44,10 @@ export function eltwiseSpecKey(s: EltwiseSpec): string {
  *
  * @param ctx the oneDNN context
  * @param s the operation
- * @returns the primitive (the same interface as a convolution's)
+ * @returns the primitive
  * @throws {BackendError} when oneDNN has no implementation for it
  */
-export function createEltwisePrimitive(ctx: DnnlContext, s: EltwiseSpec): ConvPrimitive {
+export function createEltwisePrimitive(ctx: DnnlContext, s: EltwiseSpec): ReadyPrimitive {
   const { lib } = ctx;
   const md = memoryDesc(lib, [s.length], DNNL.tag_a);
   const forwardDesc = new Uint8Array(DNNL.ELTWISE_DESC_BYTES);
@@ -93,7 +92,7 @@ function bound(
   primitive: Deno.PointerObject,
   args: [number, Deno.PointerObject][],
   owned: { dispose(): void },
-): ConvPrimitive {
+): ReadyPrimitive {
   const { lib } = ctx;
   const packed = execArgs(args);
   return {

@@ -1,7 +1,9 @@
 /**
- * A native CPU path for convolutions: oneDNN 2.x (Intel's deep-learning kernels, the library inside
- * PyTorch's CPU backend) through Deno FFI, registered as the wasm backend's convolution kernels.
- * `--backend onednn` = the wasm backend + these kernels. Needs `--allow-ffi` and `libdnnl2`.
+ * A native CPU path: oneDNN 2.x (Intel's deep-learning kernels, the library inside PyTorch's CPU
+ * backend) through Deno FFI, registered as wasm backend kernels (convolutions and their gradients,
+ * pooling gradients, pixel sums and means, (leaky) ReLU and its gradient; kernels.ts) working on the
+ * tensors in the wasm heap, plus Adam's update (adam.ts). `--backend onednn` = the wasm backend +
+ * these. Needs `--allow-ffi` and `libdnnl2`.
  *
  * @example
  * ```ts

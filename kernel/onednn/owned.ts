@@ -7,6 +7,21 @@
 import { DNNL } from "./ffi.ts";
 import { check, type DnnlContext, outSlot, pointerIn } from "./native.ts";
 
+/** A primitive (or a few) ready to run on raw pointers to the caller's buffers, in an order its builder documents. */
+export interface ReadyPrimitive {
+  /** oneDNN's implementation (e.g. `brgconv:avx512_core+reorder`), or the candidates while tuning. */
+  readonly impl: string;
+  /**
+   * Runs it synchronously.
+   *
+   * @param pointers the buffers
+   * @throws {BackendError} when oneDNN fails
+   */
+  execute(pointers: readonly Deno.PointerValue[]): void;
+  /** Frees the native objects. */
+  dispose(): void;
+}
+
 /** `DNNL_MEMORY_ALLOCATE`: the library allocates (and frees) the buffer. */
 export const MEMORY_ALLOCATE = 0xffffffffffffffffn;
 

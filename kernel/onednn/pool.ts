@@ -10,9 +10,8 @@
  */
 import { DNNL } from "./ffi.ts";
 import { check, type DnnlContext, dnnlDims, implName, memoryDesc } from "./native.ts";
-import { buildOwned, execArgs, MEMORY_ALLOCATE } from "./owned.ts";
+import { buildOwned, execArgs, MEMORY_ALLOCATE, type ReadyPrimitive } from "./owned.ts";
 import { createPrimitiveDesc } from "./primitive_desc.ts";
-import type { ConvPrimitive } from "./conv_primitive.ts";
 
 /** The geometry of a 2-D pooling gradient, NHWC. */
 export interface PoolSpec {
@@ -74,10 +73,10 @@ export function poolSpecKey(s: PoolSpec): string {
  *
  * @param ctx the oneDNN context
  * @param s the geometry
- * @returns the primitive (the same interface as a convolution's)
+ * @returns the primitive
  * @throws {BackendError} when oneDNN has no implementation for the geometry
  */
-export function createPoolPrimitive(ctx: DnnlContext, s: PoolSpec): ConvPrimitive {
+export function createPoolPrimitive(ctx: DnnlContext, s: PoolSpec): ReadyPrimitive {
   const { lib } = ctx;
   const alg = s.kind === "max_backward" ? DNNL.pooling_max : DNNL.pooling_avg_exclude_padding;
   const src = memoryDesc(lib, [s.batch, s.channels, s.inHeight, s.inWidth], DNNL.tag_nhwc);

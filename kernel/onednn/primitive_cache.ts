@@ -7,7 +7,8 @@
  * @module
  */
 import { type ConvSpec, convSpecKey } from "./conv_desc.ts";
-import { type ConvPrimitive, createConvPrimitive } from "./conv_primitive.ts";
+import { createConvPrimitive } from "./conv_primitive.ts";
+import type { ReadyPrimitive } from "./owned.ts";
 import type { DnnlContext } from "./native.ts";
 import { createPoolPrimitive, isPoolSpec, type PoolSpec, poolSpecKey } from "./pool.ts";
 import { createReducePrimitive, isReduceSpec, type ReduceSpec, reduceSpecKey } from "./reduce.ts";
@@ -22,7 +23,7 @@ function keyOf(spec: PrimitiveSpec): string {
   return isReduceSpec(spec) ? reduceSpecKey(spec) : convSpecKey(spec);
 }
 
-function create(ctx: DnnlContext, spec: PrimitiveSpec): ConvPrimitive {
+function create(ctx: DnnlContext, spec: PrimitiveSpec): ReadyPrimitive {
   if (isPoolSpec(spec)) return createPoolPrimitive(ctx, spec);
   if (isEltwiseSpec(spec)) return createEltwisePrimitive(ctx, spec);
   return isReduceSpec(spec) ? createReducePrimitive(ctx, spec) : createConvPrimitive(ctx, spec);
@@ -37,7 +38,7 @@ export interface PrimitiveCache {
    * @returns the cached or new primitive
    * @throws {BackendError} when oneDNN cannot build it
    */
-  get(spec: PrimitiveSpec): ConvPrimitive;
+  get(spec: PrimitiveSpec): ReadyPrimitive;
   /** How many primitives are alive. */
   readonly size: number;
   /** How many primitives were created since the cache was made (more than `size` means evictions). */
@@ -56,7 +57,7 @@ export interface PrimitiveCache {
  * @returns the cache
  */
 export function createPrimitiveCache(ctx: DnnlContext, capacity: number): PrimitiveCache {
-  const entries = new Map<string, ConvPrimitive>();
+  const entries = new Map<string, ReadyPrimitive>();
   let created = 0;
   return {
     get(spec) {

@@ -9,9 +9,8 @@
  */
 import { DNNL } from "./ffi.ts";
 import { check, type DnnlContext, dnnlDims, implName, memoryDesc } from "./native.ts";
-import { buildOwned, execArgs } from "./owned.ts";
+import { buildOwned, execArgs, type ReadyPrimitive } from "./owned.ts";
 import { createPrimitiveDesc, type PostOp } from "./primitive_desc.ts";
-import type { ConvPrimitive } from "./conv_primitive.ts";
 
 /** A reduction of `[batch, height, width, channels]` over height and width. */
 export interface ReduceSpec {
@@ -47,10 +46,10 @@ export function reduceSpecKey(s: ReduceSpec): string {
  *
  * @param ctx the oneDNN context
  * @param s the reduction
- * @returns the primitive (the same interface as a convolution's)
+ * @returns the primitive
  * @throws {BackendError} when oneDNN has no implementation for it
  */
-export function createReducePrimitive(ctx: DnnlContext, s: ReduceSpec): ConvPrimitive {
+export function createReducePrimitive(ctx: DnnlContext, s: ReduceSpec): ReadyPrimitive {
   const { lib } = ctx;
   const src = memoryDesc(lib, [s.batch, s.channels, s.height, s.width], DNNL.tag_nhwc);
   const dst = memoryDesc(lib, [s.batch, s.channels, 1, 1], DNNL.tag_nhwc);
