@@ -70,6 +70,13 @@ export function mirrorPadGradient(
   });
 }
 
+/**
+ * Our kernel for `MirrorPad`'s gradient of a float32 NHWC tensor padded along height and width only:
+ * input `dy`, attributes `paddings` and `mode`. Registered where a backend has a fast one (the wasm
+ * backend); elsewhere {@link mirrorPadGradient} folds the borders with TensorFlow.js's ops.
+ */
+export const MIRROR_PAD_GRAD = "MirrorPadGrad";
+
 tf.registerGradient({
   kernelName: "MirrorPad",
   inputsToSave: ["x"],
@@ -79,6 +86,13 @@ tf.registerGradient({
       paddings: [number, number][];
       mode: "reflect" | "symmetric";
     };
+    const pixelsOnly = x.rank === 4 && paddings[0].every((p) => p === 0) && paddings[3].every((p) => p === 0);
+    if (pixelsOnly && x.dtype === "float32" && tf.getKernel(MIRROR_PAD_GRAD, tf.getBackend())) {
+      return {
+        x: () =>
+          tf.engine().runKernel(MIRROR_PAD_GRAD, { dy: dy as tf.Tensor }, { paddings, mode }) as tf.Tensor,
+      };
+    }
     return { x: () => mirrorPadGradient(dy as tf.Tensor, x.shape, paddings, mode) };
   },
 });

@@ -16,6 +16,7 @@ import { tf } from "../tf.ts";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { identityConfig } from "./identity.ts";
+import { mirrorPadGradConfig } from "./mirror_pad_grad.ts";
 
 export { conv2dFilterGradient } from "./conv2d_backprop_filter.ts";
 export {
@@ -30,6 +31,7 @@ const TRAINING_KERNELS: tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
   identityConfig,
+  mirrorPadGradConfig,
 ];
 
 let registered = false;

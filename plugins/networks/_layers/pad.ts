@@ -1,7 +1,7 @@
 /**
  * Spatial padding of NHWC batches, as PyTorch's `ReflectionPad2d`, `ReplicationPad2d` and zero
- * padding. Reflection uses tfjs's `mirrorPad` forward with a correct gradient: tfjs's registered
- * MirrorPad gradient only slices out the centre, dropping what flows into the reflected borders.
+ * padding. Reflection is tfjs's `mirrorPad`, whose gradient kernel/gradients.ts registers anew (tfjs's
+ * own only slices out the centre, dropping what flows into the reflected borders).
  *
  * @module
  */
@@ -12,22 +12,6 @@ import type { LayerSpec } from "./layer.ts";
 export const PADDING_TYPES = ["reflect", "replicate", "zero"] as const;
 /** A padding type. */
 export type PaddingType = typeof PADDING_TYPES[number];
-
-/**
- * Adjoint of reflection padding along one spatial axis: folds the gradient of the padded borders back
- * onto the rows (columns) they were copied from.
- */
-function foldReflect(dy: tf.Tensor4D, axis: 1 | 2, size: number, p: number): tf.Tensor4D {
-  const begin = (at: number) => (axis === 1 ? [0, at, 0, 0] : [0, 0, at, 0]);
-  const extent = (n: number) => (axis === 1 ? [-1, n, -1, -1] : [-1, -1, n, -1]);
-  const padAt = (before: number, after: number): Array<[number, number]> =>
-    axis === 1 ? [[0, 0], [before, after], [0, 0], [0, 0]] : [[0, 0], [0, 0], [before, after], [0, 0]];
-  const centre = tf.slice(dy, begin(p), extent(size));
-  // padded index i < p copies source p - i; padded index p + size + k copies source size - 2 - k
-  const head = tf.reverse(tf.slice(dy, begin(0), extent(p)), axis);
-  const tail = tf.reverse(tf.slice(dy, begin(p + size), extent(p)), axis);
-  return tf.add(tf.add(centre, tf.pad(head, padAt(1, size - 1 - p))), tf.pad(tail, padAt(size - 1 - p, 1)));
-}
 
 /**
  * `nn.ReflectionPad2d(p)` on an NHWC batch.
@@ -42,14 +26,7 @@ export function reflectPad(x: tf.Tensor4D, p: number): tf.Tensor4D {
   if (h <= p || w <= p) {
     throw new RangeError(`reflection padding of ${p} needs an input larger than ${p}×${p}, got ${w}×${h}`);
   }
-  const op = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc) => {
-    const value = tf.mirrorPad(input as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]], "reflect");
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor) => foldReflect(foldReflect(dy as tf.Tensor4D, 1, h, p), 2, w, p),
-    };
-  });
-  return op(x) as tf.Tensor4D;
+  return tf.mirrorPad(x, [[0, 0], [p, p], [p, p], [0, 0]], "reflect");
 }
 
 function replicateAxis(x: tf.Tensor4D, axis: 1 | 2, p: number): tf.Tensor4D {

@@ -6,7 +6,7 @@ import { assertClose, onBackend, seeded } from "./_helpers.ts";
 
 Deno.test("registerWasmTrainingKernels() registers the conv gradients and a zero-copy Identity on wasm", () => {
   const names = registerWasmTrainingKernels();
-  assert.deepEqual(names, ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Identity"]);
+  assert.deepEqual(names, ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Identity", "MirrorPadGrad"]);
   for (const name of names) assert.ok(tf.getKernel(name, "wasm"), `${name} must be registered for wasm`);
 });
 
@@ -20,6 +20,7 @@ Deno.test("registerWasmTrainingKernels() is idempotent and leaves later override
       "Conv2DBackpropFilter",
       "Conv2DBackpropInput",
       "Identity",
+      "MirrorPadGrad",
     ]);
     assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm"), before[0]);
     assert.equal(tf.getKernel("Conv2DBackpropInput", "wasm"), override);
