@@ -197,7 +197,11 @@ export function denoIO(): CliIO {
   };
 }
 
-class UsageError extends Error {}
+/**
+ * A usage mistake found while running (a malformed flag value, flags that contradict each other): the
+ * CLI prints `error: <message>; see <command> --help` and exits 2, as for a bad option.
+ */
+export class UsageError extends Error {}
 
 function shownValue(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);

@@ -79,3 +79,22 @@ export class Rng {
     return items;
   }
 }
+
+/**
+ * A seed for one item of a batch job, from the run's seed and the item's name (FNV-1a over both,
+ * then a murmur3 finaliser), so an image's random draws are the same whichever process, shard or
+ * position handles it. The one place per-image seeds come from.
+ *
+ * @param seed the run's seed (e.g. `--seed`)
+ * @param name the item's name (e.g. the image's name)
+ * @returns a seed in [0, 2³¹)
+ */
+export function seedFor(seed: number, name: string): number {
+  let h = 0x811c9dc5;
+  const mix = (unit: number) => void (h = Math.imul(h ^ unit, 0x01000193));
+  for (const byte of [seed >>> 24, seed >>> 16, seed >>> 8, seed]) mix(byte & 0xff);
+  for (let i = 0; i < name.length; i++) mix(name.charCodeAt(i));
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0x7fffffff;
+}

@@ -9,6 +9,8 @@
 import { basename, dirname, join } from "node:path";
 import { DataError } from "../errors.ts";
 
+const TEMP_SUFFIX = ".tmp";
+
 /** Writes all of `bytes` to an open file. */
 export type FileWriter = (file: Deno.FsFile, bytes: Uint8Array) => Promise<void>;
 
@@ -34,7 +36,7 @@ export async function writeFileAtomic(
   write: FileWriter = writeAll,
 ): Promise<void> {
   const folder = dirname(path);
-  const temp = join(folder, `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const temp = join(folder, `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}${TEMP_SUFFIX}`);
   let file: Deno.FsFile | undefined;
   try {
     file = await Deno.open(temp, { write: true, createNew: true });
@@ -68,4 +70,29 @@ async function syncFolder(folder: string): Promise<void> {
   } finally {
     dir?.close();
   }
+}
+
+/**
+ * Removes the temporary files a killed writer of `path` left behind (`.<name>.<8 hex>.tmp` beside
+ * it), so a rerun of an interrupted batch job leaves no debris. Call it only while no other process
+ * writes `path`.
+ *
+ * @param path the file whose leftovers to remove
+ * @returns the temporary files removed
+ */
+export async function removeStaleTemps(path: string): Promise<string[]> {
+  const folder = dirname(path), prefix = `.${basename(path)}.`;
+  const removed: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(folder)) {
+      const middle = entry.name.slice(prefix.length, -TEMP_SUFFIX.length);
+      if (!entry.isFile || !entry.name.startsWith(prefix) || !entry.name.endsWith(TEMP_SUFFIX)) continue;
+      if (!/^[0-9a-f]{8}$/.test(middle)) continue;
+      await Deno.remove(join(folder, entry.name)).catch(() => {});
+      removed.push(join(folder, entry.name));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return removed;
 }

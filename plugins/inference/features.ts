@@ -11,6 +11,7 @@ import type { Sample } from "../../kernel/plugin.ts";
 import { type Clusters, loadClusters } from "../features/clusters.ts";
 import { featureMap } from "../features/feature_map.ts";
 import { randomStyle, readStyleOption } from "../features/style_spec.ts";
+import { seedFor } from "../../kernel/random.ts";
 import type { Encoder } from "../networks/encoder.ts";
 import type { FeatureSource } from "./synthesize.ts";
 
@@ -27,7 +28,8 @@ function instRaster(sample: Sample): { width: number; height: number; channels: 
 }
 
 /**
- * Features from clusters: each instance gets a centre of its class.
+ * Features from clusters: each instance gets a centre of its class. Random draws are seeded per image
+ * from `seed` and the sample's name, so an image gets the same styles in any batch, shard or order.
  *
  * @param opts the clusters file, the model's feat_num and label_nc, a `--style` value, the seed, class names
  * @returns the feature source for `Synthesizer`, with its channel count
@@ -49,7 +51,10 @@ export async function clusterFeatures(opts: {
     channels: opts.feat_num,
     clusters,
     source: (sample) =>
-      featureMap(instRaster(sample), clusters, spec, {
+      featureMap(instRaster(sample), clusters, {
+        ...spec,
+        seed: seedFor(spec.seed, String(sample.name ?? "")),
+      }, {
         feat_num: opts.feat_num,
         classNames: opts.classNames,
       }),
