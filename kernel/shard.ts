@@ -110,14 +110,21 @@ function fromSlurm(id: string, shards: number | null, env: EnvLookup): Shard {
  *
  * @param flags `shard` (`i/n`) and `shards` (the count for `JOB_COMPLETION_INDEX`)
  * @param env environment lookup
+ * @param unshardable set when this invocation has nothing to split (e.g. "one --label map"): then
+ *   the environment is ignored and the flags are an error
  * @returns the shard, or null
- * @throws {UsageError} for a malformed or out-of-range index, an index without a count, or
- *   `--shards` without an index to go with it
+ * @throws {UsageError} for a malformed or out-of-range index, an index without a count,
+ *   `--shards` without an index to go with it, or either flag on an unshardable invocation
  */
 export function resolveShard(
   flags: { shard: string | null; shards: number | null },
   env: EnvLookup,
+  unshardable?: string,
 ): Shard | null {
+  if (unshardable !== undefined) {
+    if (flags.shard === null && flags.shards === null) return null;
+    throw new UsageError(`--shard and --shards split a folder of inputs, not ${unshardable}: drop them`);
+  }
   if (flags.shard !== null) {
     if (flags.shards !== null) {
       throw new UsageError(`--shard ${flags.shard} already names the count: drop --shards ${flags.shards}`);

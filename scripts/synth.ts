@@ -26,6 +26,8 @@ import { clusterFeatures, encodedFeatures } from "../plugins/inference/features.
 import { findClustersFile } from "../plugins/features/clusters.ts";
 import { type ReportRow, writeReport } from "../plugins/inference/report.ts";
 import { Synthesizer, synthSchema } from "../plugins/inference/synthesize.ts";
+import { resolveShard, shardSchema } from "../kernel/shard.ts";
+import { ShardJob } from "../kernel/shard_job.ts";
 
 const schema = defineSchema({
   weights: { type: "string", default: null, doc: "generator weights: an official .pth or our .safetensors" },
@@ -76,6 +78,7 @@ const schema = defineSchema({
     doc: "encoder weights (default: <which_epoch>_net_E.* beside the generator)",
   },
   ...synthSchema,
+  ...shardSchema,
 });
 
 /** Class names for --style: the dataset's when label_nc says Cityscapes, else "class N". */
@@ -136,6 +139,7 @@ export const synthCommand = defineCommand({
   examples: [
     "deno task synth --weights latest_net_G.pth --label labels.png --inst inst.png --out out.png",
     "deno task synth --name label2city_256p --checkpoints_dir weights --dataroot datasets/cityscapes",
+    "deno task synth --name label2city_256p --checkpoints_dir weights --dataroot datasets/cityscapes --shard 2/3",
   ],
   async run(ctx) {
     const o = ctx.options;
@@ -155,6 +159,7 @@ export const synthCommand = defineCommand({
         "is needed: pass --label <png> (and --inst <png>) or --dataroot <folder>",
       );
     }
+    const shard = resolveShard(o, (name) => Deno.env.get(name), o.label ? "one --label map" : undefined);
     const generator = await openGenerator(weights);
     const flags = { ...o };
     for (const key of ["label_nc", "no_instance"] as const) {
@@ -212,32 +217,41 @@ export const synthCommand = defineCommand({
       );
     }
     const written: { name: string; file: string; width: number; height: number; seconds: number }[] = [];
-    const rows: ReportRow[] = [];
-    const progress = log.progress("synth", entries.length);
+    // every shard writes the report of the whole folder, so all of them write the same index.html
+    const rows: ReportRow[] = o.label ? [] : entries.map((entry) => ({
+      name: entry.name,
+      images: [
+        { label: "input label", src: `images/${entry.name}_input_label.png` },
+        { label: "synthesized", src: `images/${entry.name}_synthesized_image.png` },
+      ],
+    }));
+    const job = new ShardJob("synth", entries.map((e) => e.name), shard, join(outDir, "shards"));
+    if (shard) ctx.log.info(job.describe(entries.length));
+    const progress = log.progress("synth", job.inputs.length);
     for (const entry of entries) {
+      if (!job.owns(entry.name)) continue;
+      const file = o.label
+        ? (o.out ?? join("results", `${entry.name}.png`))
+        : join(outDir, "images", `${entry.name}_synthesized_image.png`);
+      const labelFile = join(outDir, "images", `${entry.name}_input_label.png`);
+      const files = o.label ? [file] : [file, labelFile];
+      if (await job.done(entry.name, files)) {
+        progress.tick({ s: 0 });
+        continue;
+      }
       const start = performance.now();
       const sample = await synth.prepare(entry);
       const image = synth.generate(sample);
       const seconds = (performance.now() - start) / 1000;
-      const file = o.label
-        ? (o.out ?? join("results", `${entry.name}.png`))
-        : join(outDir, "images", `${entry.name}_synthesized_image.png`);
       await writePng(file, await imageToRaster(image));
       if (!o.label) {
-        const labelFile = join(outDir, "images", `${entry.name}_input_label.png`);
         const [, h, w] = image.shape;
         const label = sample.label as tf.Tensor4D;
         const picture = tf.tidy(() => tf.image.resizeNearestNeighbor(label, [h, w]) as tf.Tensor4D);
         await writePng(labelFile, labelPicture(picture, flags.label_nc));
         picture.dispose();
-        rows.push({
-          name: entry.name,
-          images: [
-            { label: "input label", src: `images/${entry.name}_input_label.png` },
-            { label: "synthesized", src: `images/${entry.name}_synthesized_image.png` },
-          ],
-        });
       }
+      job.record(entry.name, files, seconds);
       written.push({ name: entry.name, file, width: image.shape[2], height: image.shape[1], seconds });
       tf.dispose(image);
       tf.dispose(Object.values(sample).filter((v) => v instanceof tf.Tensor) as tf.Tensor[]);
@@ -247,12 +261,15 @@ export const synthCommand = defineCommand({
     const report = o.label
       ? null
       : await writeReport(outDir, `pix2pixHD synthesis: ${basename(weights)}`, rows);
+    const manifest = await job.finish();
     generator.net.dispose();
     features?.dispose();
-    ctx.emit({ weights, backend: ctx.backend?.name, images: written, report }, (r) =>
+    const sharding = shard ? { shard: job.describe(entries.length), skipped: job.skipped, manifest } : {};
+    ctx.emit({ weights, backend: ctx.backend?.name, images: written, report, ...sharding }, (r) =>
       [
         ...r.images.map((i) => `${i.file} (${i.width}×${i.height}, ${i.seconds.toFixed(2)} s)`),
         r.report ? `report: ${r.report}` : "",
+        r.shard ? `${r.shard}; ${r.skipped?.length} already complete; manifest: ${r.manifest}` : "",
       ].filter(Boolean).join("\n"));
   },
 });
