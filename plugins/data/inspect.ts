@@ -306,7 +306,9 @@ export async function inspectDataset(root: string, opts: InspectDatasetOptions =
               `the maps and photo of a sample must have the same size`,
           );
         }
-        if (role === "inst") checkInstanceDepth(toInstanceIds(decoded, file), decoded.depth, ids, file);
+        if (role === "inst" && labelNc !== 0) {
+          checkInstanceDepth(toInstanceIds(decoded, file), decoded.depth, ids, file);
+        }
       } catch (error) {
         report.problems.push(errorProblem(error));
       }

@@ -87,6 +87,14 @@ export interface Folder {
   files: string[];
 }
 
+/** What to do when a folder the options ask for does not exist. */
+const MISSING_FOLDER_FIX: Record<Folder["role"], string> = {
+  label: "put the label maps there",
+  inst: "add the instance maps there, or pass --no_instance",
+  image: "add the photos there",
+  feat: "write the feature maps with `deno task precompute_feature_maps`, or drop --load_features",
+};
+
 /**
  * Pairs the files of a label folder with those of the other folders.
  *
@@ -117,8 +125,11 @@ export function matchFolders(
     if (folder.files.length === 0) {
       problems.push({
         file: folder.dir,
-        message:
-          `has no image files but ${label.dir} has ${label.files.length}: add them or remove the folder`,
+        message: isDir(folder.dir)
+          ? `has no image files but ${label.dir} has ${label.files.length}: add them or remove the folder`
+          : `does not exist but ${label.dir} has ${label.files.length} file(s): ${
+            MISSING_FOLDER_FIX[folder.role]
+          }`,
       });
       continue;
     }

@@ -1,7 +1,10 @@
 /**
  * Reading one sample's files (label map, instance map, photo, feature map) and preprocessing them, on
  * plain typed arrays: this runs in a worker for prefetching, or inline. Sizes are checked against the
- * label map, 8-bit instance maps are checked for lost ids.
+ * label map, 8-bit instance maps are checked for lost ids. Instance maps are always resized with
+ * nearest neighbours; with label_nc 0 the official AlignedDataset resizes them with the RGB input's
+ * bicubic transform, which makes boundaries that are not between instances (the same result when no
+ * resizing happens, e.g. `--resize_or_crop none` or a crop).
  *
  * @module
  */

@@ -1,11 +1,12 @@
 /**
  * The transform plugins that encode a sample for the networks: `boundaries` adds `edge`, `one-hot`
  * adds `oneHot`, `generator-input` adds `input` = concat(oneHot, edge unless no_instance, feat when
- * loaded) — or the RGB label itself when label_nc = 0. `encodeSample` runs the three.
+ * loaded) — with label_nc = 0 the RGB label takes the place of oneHot (and the boundaries still come
+ * from the instance map, as the official encode_input). `encodeSample` runs the three.
  *
  * @module
  */
-import { PipelineError } from "../../kernel/errors.ts";
+import { DataError, PipelineError } from "../../kernel/errors.ts";
 import { defineSchema, type OptionsOf } from "../../kernel/options.ts";
 import { definePlugin, type Sample, type TransformStage } from "../../kernel/plugin.ts";
 import { type Tensor4D, tf } from "../../kernel/tf.ts";
@@ -111,7 +112,8 @@ export const inputSchema = defineSchema({
 });
 
 function inputNeeds(labelNc: number, noInstance: boolean): string[] {
-  return labelNc === 0 ? ["label"] : noInstance ? ["oneHot"] : ["oneHot", "edge"];
+  const labels = labelNc === 0 ? "label" : "oneHot";
+  return noInstance ? [labels] : [labels, "edge"];
 }
 
 function assembleInput(s: Sample, needs: string[], stage: string): Tensor4D {
@@ -145,24 +147,32 @@ export type EncodeOptions = Partial<
 >;
 
 /**
- * Adds `edge` (unless no_instance or label_nc = 0), `oneHot` (unless label_nc = 0) and `input` to a
- * sample, as the three transforms do.
+ * Adds `edge` (unless no_instance), `oneHot` (unless label_nc = 0) and `input` to a sample, as the
+ * three transforms do.
  *
- * @param sample a sample with `label` (and `inst`)
+ * @param sample a sample with `label` (and `inst`; with label_nc = 0 and no no_instance it must have one)
  * @param opts label_nc, no_instance, unknown_label, edge_source
  * @returns the sample with the new tensors (it owns them)
  * @throws {DataError} on ids outside 0…label_nc-1 without unknown_label
+ * @throws {DataError} when label_nc is 0, no_instance is off and the sample has no instance map
  */
 export async function encodeSample(sample: Sample, opts: EncodeOptions = {}): Promise<Sample> {
   const labelNc = opts.label_nc ?? 35;
   const noInstance = opts.no_instance ?? false;
   let s = sample;
-  if (labelNc > 0) {
-    if (!noInstance) {
-      const source = opts.edge_source ?? "auto";
-      const key = source === "auto" ? (s.inst ? "inst" : "label") : source;
-      s = replace(s, "edge", boundaryMap(tensorField(s, key, "encodeSample")));
+  if (!noInstance) {
+    if (labelNc === 0 && !(s.inst instanceof tf.Tensor)) {
+      throw new DataError(
+        filesOf(s)?.[0] ?? String(s.name ?? "the sample"),
+        "has no instance map: with label_nc 0 the boundary channel comes from it; give it " +
+          "({phase}_inst/, --inst) or pass --no_instance",
+      );
     }
+    const source = labelNc === 0 ? "inst" : opts.edge_source ?? "auto";
+    const key = source === "auto" ? (s.inst ? "inst" : "label") : source;
+    s = replace(s, "edge", boundaryMap(tensorField(s, key, "encodeSample")));
+  }
+  if (labelNc > 0) {
     const label = tensorField(s, "label", "encodeSample");
     s = replace(
       s,

@@ -1,8 +1,9 @@
 /**
  * `aligned`: the official pix2pixHD folder layout under `dataroot`: `{phase}_label` (class-id maps),
  * `{phase}_inst` (instance maps, unless no_instance), `{phase}_img` (photos, when present),
- * `{phase}_feat` (with load_features); `{phase}_A`/`{phase}_B` when label_nc = 0. Files pair by name
- * (or by sorted position with match "order").
+ * `{phase}_feat` (with load_features); `{phase}_A`/`{phase}_B` when label_nc = 0, with `{phase}_inst`
+ * still read unless no_instance (the official AlignedDataset does: the boundary channel is added to
+ * the RGB input too). Files pair by name (or by sorted position with match "order").
  *
  * @module
  */
@@ -53,7 +54,7 @@ export function indexAligned(
   const folder = (role: Folder["role"], d: string): Folder => ({ role, dir: d, files: listImages(d) });
   const label = folder("label", dir(opts.label_nc === 0 ? "A" : "label"));
   const others: Folder[] = [];
-  if (!opts.no_instance && opts.label_nc !== 0) others.push(folder("inst", dir("inst")));
+  if (!opts.no_instance) others.push(folder("inst", dir("inst")));
   const imageDir = dir(opts.label_nc === 0 ? "B" : "img");
   if (isDir(imageDir)) others.push(folder("image", imageDir));
   if (opts.load_features) others.push(folder("feat", dir("feat")));

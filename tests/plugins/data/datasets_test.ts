@@ -204,10 +204,34 @@ Deno.test("label_nc 0 reads {phase}_A / {phase}_B images as RGB in [-1, 1]", asy
   await withTmp(async (dir) => {
     await writePng(join(dir, "train_A", "x.png"), 4, 2, new Uint8Array(24).fill(255), 3);
     await writePng(join(dir, "train_B", "x.png"), 4, 2, new Uint8Array(24), 3);
-    const [s] = await collect(aligned({ dataroot: dir, label_nc: 0, prefetch: 0, loadSize: 4 }));
+    const [s] = await collect(
+      aligned({ dataroot: dir, label_nc: 0, no_instance: true, prefetch: 0, loadSize: 4 }),
+    );
     assert.deepEqual((s.label as tf.Tensor).shape, [1, 2, 4, 3]);
     assert.ok((await (s.label as tf.Tensor).data()).every((v) => v === 1));
     assert.ok((await (s.image as tf.Tensor).data()).every((v) => v === -1));
+    dispose([s]);
+  });
+});
+
+Deno.test("label_nc 0 still reads {phase}_inst unless no_instance, as the official AlignedDataset", async () => {
+  await withTmp(async (dir) => {
+    await writePng(join(dir, "train_A", "x.png"), 16, 16, new Uint8Array(16 * 16 * 3).fill(255), 3);
+    await writePng(join(dir, "train_B", "x.png"), 16, 16, new Uint8Array(16 * 16 * 3), 3);
+    assert.throws(
+      () => aligned({ dataroot: dir, label_nc: 0, prefetch: 0, loadSize: 16 }),
+      (e: Error) =>
+        e instanceof DataError &&
+        /train_inst: does not exist but .*train_A has 1 file\(s\): add the instance maps there, or pass --no_instance/
+          .test(e.message),
+    );
+    await writePng(join(dir, "train_inst", "x.png"), 16, 16, mapOf(16, 16, (x) => 1000 + (x >> 3), true));
+    const [s] = await collect(
+      aligned({ dataroot: dir, label_nc: 0, prefetch: 0, loadSize: 16, no_flip: true }),
+    );
+    assert.deepEqual((s.inst as tf.Tensor).shape, [1, 16, 16, 1]);
+    const ids = await (s.inst as tf.Tensor).data();
+    assert.deepEqual([ids[0], ids[7], ids[8], ids[255]], [1000, 1000, 1001, 1001]);
     dispose([s]);
   });
 });

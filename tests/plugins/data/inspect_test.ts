@@ -108,3 +108,22 @@ Deno.test("the inspect script prints a report, exits 0 when fine and 1 naming th
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /\/nonexistent\.png: cannot be read \(file not found\)/);
 });
+
+Deno.test("inspectDataset with label_nc 0 checks {phase}_inst as training reads it (8-bit ids are not label-checked)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "p2phd_inspect_rgb_" });
+  try {
+    await writePng(join(dir, "train_A", "x.png"), 16, 16, new Uint8Array(16 * 16 * 3).fill(200), 3);
+    await writePng(join(dir, "train_B", "x.png"), 16, 16, new Uint8Array(16 * 16 * 3), 3);
+    const missing = await inspectDataset(dir, { label_nc: 0 });
+    assert.equal(missing.problems.length, 1);
+    assert.match(missing.problems[0].file, /train_inst$/);
+    assert.match(missing.problems[0].message, /does not exist .*or pass --no_instance/);
+    assert.deepEqual((await inspectDataset(dir, { label_nc: 0, no_instance: true })).problems, []);
+    await writePng(join(dir, "train_inst", "x.png"), 16, 16, mapOf(16, 16, (x) => 1 + (x >> 3)));
+    const fine = await inspectDataset(dir, { label_nc: 0 });
+    assert.deepEqual(fine.problems, []);
+    assert.equal(fine.counts.inst, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

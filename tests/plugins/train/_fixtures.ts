@@ -76,6 +76,40 @@ export async function writeTinyDataset(count = 2): Promise<string> {
 }
 
 /**
+ * Writes `count` RGB-input samples of 64×32 in the official label_nc 0 layout: `train_A` (RGB inputs,
+ * a ramp per sample), `train_B` (photos) and `train_inst` (16-bit, two instances: left and right half).
+ *
+ * @param count number of samples
+ * @returns the dataset root (a new temporary folder, removed when the process ends)
+ */
+export async function writeTinyRgbDataset(count = 2): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "p2phd_train_rgb_" });
+  globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
+  for (const d of ["train_A", "train_B", "train_inst"]) await Deno.mkdir(join(root, d));
+  const w = 64, h = 32;
+  for (let s = 0; s < count; s++) {
+    const a = new Uint8Array(w * h * 3), b = new Uint8Array(w * h * 3), inst = new Uint16Array(w * h);
+    for (let i = 0; i < w * h; i++) {
+      const x = i % w, y = Math.floor(i / w);
+      inst[i] = x < w / 2 ? 1 : 2;
+      for (let c = 0; c < 3; c++) {
+        a[i * 3 + c] = (x * 3 + c * 60 + s * 20) & 255;
+        b[i * 3 + c] = (y * 7 + c * 40) & 255;
+      }
+    }
+    const name = `s${s}.png`;
+    const rgb = (data: Uint8Array) => encode({ width: w, height: h, channels: 3, depth: 8, data });
+    await Deno.writeFile(join(root, "train_A", name), rgb(a));
+    await Deno.writeFile(join(root, "train_B", name), rgb(b));
+    await Deno.writeFile(
+      join(root, "train_inst", name),
+      encode({ width: w, height: h, channels: 1, depth: 16, data: inst }),
+    );
+  }
+  return root;
+}
+
+/**
  * Selects the faster backend that can train: wasm once kernel/wasm registers its conv filter
  * gradient, else cpu.
  *
