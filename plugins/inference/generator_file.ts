@@ -12,7 +12,7 @@ import { loadSafetensors } from "../../kernel/io/safetensors.ts";
 import type { NdArray } from "../../kernel/io/ndarray.ts";
 import { GlobalGenerator } from "../networks/global_generator.ts";
 import { LocalEnhancer } from "../networks/local_enhancer.ts";
-import { inferEncoder, inferGenerator } from "../networks/infer.ts";
+import { inferEncoder, inferGenerator, type InferredGenerator } from "../networks/infer.ts";
 import { Encoder } from "../networks/encoder.ts";
 import type { Module } from "../networks/_module.ts";
 
@@ -31,6 +31,8 @@ export interface OpenedGenerator {
   net: GlobalGenerator | LocalEnhancer;
   /** "global" or "local". */
   netG: "global" | "local";
+  /** The architecture read from the weights. */
+  arch: InferredGenerator;
   /** Its input channels. */
   input_nc: number;
   /** The multiple every input side must be (2^n_downsample_global · 2^n_local_enhancers). */
@@ -70,7 +72,15 @@ export async function readStateDict(
   );
 }
 
-function parseConfig(metadata: Record<string, string>, file: string): Record<string, unknown> {
+/**
+ * The training config a checkpoint's metadata carries (ours do; official files have none).
+ *
+ * @param metadata the file's metadata
+ * @param file the checkpoint, named in errors
+ * @returns the config, or {} when there is none
+ * @throws {CheckpointError} when the metadata's "config" is not a JSON object
+ */
+export function parseConfig(metadata: Record<string, string>, file: string): Record<string, unknown> {
   if (!metadata.config) return {};
   try {
     const config = JSON.parse(metadata.config);
@@ -115,6 +125,7 @@ export async function openGenerator(file: string): Promise<OpenedGenerator> {
   return {
     net,
     netG: arch.netG,
+    arch,
     input_nc: o.input_nc,
     multiple,
     trained: trainedFlags(config),

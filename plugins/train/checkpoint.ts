@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { decodeSafetensors, encodeSafetensors } from "../../kernel/io/safetensors.ts";
 import { loadPth } from "../../kernel/io/pth.ts";
 import type { NdArray } from "../../kernel/io/ndarray.ts";
@@ -63,6 +63,17 @@ export async function writeDurably(path: string, bytes: Uint8Array): Promise<voi
  */
 export function networkPath(dir: string, which: string, net: string): string {
   return join(dir, `${which}_net_${net}.safetensors`);
+}
+
+/**
+ * The network a checkpoint file holds, read from its name: `<which>_net_<net>.safetensors` as
+ * {@link networkPath} writes it, or the official code's `<which>_net_<net>.pth`.
+ *
+ * @param path a file path
+ * @returns "G", "D", "E" (the letter after `_net_`), or null when the name does not follow the pattern
+ */
+export function networkOfPath(path: string): string | null {
+  return /_net_([A-Z])\.(safetensors|pth|pt)$/.exec(basename(path))?.[1] ?? null;
 }
 
 /**
