@@ -1,16 +1,28 @@
 /**
  * `deno task bench <kernels|data|nets|train|profile>`: the benchmarks (not timed tests). Each prints a table
- * (or JSON with `--json`) with the official PyTorch code's figures on this project's CPU where the
- * issue asks for ratios (`../shared/reference-figures.md`, copied into the bench files).
+ * (or JSON with `--json`). `nets` and `train` set ours beside the official PyTorch code: run case by
+ * case in this session with `--peer pytorch --official_repo DIR` (bench/peer/pytorch_peer.py under
+ * `--python`), else its dated figures (bench/cases.ts), and the output says which.
  *
  * @module
  */
-import { defineCommand, defineGroup, main } from "../kernel/cli.ts";
-import { defineSchema } from "../kernel/options.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type CommandContext, defineCommand, defineGroup, EXIT, main } from "../kernel/cli.ts";
+import { defineSchema, type OptionsOf } from "../kernel/options.ts";
 import { benchKernels } from "../bench/kernels.ts";
 import { benchData } from "../bench/data.ts";
 import { benchNets } from "../bench/nets.ts";
 import { benchTrain } from "../bench/train.ts";
+import {
+  NET_CASES,
+  NET_QUICK_CASES,
+  parseForwardCase,
+  parseTrainCase,
+  TRAIN_CASES,
+  TRAIN_QUICK_CASES,
+} from "../bench/cases.ts";
+import { type PeerConfig, PeerError } from "../bench/peer.ts";
 import { profileSchema, profileTrainStep } from "../bench/profile.ts";
 
 const list = (text: string | null) => text ? text.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
@@ -37,45 +49,142 @@ const data = defineCommand({
   },
 });
 
+/** Options `nets` and `train` share: what runs, how often, and the PyTorch peer. */
+const sideBySideOptions = {
+  backends: backends("backends to measure, in order", "onednn,wasm"),
+  cases: { type: "string", default: null, doc: "only these cases (comma-separated; see the module docs)" },
+  quick: { type: "boolean", default: false, doc: "the smallest case of each kind, one timed run" },
+  reps: { type: "int", default: 3, min: 1, doc: "timed runs after the warm-up" },
+  peer: {
+    type: "enum",
+    default: "none",
+    choices: ["none", "pytorch"],
+    doc: "run the official code beside ours, case by case",
+  },
+  official_repo: {
+    type: "string",
+    default: null,
+    doc: "a checkout of NVIDIA/pix2pixHD (with --peer pytorch)",
+  },
+  python: {
+    type: "string",
+    default: "python3",
+    doc: "the Python with torch and torchvision (with --peer pytorch)",
+  },
+  peer_threads: { type: "int", default: null, min: 1, doc: "torch threads (default: every core, as oneDNN)" },
+} as const;
+
+type SideBySideFlags = OptionsOf<ReturnType<typeof defineSchema<typeof sideBySideOptions>>>;
+
+/**
+ * Reads the shared flags of `nets` and `train` into the cases, repetitions and peer to run.
+ *
+ * @param o the flags
+ * @param typed the flags the user typed
+ * @param defaults the bench's default and `--quick` cases
+ * @returns what to run
+ * @throws {BenchUsageError} naming the flag when they do not fit together
+ */
+export function sideBySidePlan(
+  o: SideBySideFlags,
+  typed: ReadonlySet<string>,
+  defaults: { cases: string[]; quick: string[] },
+): { cases: string[]; backends: string[]; reps: number; peer: PeerConfig | null } {
+  if (o.quick && o.cases) throw new BenchUsageError("give --quick or --cases, not both");
+  const cases = list(o.cases) ?? (o.quick ? defaults.quick : defaults.cases);
+  const backendList = list(o.backends) ?? [];
+  if (!backendList.length) throw new BenchUsageError("--backends: give at least one backend");
+  const reps = o.quick && !typed.has("reps") ? 1 : o.reps;
+  if (o.peer === "none") {
+    for (const flag of ["official_repo", "python", "peer_threads"]) {
+      if (typed.has(flag)) throw new BenchUsageError(`--${flag} is for the peer: add --peer pytorch`);
+    }
+    return { cases, backends: backendList, reps, peer: null };
+  }
+  if (!o.official_repo) {
+    throw new BenchUsageError("--peer pytorch needs --official_repo DIR (a checkout of NVIDIA/pix2pixHD)");
+  }
+  if (!existsSync(join(o.official_repo, "models", "networks.py"))) {
+    throw new BenchUsageError(
+      `--official_repo ${o.official_repo}: no models/networks.py there; give a checkout of NVIDIA/pix2pixHD`,
+    );
+  }
+  const threads = o.peer_threads ?? navigator.hardwareConcurrency;
+  return {
+    cases,
+    backends: backendList,
+    reps,
+    peer: { python: o.python, officialRepo: o.official_repo, threads },
+  };
+}
+
+/** Flags of `bench nets|train` that do not fit together: the command exits 2. */
+export class BenchUsageError extends Error {}
+
+async function runSideBySideCommand(
+  ctx: CommandContext<typeof sideBySideOptions>,
+  bench: (plan: ReturnType<typeof sideBySidePlan>) => Promise<unknown>,
+  defaults: { name: string; cases: string[]; quick: string[] },
+): Promise<number> {
+  let plan;
+  try {
+    plan = sideBySidePlan(ctx.options, ctx.typed, defaults);
+    const parse = defaults.name === "nets" ? parseForwardCase : parseTrainCase;
+    plan.cases.forEach((name) => parse(name));
+  } catch (error) {
+    if (!(error instanceof BenchUsageError || error instanceof RangeError)) throw error;
+    ctx.log.error(`${error.message}; see bench ${defaults.name} --help`);
+    return EXIT.usage;
+  }
+  try {
+    await bench(plan);
+  } catch (error) {
+    if (!(error instanceof PeerError)) throw error;
+    ctx.log.error(error.message);
+    return EXIT.failed;
+  }
+  return EXIT.ok;
+}
+
 const nets = defineCommand({
   name: "nets",
-  description: "inference time of the official 512p global generator and 1024p local enhancer vs PyTorch",
-  schema: defineSchema({
-    backends: backends("backends to measure, in order", "onednn,wasm"),
-    cases: { type: "string", default: null, doc: "only these cases (comma-separated)" },
-  }),
+  description:
+    "forward time and peak RSS of the official 512p global generator and 1024p local enhancer, beside PyTorch",
+  schema: defineSchema(sideBySideOptions),
   json: true,
   backend: false,
-  async run(ctx) {
-    await benchNets({
-      backends: list(ctx.options.backends)!,
-      json: ctx.json,
-      cases: list(ctx.options.cases),
-    });
-  },
+  examples: [
+    "deno task bench nets --quick",
+    "deno task bench nets --backends onednn --peer pytorch --official_repo ../pix2pixHD",
+    "deno task bench nets --cases local-2048x1024 --peer pytorch --official_repo ../pix2pixHD --python /usr/bin/python3",
+  ],
+  run: (ctx) =>
+    runSideBySideCommand(
+      ctx,
+      (plan) => benchNets({ ...plan, json: ctx.json }),
+      { name: "nets", cases: NET_CASES, quick: NET_QUICK_CASES },
+    ),
 });
 
 const train = defineCommand({
   name: "train",
-  description: "seconds per training iteration (global G ngf 32/64, 2 D, VGG19) vs PyTorch",
+  description: "seconds per training iteration (global G ngf 32/64, 2 D, VGG19), beside PyTorch",
   schema: defineSchema({
-    backends: backends("backends to measure, in order", "onednn,wasm"),
-    cases: { type: "string", default: null, doc: "only these cases (comma-separated)" },
-    reps: { type: "int", default: 3, min: 1, doc: "timed iterations after the warm-up" },
+    ...sideBySideOptions,
     profile: { type: "boolean", default: false, doc: "also print where an iteration's time goes, by kernel" },
   }),
   json: true,
   backend: false,
-  async run(ctx) {
-    const o = ctx.options;
-    await benchTrain({
-      backends: list(o.backends)!,
-      json: ctx.json,
-      cases: list(o.cases),
-      reps: o.reps,
-      profile: o.profile,
-    });
-  },
+  examples: [
+    "deno task bench train --quick",
+    "deno task bench train --backends onednn --peer pytorch --official_repo ../pix2pixHD",
+  ],
+  run: (ctx) =>
+    runSideBySideCommand(
+      ctx,
+      (plan) => benchTrain({ ...plan, json: ctx.json, profile: ctx.options.profile }),
+      { name: "train", cases: TRAIN_CASES, quick: TRAIN_QUICK_CASES },
+    ),
 });
 
 const { backend: _backend, json: _json, ...profileOptions } = profileSchema;

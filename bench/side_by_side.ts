@@ -1,0 +1,253 @@
+/**
+ * Runs the cases of `bench nets|train` side by side: for each case, ours on each backend, then the
+ * official PyTorch code's (the peer, when there is one), each in a process of its own, so both run
+ * under the same load within seconds of each other and each peak RSS is the case's own. Without a
+ * peer, PyTorch's figure is the dated reference (bench/cases.ts), and the report says so.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { selectBackend } from "../kernel/backend.ts";
+import { createLogger } from "../kernel/log.ts";
+import { type BenchCase, type CaseTiming, describeCase, estimateGmac, PYTORCH_REFERENCE } from "./cases.ts";
+import { failureLine, runJsonProcess } from "./json_process.ts";
+import { checkPeer, type PeerConfig, type PeerFacts, runPeerCase } from "./peer.ts";
+import type { BenchKind } from "./one_case.ts";
+
+const ONE_CASE = fileURLToPath(new URL("./one_case.ts", import.meta.url));
+const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** What a side-by-side run needs. */
+export interface SideBySideOptions {
+  /** Which bench: forward cases (`nets`) or training iterations (`train`). */
+  kind: BenchKind;
+  /** The cases, in order. */
+  cases: BenchCase[];
+  /** Our backends, in order; those that do not load here are left out with a warning. */
+  backends: string[];
+  /** Timed runs per case, after the warm-up. */
+  reps: number;
+  /** The PyTorch peer, or null to compare with the dated reference. */
+  peer: PeerConfig | null;
+  /** Print JSON instead of a table. */
+  json: boolean;
+  /** Why ours is not run for a case on a backend (too slow), or null. */
+  skip?(c: BenchCase, backend: string): string | null;
+}
+
+/** One side's figures for a case. */
+export interface SideFigures extends CaseTiming {
+  /** Peak RSS of the process that ran the case, in bytes (null where the OS does not say). */
+  peakRssBytes: number | null;
+}
+
+/** Where the PyTorch figures come from. */
+export type PyTorchSource =
+  | ({ source: "peer"; officialRepo: string } & PeerFacts)
+  | { source: "reference"; date: string; where: string };
+
+/** One case on one of our backends, beside PyTorch. */
+export interface SideBySideRow {
+  /** Case name. */
+  case: string;
+  /** The case in words. */
+  what: string;
+  /** Our backend. */
+  backend: string;
+  /** Our figures, or null when skipped or failed. */
+  ours: (SideFigures & { threads: number; memoryGiB?: number }) | null;
+  /** Why ours has no figures, or null. */
+  oursNote: string | null;
+  /** PyTorch's figures (the peer's, or the reference's seconds alone), or null. */
+  pytorch: (Partial<SideFigures> & { seconds: number }) | null;
+  /** Why PyTorch has no figures, or null. */
+  pytorchNote: string | null;
+  /** ours / PyTorch seconds (< 1: we are faster), or null. */
+  ratio: number | null;
+  /** ours / PyTorch peak RSS, or null. */
+  rssRatio: number | null;
+  /** Conv GMAC/s of ours (estimated MACs over our time), or null. */
+  gmacs: number | null;
+}
+
+/** What a side-by-side run found. */
+export interface SideBySideReport {
+  /** Which bench. */
+  kind: BenchKind;
+  /** Where PyTorch's figures come from. */
+  pytorch: PyTorchSource;
+  /** Our backends that loaded. */
+  backends: string[];
+  /** One row per case and backend, in the order they ran. */
+  rows: SideBySideRow[];
+}
+
+/** One side's outcome for a case: its figures, or a note saying why there are none. */
+interface Outcome<F> {
+  figures: F | null;
+  note: string | null;
+}
+
+async function runOurs(
+  kind: BenchKind,
+  c: BenchCase,
+  backend: string,
+  reps: number,
+): Promise<Outcome<SideBySideRow["ours"]>> {
+  const result = await runJsonProcess(
+    Deno.execPath(),
+    [
+      "run",
+      "-A",
+      `--config=${CONFIG}`,
+      ONE_CASE,
+      ...["--kind", kind, "--case", c.name, "--backend", backend, "--reps", String(reps)],
+    ],
+    ROOT,
+  );
+  const a = result.answer;
+  if (result.code !== 0 || !a || a.ok !== true) {
+    return { figures: null, note: `failed: ${failureLine("ours", result)}` };
+  }
+  if (typeof a.skipped === "string") return { figures: null, note: `skipped: ${a.skipped}` };
+  if (typeof a.seconds !== "number") return { figures: null, note: `failed: ours answered no seconds` };
+  const { ok: _ok, ...figures } = a;
+  return { figures: figures as unknown as NonNullable<SideBySideRow["ours"]>, note: null };
+}
+
+async function runPyTorch(
+  peer: PeerConfig | null,
+  c: BenchCase,
+  reps: number,
+): Promise<Outcome<SideBySideRow["pytorch"]>> {
+  if (!peer) {
+    const seconds = PYTORCH_REFERENCE.seconds[c.name];
+    return seconds === undefined
+      ? { figures: null, note: `no reference for ${c.name}` }
+      : { figures: { seconds }, note: null };
+  }
+  const timing = await runPeerCase(peer, c, reps);
+  return "error" in timing
+    ? { figures: null, note: `PyTorch failed: ${timing.error}` }
+    : { figures: timing, note: null };
+}
+
+function row(
+  c: BenchCase,
+  backend: string,
+  ours: Outcome<SideBySideRow["ours"]>,
+  torch: Outcome<SideBySideRow["pytorch"]>,
+): SideBySideRow {
+  const o = ours.figures;
+  const p = torch.figures;
+  const rss = (x: { peakRssBytes?: number | null } | null) => x?.peakRssBytes ?? null;
+  return {
+    case: c.name,
+    what: describeCase(c),
+    backend,
+    ours: o,
+    oursNote: ours.note,
+    pytorch: p,
+    pytorchNote: torch.note,
+    ratio: o && p ? o.seconds / p.seconds : null,
+    rssRatio: rss(o) !== null && rss(p) !== null ? rss(o)! / rss(p)! : null,
+    gmacs: o ? estimateGmac(c) / o.seconds : null,
+  };
+}
+
+const gib = (bytes: number | null | undefined) => bytes == null ? "-" : (bytes / 2 ** 30).toFixed(2);
+const times = (r: number | null) => r === null ? "-" : `${r.toFixed(2)}×`;
+
+/**
+ * The report as a table, with a line above it saying where PyTorch's figures come from.
+ *
+ * @param report what a run found
+ */
+export function formatReport(report: SideBySideReport): string {
+  const s = report.pytorch;
+  const source = s.source === "peer"
+    ? `PyTorch: the official code from ${s.officialRepo}, run in this session right after ours for each case ` +
+      `(torch ${s.torch}, ${s.threads} threads, Python ${s.python}); ratios < 1: we are faster.`
+    : `PyTorch: no peer here, so the dated reference of ${s.date} (${s.where}), not this machine or this run; ` +
+      `pass --peer pytorch --official_repo DIR to measure it side by side.`;
+  const unit = report.kind === "train" ? " s/it" : " s";
+  const head = [
+    "case",
+    "backend",
+    `ours${unit}`,
+    "first",
+    `PyTorch${unit}`,
+    "ours/PyTorch",
+    "ours RSS GiB",
+    "PyTorch RSS GiB",
+    "RSS ratio",
+    "≈GMAC/s",
+    "note",
+  ];
+  const rows = report.rows.map((r) => [
+    r.case,
+    r.backend,
+    r.ours ? r.ours.seconds.toFixed(2) : "-",
+    r.ours ? r.ours.firstSeconds.toFixed(2) : "-",
+    r.pytorch ? r.pytorch.seconds.toFixed(2) : "-",
+    times(r.ratio),
+    gib(r.ours?.peakRssBytes),
+    gib(r.pytorch?.peakRssBytes),
+    times(r.rssRatio),
+    r.gmacs === null ? "-" : r.gmacs.toFixed(1),
+    [r.oursNote, r.pytorchNote].filter(Boolean).join("; "),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
+  const lines = [head, ...rows].map((x) => x.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd());
+  return [source, ...lines].join("\n");
+}
+
+/**
+ * Runs the cases side by side and prints the report (a table, or JSON with `json`).
+ *
+ * @param opts the cases, backends, repetitions, peer and output
+ * @returns the report
+ * @throws {PeerError} when a peer is given and cannot run at all (no Python, no torch, no official code)
+ */
+export async function runSideBySide(opts: SideBySideOptions): Promise<SideBySideReport> {
+  const log = createLogger();
+  const facts = opts.peer ? await checkPeer(opts.peer) : null;
+  const pytorch: PyTorchSource = facts
+    ? { source: "peer", officialRepo: opts.peer!.officialRepo, ...facts }
+    : { source: "reference", date: PYTORCH_REFERENCE.date, where: PYTORCH_REFERENCE.where };
+  const backends: string[] = [];
+  for (const backend of opts.backends) {
+    try {
+      await selectBackend(backend);
+      backends.push(backend);
+    } catch (error) {
+      log.warn(`bench ${opts.kind}: ${(error as Error).message}; skipped`);
+    }
+  }
+  const rows: SideBySideRow[] = [];
+  for (const c of opts.cases) {
+    const ours: Outcome<SideBySideRow["ours"]>[] = [];
+    for (const backend of backends) {
+      const skipped = opts.skip?.(c, backend) ?? null;
+      ours.push(
+        skipped
+          ? { figures: null, note: `skipped: ${skipped}` }
+          : await runOurs(opts.kind, c, backend, opts.reps),
+      );
+    }
+    const torch = await runPyTorch(opts.peer, c, opts.reps);
+    backends.forEach((backend, i) => {
+      const r = row(c, backend, ours[i], torch);
+      rows.push(r);
+      log.info(
+        `bench ${opts.kind}: ${c.name} ${backend}: ours ${r.ours?.seconds.toFixed(2) ?? "-"} s, PyTorch ${
+          r.pytorch?.seconds.toFixed(2) ?? "-"
+        } s (${facts ? "this run" : `reference ${PYTORCH_REFERENCE.date}`}), ${times(r.ratio)}`,
+      );
+    });
+  }
+  const report: SideBySideReport = { kind: opts.kind, pytorch, backends, rows };
+  console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return report;
+}
