@@ -17,11 +17,11 @@ import { BackendError } from "../errors.ts";
 import { tf } from "../tf.ts";
 import type { PrimitiveCache, PrimitiveSpec } from "./primitive_cache.ts";
 import type { PoolSpec } from "./pool.ts";
-import type { ReduceSpec } from "./reduce.ts";
 import { LEAKY_RELU_GRAD } from "../gradients.ts";
 import type { ConvActivation } from "./conv_desc.ts";
 import { convSpecOf } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
+import { pixelReductionLayout } from "../wasm/pixel_reduce.ts";
 
 /** The kernels this module provides, in registration order. */
 export const ONEDNN_KERNEL_NAMES = [
@@ -227,27 +227,55 @@ function poolGrad(kernel: "MaxPoolGrad" | "AvgPoolGrad") {
   };
 }
 
-/** `Mean` or `Sum` over axes 1 and 2 of a float32 rank-4 tensor on oneDNN; anything else goes back. */
+/** Pixel counts up to this are reduced in one pass (a float32 sum of 4096 terms stays within ~1e-7). */
+const ONE_PASS_PIXELS = 4096;
+
+/**
+ * A block length that splits `pixels` into two passes of about √pixels terms each (the largest divisor
+ * not above √pixels), or null when no divisor of at least 16 exists.
+ */
+export function pixelBlock(pixels: number): number | null {
+  for (let b = Math.floor(Math.sqrt(pixels)); b >= 16; b--) {
+    if (pixels % b === 0) return b;
+  }
+  return null;
+}
+
+/**
+ * `Mean` or `Sum` over axes 1 and 2 of a float32 rank-4 tensor on oneDNN; anything else goes back.
+ * oneDNN's pooling adds a window's values one after another in float32, so a large image is reduced in
+ * two passes (blocks of about √pixels, then the blocks): at 2048×1024 one pass drifts by ~1e-3 relative
+ * (the official 1024p generator's output then moves by up to 8 levels), two stay near 1e-7. A pixel
+ * count with no usable divisor goes to the kernel registered before (float64 sums on wasm).
+ */
 function pixelReduction(kernel: "Mean" | "Sum") {
   return (cache: PrimitiveCache, fallback: Fallback | undefined) => (args: KernelArgs) => {
     const { x } = args.inputs as unknown as { x: tf.TensorInfo };
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const axes = x.shape.length === 4 ? tf.util.parseAxisParam(axis, x.shape).sort().join() : "";
-    // Over the pixels, or (a bias gradient) over the pixels of a batch of one.
-    const overBatch = axes === "0,1,2" && x.shape[0] === 1;
-    if ((axes !== "1,2" && !overBatch) || size(x.shape) === 0 || !usable(args.backend, [x], {})) {
+    const layout = pixelReductionLayout(x.shape, axis);
+    if (layout === null || size(x.shape) === 0 || !usable(args.backend, [x], {})) {
       return delegate(kernel, fallback, args);
     }
-    const [batch, height, width, channels] = x.shape;
-    const spec: ReduceSpec = {
-      kind: kernel === "Mean" ? "reduce_mean" : "reduce_sum",
-      batch,
-      height,
-      width,
-      channels,
-    };
+    const { batch, pixels, channels, overBatch } = layout;
+    const block = pixels > ONE_PASS_PIXELS ? pixelBlock(pixels) : null;
+    if (pixels > ONE_PASS_PIXELS && block === null) return delegate(kernel, fallback, args);
+    const kind = kernel === "Mean" ? "reduce_mean" : "reduce_sum";
     const outShape = keepDims ? [batch, 1, 1, channels] : overBatch ? [channels] : [batch, channels];
-    return run(args.backend as WasmBackendLike, cache, spec, outShape, [x]);
+    const backend = args.backend as WasmBackendLike;
+    if (block === null) {
+      return run(backend, cache, { kind, batch, height: x.shape[1], width: x.shape[2], channels }, outShape, [x]);
+    }
+    // [batch, pixels / block, block, channels] → per block, then over the blocks.
+    const blocks = pixels / block;
+    const partial = run(backend, cache, { kind, batch: batch * blocks, height: 1, width: block, channels }, [
+      batch * blocks,
+      channels,
+    ], [x]);
+    try {
+      return run(backend, cache, { kind, batch, height: blocks, width: 1, channels }, outShape, [partial]);
+    } finally {
+      backend.disposeData(partial.dataId);
+    }
   };
 }
 

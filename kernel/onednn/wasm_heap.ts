@@ -15,6 +15,8 @@ export interface WasmBackendLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number | null } | undefined };
   /** Allocates an output tensor in the heap. */
   makeOutput(shape: number[], dtype: "float32"): { dataId: object; shape: number[]; dtype: "float32" };
+  /** Frees a tensor's data (one made by `makeOutput` and never handed to tfjs). */
+  disposeData(dataId: object): boolean;
 }
 
 /**

@@ -2,12 +2,13 @@
  * Training kernels for the TensorFlow.js wasm backend. tfjs-backend-wasm 4.22 cannot train a conv net
  * (it has no Conv2DBackpropFilter) and its Conv2DBackpropInput, which also runs conv2dTranspose, is ~10×
  * slower than its forward conv. Importing this module registers kernels built from the backend's fast
- * XNNPACK convs and matMuls.
+ * XNNPACK convs and matMuls, a zero-copy `Identity`, the reflection padding's gradient in one pass, and
+ * `Mean`/`Sum` over the pixels accumulated in float64 (the backend's float32 sums drift at 2048×1024).
  *
  * @example
  * ```ts
  * import { registerWasmTrainingKernels } from "./kernel/wasm/mod.ts";
- * registerWasmTrainingKernels(); // ["Conv2DBackpropFilter", "Conv2DBackpropInput"]
+ * registerWasmTrainingKernels(); // ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Identity", …]
  * ```
  *
  * @module
@@ -17,6 +18,7 @@ import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { identityConfig } from "./identity.ts";
 import { mirrorPadGradConfig } from "./mirror_pad_grad.ts";
+import { pixelReduceConfig } from "./pixel_reduce.ts";
 
 export { conv2dFilterGradient } from "./conv2d_backprop_filter.ts";
 export {
@@ -27,11 +29,14 @@ export {
 export { type ConvGeometry, convGeometry, type ConvGradAttrs } from "./_conv_geometry.ts";
 export { enableWasmThreads } from "./threads.ts";
 
-const TRAINING_KERNELS: tf.KernelConfig[] = [
-  conv2dBackpropFilterConfig,
-  conv2dBackpropInputConfig,
-  identityConfig,
-  mirrorPadGradConfig,
+/** Each kernel's config, given the config registered before it (if any). */
+const TRAINING_KERNELS: ((previous?: tf.KernelConfig) => tf.KernelConfig)[] = [
+  () => conv2dBackpropFilterConfig,
+  () => conv2dBackpropInputConfig,
+  () => identityConfig,
+  () => mirrorPadGradConfig,
+  (previous) => pixelReduceConfig("Mean", previous),
+  (previous) => pixelReduceConfig("Sum", previous),
 ];
 
 let registered = false;
@@ -45,15 +50,15 @@ let registered = false;
  */
 export function registerWasmTrainingKernels(): string[] {
   if (!registered) {
-    for (const config of TRAINING_KERNELS) {
-      if (tf.getKernel(config.kernelName, "wasm") !== undefined) {
-        tf.unregisterKernel(config.kernelName, "wasm");
-      }
-      tf.registerKernel(config);
+    for (const make of TRAINING_KERNELS) {
+      const name = make().kernelName;
+      const previous = tf.getKernel(name, "wasm");
+      if (previous !== undefined) tf.unregisterKernel(name, "wasm");
+      tf.registerKernel(make(previous));
     }
     registered = true;
   }
-  return TRAINING_KERNELS.map((config) => config.kernelName);
+  return TRAINING_KERNELS.map((make) => make().kernelName);
 }
 
 registerWasmTrainingKernels();

@@ -4,9 +4,11 @@ import { BackendError } from "../../../kernel/errors.ts";
 import { registerWasmTrainingKernels } from "../../../kernel/wasm/mod.ts";
 import { assertClose, onBackend, seeded } from "./_helpers.ts";
 
-Deno.test("registerWasmTrainingKernels() registers the conv gradients and a zero-copy Identity on wasm", () => {
+const OUR_KERNELS = ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Identity", "MirrorPadGrad", "Mean", "Sum"];
+
+Deno.test("registerWasmTrainingKernels() registers the conv gradients, a zero-copy Identity and float64 pixel sums on wasm", () => {
   const names = registerWasmTrainingKernels();
-  assert.deepEqual(names, ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Identity", "MirrorPadGrad"]);
+  assert.deepEqual(names, OUR_KERNELS);
   for (const name of names) assert.ok(tf.getKernel(name, "wasm"), `${name} must be registered for wasm`);
 });
 
@@ -16,12 +18,7 @@ Deno.test("registerWasmTrainingKernels() is idempotent and leaves later override
   tf.unregisterKernel("Conv2DBackpropInput", "wasm");
   tf.registerKernel(override);
   try {
-    assert.deepEqual(registerWasmTrainingKernels(), [
-      "Conv2DBackpropFilter",
-      "Conv2DBackpropInput",
-      "Identity",
-      "MirrorPadGrad",
-    ]);
+    assert.deepEqual(registerWasmTrainingKernels(), OUR_KERNELS);
     assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm"), before[0]);
     assert.equal(tf.getKernel("Conv2DBackpropInput", "wasm"), override);
   } finally {
