@@ -12,6 +12,7 @@ import { BackendError } from "./errors.ts";
 import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn, oneDnnInfo } from "./onednn/mod.ts";
 import { noteKernels } from "./doctor_notes.ts";
 import { enableWasmThreads, registerWasmTrainingKernels } from "./wasm/mod.ts";
+import type { DeviceRequest } from "./device_flags.ts";
 
 noteKernels("wasm", registerWasmTrainingKernels());
 
@@ -76,10 +77,41 @@ export async function loadTfjsNode(
   }
 }
 
+/**
+ * Gives the process a private, empty `XDG_RUNTIME_DIR` when it has no valid one, before WebGPU first
+ * looks for an adapter: the Vulkan loader's Wayland check otherwise prints "error: XDG_RUNTIME_DIR is
+ * invalid or not set in the environment." on every adapter request, which reads as a failure on every
+ * successful run. The folder (mode 0700) is removed when the process ends; a valid one is left alone.
+ *
+ * @returns the folder now in `XDG_RUNTIME_DIR`
+ */
+export function ensureXdgRuntimeDir(): string {
+  const current = Deno.env.get("XDG_RUNTIME_DIR");
+  if (current) {
+    try {
+      if (Deno.statSync(current).isDirectory) return current;
+    } catch {
+      // not a folder: replaced below
+    }
+  }
+  const dir = Deno.makeTempDirSync({ prefix: "p2phd-xdg-" });
+  Deno.chmodSync(dir, 0o700);
+  Deno.env.set("XDG_RUNTIME_DIR", dir);
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // already gone
+    }
+  });
+  return dir;
+}
+
 /** Describes the WebGPU adapter here, or says why there is none. */
 export async function probeWebGpu(): Promise<{ ok: boolean; fallback: boolean; description: string }> {
   const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
   if (!gpu) return { ok: false, fallback: false, description: "no navigator.gpu in this runtime" };
+  ensureXdgRuntimeDir();
   let adapter: Record<string, unknown> | null = null;
   try {
     adapter = await gpu.requestAdapter() as Record<string, unknown> | null;
@@ -159,14 +191,47 @@ export function requestedBackend(flag?: string): BackendName {
  * Makes a backend active.
  *
  * @param name a backend name, or "auto" (default: `P2PHD_BACKEND` or "auto")
- * @returns the backend now active and why
- * @throws {BackendError} when the named backend cannot load, with how to get it
+ * @param device where the user asked to run (`--gpu_ids`, kernel/device_flags.ts): the CPU only, one
+ *   GPU, or no preference
+ * @returns the backend now active and why (with what `--gpu_ids` did)
+ * @throws {BackendError} when the named backend cannot load, with how to get it, or is a GPU backend
+ *   while `--gpu_ids -1` asks for the CPU
  */
-export async function selectBackend(name: string = requestedBackend()): Promise<BackendChoice> {
+export async function selectBackend(
+  name: string = requestedBackend(),
+  device: DeviceRequest = { cpu: false, gpu: null },
+): Promise<BackendChoice> {
   const wanted = requestedBackend(name);
   tf.env().set("PROD", true);
+  if (device.cpu && wanted === "webgpu") {
+    throw new BackendError("webgpu", "it is a GPU backend but --gpu_ids -1 asks for the CPU");
+  }
+  if (device.gpu !== null && !Deno.env.get("CUDA_VISIBLE_DEVICES")) {
+    // read by TensorFlow's CUDA build when it loads; harmless for the other backends
+    Deno.env.set("CUDA_VISIBLE_DEVICES", String(device.gpu));
+  }
+  const choice = await selectFor(wanted, device);
+  return device.gpu === null && !device.cpu
+    ? choice
+    : { ...choice, reason: `${choice.reason}; ${placement(choice, device)}` };
+}
+
+/** What `--gpu_ids` did, in words. */
+function placement(choice: BackendChoice, device: DeviceRequest): string {
+  if (device.cpu) return "--gpu_ids -1: on the CPU";
+  const tensorflowGpu = choice.name === "tensorflow" && choice.reason.includes("tfjs-node-gpu");
+  if (tensorflowGpu) return `--gpu_ids ${device.gpu}: on CUDA device ${Deno.env.get("CUDA_VISIBLE_DEVICES")}`;
+  const where = choice.name === "webgpu" ? "the adapter WebGPU gives (it cannot pick a device)" : "the CPU";
+  return `--gpu_ids ${device.gpu}: ${choice.name} runs on ${where}`;
+}
+
+async function selectFor(wanted: BackendName, device: DeviceRequest): Promise<BackendChoice> {
   switch (wanted) {
     case "tensorflow": {
+      if (device.cpu) {
+        await loadTfjsNode("@tensorflow/tfjs-node");
+        return { name: "tensorflow", reason: "asked for; @tensorflow/tfjs-node loaded (CPU)" };
+      }
       try {
         await loadTfjsNode("@tensorflow/tfjs-node-gpu");
         return { name: "tensorflow", reason: "asked for; @tensorflow/tfjs-node-gpu loaded" };
@@ -191,13 +256,16 @@ export async function selectBackend(name: string = requestedBackend()): Promise<
       await setPlain(wanted);
       return { name: wanted, reason: "asked for" };
     case "auto":
-      return await selectAuto();
+      return await selectAuto(device.cpu);
   }
 }
 
-async function selectAuto(): Promise<BackendChoice> {
+async function selectAuto(cpuOnly: boolean): Promise<BackendChoice> {
   const skipped: string[] = [];
-  for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const) {
+  const packages = cpuOnly
+    ? ["@tensorflow/tfjs-node"] as const
+    : ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
+  for (const pkg of packages) {
     try {
       await loadTfjsNode(pkg);
       return { name: "tensorflow", reason: `auto: ${pkg} loaded` };
@@ -205,11 +273,14 @@ async function selectAuto(): Promise<BackendChoice> {
       skipped.push(`${pkg}: ${message(error).includes("not installed") ? "not installed" : message(error)}`);
     }
   }
-  try {
-    const adapter = await loadWebGpu(false);
-    return { name: "webgpu", reason: `auto: WebGPU on ${adapter} (${skipped.join("; ")})` };
-  } catch (error) {
-    skipped.push(`webgpu: ${message(error).replace(/^Cannot use backend "webgpu": /, "")}`);
+  if (cpuOnly) skipped.push("GPU backends: --gpu_ids -1");
+  else {
+    try {
+      const adapter = await loadWebGpu(false);
+      return { name: "webgpu", reason: `auto: WebGPU on ${adapter} (${skipped.join("; ")})` };
+    } catch (error) {
+      skipped.push(`webgpu: ${message(error).replace(/^Cannot use backend "webgpu": /, "")}`);
+    }
   }
   try {
     const what = await loadOneDnnBackend();

@@ -8,7 +8,11 @@
  * - 0: done;
  * - 1: the job found a problem or failed (a user error prints one line `error: <message>`, no stack;
  *   any other error is a bug and prints its stack);
- * - 2: usage error (unknown command or option, with the closest valid one; bad option value).
+ * - 2: usage error (unknown command or option, with the closest valid one; bad option value; an
+ *   official flag we do not support, such as `--fp16`, with the reason: kernel/device_flags.ts).
+ *
+ * A command whose schema has the official `--gpu_ids` (kernel/device_flags.ts) gets its backend chosen
+ * accordingly. `---flag` (three dashes, a typo in one official script) is read as `--flag` with a warning.
  *
  * Colours only when the stream is a terminal and `NO_COLOR` is unset.
  *
@@ -33,6 +37,7 @@ import { closest, type OptionsOf, type OptionSpec, resolveOptions, type Schema }
 import { isUserError, OptionsError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { type BackendChoice, BACKENDS, selectBackend } from "./backend.ts";
+import { type DeviceFlags, type DeviceRequest, deviceRequest } from "./device_flags.ts";
 
 /** Exit codes of every command. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -342,6 +347,15 @@ async function execute(parsed: Parsed, io: CliIO, color: Colors): Promise<number
     const hint = spec?.type === "enum" ? closest(String(fromSchema[error.key]), spec.choices) : undefined;
     throw new UsageError(`${error.message}${hint ? ` (did you mean "${hint}"?)` : ""}`);
   }
+  let device: DeviceRequest | undefined;
+  if ("gpu_ids" in def.schema) {
+    try {
+      device = deviceRequest(def.name, options as unknown as DeviceFlags);
+    } catch (error) {
+      if (!(error instanceof OptionsError)) throw error;
+      throw new UsageError(error.message);
+    }
+  }
   let backend: BackendChoice | null = null;
   if (def.backend) {
     const name = (given.backend as string | undefined) ?? io.env("P2PHD_BACKEND") ?? "auto";
@@ -353,18 +367,20 @@ async function execute(parsed: Parsed, io: CliIO, color: Colors): Promise<number
         }`,
       );
     }
-    backend = await selectBackend(name);
+    backend = await selectBackend(name, device);
   }
   const json = Boolean(given.json);
   const print = (line: string) => io.stdout(line + "\n");
   const typed = new Set(Object.keys(def.schema).filter((key) => cmd.getOptionValueSource(key) === "cli"));
+  const log = createLogger();
+  if (backend && typed.has("gpu_ids")) io.stderr(`backend ${backend.name}: ${backend.reason}\n`);
   const code = await def.run({
     options,
     args: splitOperands(def, parsed.operands),
     typed,
     json,
     backend,
-    log: createLogger(),
+    log,
     color,
     print,
     emit: (data, format) => print(json ? JSON.stringify(data, null, 2) : format(data)),
@@ -406,7 +422,18 @@ export async function runCli(
   let active = root;
   root.hook("preSubcommand", (_cmd, sub) => void (active = sub));
   try {
-    await root.parseAsync(argv, { from: "user" });
+    await root.parseAsync(
+      argv.map((arg) => {
+        const typo = /^---(\w+)(=.*)?$/.exec(arg);
+        if (!typo) return arg;
+        io.stderr(
+          `${errColor.yellow("warning:")} read ${arg} as --${typo[1]}${typo[2] ?? ""} ` +
+            "(three dashes: a typo, as in the official scripts/test_1024p_feat.sh)\n",
+        );
+        return `--${typo[1]}${typo[2] ?? ""}`;
+      }),
+      { from: "user" },
+    );
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT.ok;

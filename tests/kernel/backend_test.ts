@@ -42,3 +42,30 @@ Deno.test("an unknown backend name lists the valid ones", () => {
     /Cannot use backend "cuda": unknown backend; choose one of auto, tensorflow, onednn, webgpu, wasm, cpu/,
   );
 });
+
+Deno.test("probing WebGPU prints no XDG_RUNTIME_DIR error, still finds the adapter, and leaves no folder behind", async () => {
+  const probe = `import { probeWebGpu } from ${
+    JSON.stringify(new URL("../../kernel/backend.ts", import.meta.url).href)
+  };
+const first = await probeWebGpu();
+const second = await probeWebGpu();
+console.log(JSON.stringify({ first, second, dir: Deno.env.get("XDG_RUNTIME_DIR") }));`;
+  const env = { ...Deno.env.toObject() };
+  delete env.XDG_RUNTIME_DIR;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", probe],
+    env,
+    clearEnv: true,
+    cwd: new URL("../../", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  assert.doesNotMatch(stderr, /XDG_RUNTIME_DIR/);
+  const result = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.deepEqual(result.first, result.second);
+  const gpu = (navigator as { gpu?: unknown }).gpu;
+  if (gpu) assert.ok(result.first.ok || /adapter|requestAdapter/.test(result.first.description));
+  if (result.dir) assert.throws(() => Deno.statSync(result.dir), Deno.errors.NotFound);
+});
