@@ -173,10 +173,14 @@ export interface InspectDatasetOptions {
   /** Check ids against it; when missing a value is suggested. Default: the layout's (35/151/11), null for aligned. */
   label_nc?: number | null;
   no_instance?: boolean;
+  /** Also check the precomputed feature maps `{phase}_feat` (aligned layout). */
+  load_features?: boolean;
   /** Palette name or JSON file for colour-coded label maps. */
   label_palette?: string | null;
   /** Progress callback: (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** Read only some samples (a shard): given every sample's name, the names to read. */
+  select?: (names: readonly string[]) => ReadonlySet<string>;
 }
 
 /** What `inspectDataset` finds. */
@@ -267,7 +271,12 @@ export async function inspectDataset(root: string, opts: InspectDatasetOptions =
     ? indexAde20k(base)
     : dataset === "helen"
     ? indexHelen(base)
-    : indexAligned({ ...base, label_nc: labelNc ?? 1, load_features: false, match: "name" });
+    : indexAligned({
+      ...base,
+      label_nc: labelNc ?? 1,
+      load_features: opts.load_features ?? false,
+      match: "name",
+    });
   Object.assign(report, { folders: index.folders, counts: index.counts, samples: index.entries.length });
   report.problems.push(...index.problems);
   let palette: Palette | undefined;
@@ -277,8 +286,10 @@ export async function inspectDataset(root: string, opts: InspectDatasetOptions =
     report.problems.push(errorProblem(error));
   }
   const hist = new Map<number, number>();
-  for (const [i, entry] of index.entries.entries()) {
-    opts.onProgress?.(i, index.entries.length);
+  const chosen = opts.select?.(index.entries.map((entry) => entry.name));
+  const entries = chosen ? index.entries.filter((entry) => chosen.has(entry.name)) : index.entries;
+  for (const [i, entry] of entries.entries()) {
+    opts.onProgress?.(i, entries.length);
     let ids: Raster;
     try {
       ids = await readLabel(entry, labelNc, palette);
@@ -314,7 +325,7 @@ export async function inspectDataset(root: string, opts: InspectDatasetOptions =
       }
     }
   }
-  opts.onProgress?.(index.entries.length, index.entries.length);
+  opts.onProgress?.(entries.length, entries.length);
   const sorted = [...hist.entries()].sort((a, b) => a[0] - b[0]);
   report.histogram = Object.fromEntries(sorted.map(([k, v]) => [String(k), v]));
   report.maxLabelId = sorted.length ? sorted[sorted.length - 1][0] : -1;

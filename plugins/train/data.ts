@@ -80,6 +80,7 @@ export async function openTrainingData(opts: TrainOptions, log: Logger): Promise
       phase: opts.phase,
       label_nc: opts.label_nc,
       no_instance: opts.no_instance,
+      load_features: opts.load_features,
       onProgress: (done, total) => {
         progress ??= log.progress("checking the dataset", total);
         if (done > 0) progress.tick();
@@ -142,13 +143,16 @@ export async function* epochBatches(
       if (pending.length < data.order.batchSize) continue;
       const items = pending;
       pending = [];
-      const batch = stackSamples(items);
+      // The precomputed features (load_features) stay out of `input`: D sees the labels without them.
+      const { feat, ...batch } = stackSamples(items);
+      let encoded: Sample;
       try {
-        yield await encodeSample(batch, { label_nc: opts.label_nc, no_instance: opts.no_instance });
+        encoded = await encodeSample(batch, { label_nc: opts.label_nc, no_instance: opts.no_instance });
       } catch (error) {
-        disposeAll(batch);
+        disposeAll({ ...batch, feat });
         throw error;
       }
+      yield feat === undefined ? encoded : { ...encoded, feat };
     }
   } finally {
     disposeAll(pending);

@@ -8,7 +8,7 @@
  * @module
  */
 import type { TrainOptions } from "./options.ts";
-import { discriminatorInputChannels, generatorInputChannels } from "./options.ts";
+import { discriminatorInputChannels, generatorInputChannels, trainsEncoder } from "./options.ts";
 
 /** Peak memory of a run, by part, in bytes. */
 export interface MemoryEstimate {
@@ -122,9 +122,7 @@ export function estimateTrainingMemory(
   const all = Object.values(paramCounts).reduce((a, b) => a + b, 0);
   const { height: h, width: w } = size;
   // G pass: G (+E), D on fake (taped) and on real, VGG on fake (taped); D pass: D on pooled fake and real.
-  const encoder = opts.instance_feat || opts.label_feat
-    ? 2 * opts.nef * h * w * (1 + opts.n_downsample_E)
-    : 0;
+  const encoder = trainsEncoder(opts) ? 2 * opts.nef * h * w * (1 + opts.n_downsample_E) : 0;
   const networks = generatorElements(opts, h, w) + encoder + 2 * discriminatorElements(opts, h, w);
   const vgg = opts.no_vgg_loss ? 0 : vggElements(h, w);
   const activations = 4 * opts.batchSize *

@@ -1,6 +1,7 @@
 /**
  * The networks of a training run, built from the training options: the generator (global or local
- * enhancer), the multiscale discriminator, the feature encoder (with `instance_feat`/`label_feat`) and
+ * enhancer), the multiscale discriminator, the feature encoder (with `instance_feat`/`label_feat`,
+ * unless `load_features` reads the features from files) and
  * the frozen VGG19 of the perceptual loss; plus which parameters each optimizer trains, and loading a
  * pretrained stage (`load_pretrain`) the way the official `load_network` does.
  *
@@ -20,7 +21,7 @@ import {
   discriminatorInputChannels,
   generatorInputChannels,
   type TrainOptions,
-  usesFeatures,
+  trainsEncoder,
 } from "./options.ts";
 
 /** The networks of a run. */
@@ -29,7 +30,7 @@ export interface Models {
   G: GlobalGenerator | LocalEnhancer;
   /** The multiscale discriminator. */
   D: MultiscaleDiscriminator;
-  /** The feature encoder, trained with G (only with instance_feat / label_feat). */
+  /** The feature encoder, trained with G (only with instance_feat / label_feat, without load_features). */
   E: Encoder | null;
   /** The frozen VGG19 features (null with no_vgg_loss). */
   vgg: Vgg19Features | null;
@@ -74,7 +75,7 @@ export async function buildModels(opts: TrainOptions, rng: Rng, vgg?: Vgg19Featu
     use_sigmoid: opts.no_lsgan,
     seed: rng.seed(),
   });
-  const E = usesFeatures(opts)
+  const E = trainsEncoder(opts)
     ? new Encoder({
       input_nc: opts.output_nc,
       feat_num: opts.feat_num,

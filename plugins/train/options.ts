@@ -88,6 +88,12 @@ export const trainSchema = defineSchema({
   feat_num: { type: "int", default: 3, min: 1, doc: "vector length of the encoded features" },
   nef: { type: "int", default: 16, min: 1, doc: "encoder filters in the first conv layer" },
   n_downsample_E: { type: "int", default: 4, min: 1, max: 8, doc: "downsampling layers in the encoder" },
+  load_features: {
+    type: "boolean",
+    default: false,
+    doc:
+      "read the features from {phase}_feat (written by precompute_feature_maps) instead of training an encoder",
+  },
   // discriminator and losses
   num_D: { type: "int", default: 2, min: 1, doc: "number of discriminators (scales)" },
   n_layers_D: { type: "int", default: 3, min: 1, doc: "layers of each discriminator" },
@@ -205,6 +211,7 @@ export function resolveTrainOptions(given: Record<string, unknown> = {}): TrainO
       "needs a label map input (label_nc > 0): current value is true",
     );
   }
+  if (opts.load_features) checkLoadFeatures(opts);
   if (opts.continue_train && opts.load_pretrain) {
     throw new OptionsError(
       "train",
@@ -217,9 +224,36 @@ export function resolveTrainOptions(given: Record<string, unknown> = {}): TrainO
   return opts;
 }
 
-/** Whether the run trains the feature encoder jointly with G (`--instance_feat` or `--label_feat`). */
+/** The combinations `--load_features` needs: the official loader's `{phase}_feat` RGB pictures. */
+function checkLoadFeatures(opts: TrainOptions): void {
+  const fail = (why: string) => {
+    throw new OptionsError("train", "load_features", `${why}: current value is true`);
+  };
+  if (!usesFeatures(opts)) {
+    fail("needs --instance_feat or --label_feat (the loaded features are part of their generator input)");
+  }
+  if (opts.no_instance) {
+    fail("needs instance maps (the official loader reads {phase}_feat with them); drop --no_instance");
+  }
+  if (opts.feat_num !== 3) {
+    fail(`needs --feat_num 3 (the feature maps are RGB pictures), not ${opts.feat_num}`);
+  }
+  if (opts.dataset !== "aligned") {
+    fail(`reads {phase}_feat of the aligned layout; --dataset ${opts.dataset} has none`);
+  }
+}
+
+/** Whether G's input holds instance-wise features (`--instance_feat` or `--label_feat`). */
 export function usesFeatures(opts: TrainOptions): boolean {
   return opts.instance_feat || opts.label_feat;
+}
+
+/**
+ * Whether the run trains the feature encoder jointly with G: with features, unless they are read
+ * from `{phase}_feat` (`--load_features`; the official `gen_features`).
+ */
+export function trainsEncoder(opts: TrainOptions): boolean {
+  return usesFeatures(opts) && !opts.load_features;
 }
 
 /** The number of channels of the generator's input. */

@@ -2,7 +2,8 @@
  * A training session: the networks, both Adam optimizers, the image pool and the run's random
  * generator, with one training iteration exactly as the official train.py + Pix2PixHDModel.forward:
  *
- * 1. G (with E's instance-wise features of the real image when enabled) makes `fake`;
+ * 1. G (with E's instance-wise features of the real image, or the precomputed ones of
+ *    `load_features`, when enabled) makes `fake`;
  * 2. loss_G = G_GAN (D(label, fake) → real) + G_GAN_Feat (D features of fake vs. real) + G_VGG;
  * 3. loss_D = ½ (D_fake (D(pool(label, fake.detach())) → fake) + D_real (D(label, real) → real));
  * 4. optimizer_G steps on loss_G's gradients, then optimizer_D on loss_D's — both taken at the
@@ -35,6 +36,8 @@ export interface Batch {
   image: tf.Tensor4D;
   /** Instance ids (for the encoder; with label_feat the class ids). */
   inst?: tf.Tensor4D;
+  /** Precomputed features `[N, H, W, feat_num]` in [-1, 1] (`load_features`), used instead of E's. */
+  feat?: tf.Tensor4D;
 }
 
 /** The result of one iteration. */
@@ -168,9 +171,16 @@ export class TrainingSession {
     this.#optG.lr = lr;
   }
 
-  /** The generator's input: the batch's input, with E's instance-wise features of the real image. */
+  /**
+   * The generator's input: the batch's input, with the precomputed features (`load_features`) or E's
+   * instance-wise features of the real image.
+   */
   #generatorInput(batch: Batch): tf.Tensor4D {
     const { E } = this.models;
+    if (this.opts.load_features) {
+      if (!batch.feat) throw new RangeError("load_features: the batch has no feature map");
+      return tf.concat([batch.input, batch.feat], 3);
+    }
     if (!E) return batch.input;
     if (!batch.inst) throw new RangeError("instance_feat/label_feat: the batch has no instance map");
     return tf.concat([batch.input, E.apply(batch.image, batch.inst)], 3);

@@ -75,7 +75,7 @@ interface Progress {
 function toBatch(sample: Sample, opts: TrainOptions): Batch {
   const input = sample.input as tf.Tensor4D, image = sample.image as tf.Tensor4D;
   const inst = (opts.label_feat ? sample.label : sample.inst) as tf.Tensor4D | undefined;
-  return { input, image, inst };
+  return { input, image, inst, feat: sample.feat as tf.Tensor4D | undefined };
 }
 
 function paramCount(params: Map<string, tf.Variable>): number {
