@@ -30,6 +30,13 @@ export const encodeFeaturesSchema = defineSchema({
     doc: "dataset subfolders: {phase}_label, {phase}_inst, {phase}_img",
   },
   max_dataset_size: { type: "int", default: null, min: 1, doc: "encode at most this many images" },
+  resize_or_crop: {
+    type: "string",
+    default: null,
+    doc: "preprocessing (default: the training config's; scale_width: whole images of a crop-trained model)",
+  },
+  loadSize: { type: "int", default: null, min: 1, doc: "resize size (default: the training config's)" },
+  fineSize: { type: "int", default: null, min: 1, doc: "crop size (default: the training config's)" },
   n_clusters: { type: "int", default: 10, min: 1, doc: "clusters (styles) per class" },
   seed: { type: "int", default: 0, min: 0, doc: "K-means seed (the official code uses random_state 0)" },
   n_init: { type: "int", default: 10, min: 1, doc: "K-means runs per class; the best is kept" },

@@ -20,13 +20,19 @@ export interface EncodeSourceOptions {
   phase?: string;
   /** At most this many images. */
   max_dataset_size?: number | null;
+  /** Preprocessing instead of the training config's (e.g. scale_width for a model trained on crops). */
+  resize_or_crop?: string | null;
+  /** Resize width/size instead of the training config's. */
+  loadSize?: number | null;
+  /** Crop size instead of the training config's. */
+  fineSize?: number | null;
 }
 
 /**
  * The dataset source for encoding a checkpoint's training set.
  *
  * @param config the checkpoint's training config (may be empty: official defaults)
- * @param options dataroot, phase, size limit
+ * @param options dataroot, phase, size limit, preprocessing overrides
  * @param ctx the kernel context
  * @returns the source (each `samples()` call is one pass)
  * @throws {OptionsError} when the config holds an invalid dataset option
@@ -46,6 +52,9 @@ export function encodeSource(
     dataroot: options.dataroot ?? config.dataroot ?? "./datasets/cityscapes/",
     phase: options.phase ?? "train",
     max_dataset_size: options.max_dataset_size ?? null,
+    resize_or_crop: options.resize_or_crop ?? given.resize_or_crop,
+    loadSize: options.loadSize ?? given.loadSize,
+    fineSize: options.fineSize ?? given.fineSize,
     serial_batches: true,
     no_flip: true,
     batchSize: 1,
