@@ -154,7 +154,8 @@ async function edit(op) {
     appliedSeq = mine;
     if (next.selected !== null && next.selected !== undefined) selected = { id: next.selected };
     else if (op.op === "remove") selected = null;
-    say(next.last && !["undo", "redo", "reset"].includes(op.op) ? next.last : `${op.op} done`);
+    const done = { undo: "undone", redo: `redone: ${next.last}`, reset: "back to the scene as opened" };
+    say(done[op.op] ?? next.last);
     await refresh(next);
   } catch (error) {
     say(error.message, true);
