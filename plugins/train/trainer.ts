@@ -1,8 +1,9 @@
 /**
  * The training loop of the official train.py: epochs `1 … niter + niter_decay` over the dataset, the
  * learning-rate schedule, the fixed-global phase, checkpoints (`latest` every `save_latest_freq`
- * samples, `<epoch>` every `save_epoch_freq` epochs, and on interruption), the loss log, the web page
- * and a progress bar — resumable exactly with `continue_train`.
+ * samples, `<epoch>` every `save_epoch_freq` epochs, and on interruption), the loss log (ours and the
+ * official `loss_log.txt`, `opt.txt`, `iter.txt`), the web page and a progress bar — resumable exactly
+ * with `continue_train`.
  *
  * @module
  */
@@ -29,6 +30,14 @@ import { epochBatches, openTrainingData } from "./data.ts";
 import { appendLossLog, type LossRecord, truncateLossLog } from "./loss_log.ts";
 import { estimateTrainingMemory, formatMemoryEstimate } from "./memory_estimate.ts";
 import { loadPretrained } from "./models.ts";
+import {
+  appendAtomically,
+  lossLogHeader,
+  lossLogLine,
+  officialLogPaths,
+  writeIterFile,
+  writeOptionsFile,
+} from "./official_logs.ts";
 import { resolveTrainOptions, type TrainOptions, trainSchema } from "./options.ts";
 import { learningRateAt, totalEpochs } from "./schedule.ts";
 import { type Batch, DivergedError, TrainingSession } from "./session.ts";
@@ -194,6 +203,9 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
     const p = await loadStartingPoint(session, opts, resume, dir, log);
     await Deno.mkdir(dir, { recursive: true });
     const records: LossRecord[] = await truncateLossLog(logPath, p.totalSteps);
+    const official = officialLogPaths(dir);
+    if (!opts.continue_train) await writeOptionsFile(official.options, opts);
+    await appendAtomically(official.lossLog, lossLogHeader(new Date()));
     const save = async (which: string) => {
       const state = session.state();
       const networks = new Map([["G", session.models.G.stateDict()], ["D", session.models.D.stateDict()]]);
@@ -209,6 +221,7 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
         saved_at: new Date().toISOString(),
       };
       await saveCheckpoint(dir, which, { networks, state: state.tensors, trainer, config: opts }, writer);
+      if (which === "latest") await writeIterFile(official.iter, p.epoch, p.epochIter);
       lastSaved = `"${which}" (iteration ${p.totalSteps})`;
     };
     const epochs = totalEpochs(opts);
@@ -279,6 +292,10 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
               };
               records.push({ ...record, ...result.losses });
               await appendLossLog(logPath, records[records.length - 1]);
+              await appendAtomically(
+                official.lossLog,
+                lossLogLine({ epoch: p.epoch, epochIter: p.epochIter, time }, result.losses, opts),
+              );
             }
             if (result.fake) {
               const visuals = {
