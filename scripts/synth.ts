@@ -4,10 +4,13 @@
  *   deno task synth --weights latest_net_G.pth --label frankfurt_gtFine_labelIds.png --inst …_instanceIds.png --out out.png
  *   deno task synth --name label2city_256p --checkpoints_dir weights --dataroot datasets/cityscapes
  *
+ * A folder splits over processes with `--shard i/n` or a Kubernetes/Slurm array index (docs/scale.md).
+ *
  * Works with the official `.pth` files (architecture read from the file) and with our checkpoints.
  *
  * @module
  */
+import { peakMemoryPhrase, peakRssBytes } from "../kernel/peak_memory.ts";
 import { basename, dirname, join } from "node:path";
 import { defineCommand, main } from "../kernel/cli.ts";
 import { defineSchema } from "../kernel/options.ts";
@@ -27,6 +30,15 @@ import { findClustersFile } from "../plugins/features/clusters.ts";
 import { type ReportRow, writeReport } from "../plugins/inference/report.ts";
 import { Synthesizer, synthSchema } from "../plugins/inference/synthesize.ts";
 import { resolveShard, shardSchema } from "../kernel/shard.ts";
+import { deviceSchema } from "../kernel/device_flags.ts";
+import {
+  checkEncoderFlags,
+  checkGeneratorFlags,
+  encoderFlagsSchema,
+  generatorFlagsSchema,
+  typedOnly,
+} from "../plugins/networks/arch_flags.ts";
+import { ignoredFlagsSchema, warnIgnoredFlags } from "../plugins/inference/ignored_flags.ts";
 import { ShardJob } from "../kernel/shard_job.ts";
 
 const schema = defineSchema({
@@ -77,9 +89,82 @@ const schema = defineSchema({
     default: null,
     doc: "encoder weights (default: <which_epoch>_net_E.* beside the generator)",
   },
+  label_feat: {
+    type: "boolean",
+    default: false,
+    doc:
+      "add label-wise features (as --instance_feat; on by itself when the checkpoint was trained with them)",
+  },
+  n_clusters: {
+    type: "int",
+    default: 10,
+    min: 1,
+    doc: "which clusters file: clusters_0NN.json beside the weights (default: clusters_010.json)",
+  },
+  max_dataset_size: { type: "int", default: null, min: 1, doc: "at most this many images from dataroot" },
+  aspect_ratio: { type: "number", default: 1, min: 0, doc: "ignored (the official test.py does not use it)" },
+  ntest: { type: "int", default: null, min: 1, doc: "ignored (the official test.py does not use it)" },
+  export_onnx: { type: "string", default: null, doc: "not here: use `deno task export --format onnx`" },
+  engine: { type: "string", default: null, doc: "not supported (TensorRT engines)" },
+  onnx: { type: "string", default: null, doc: "not supported (running ONNX through TensorRT)" },
   ...synthSchema,
+  ...generatorFlagsSchema,
+  ...encoderFlagsSchema,
+  ...ignoredFlagsSchema,
+  ...deviceSchema,
   ...shardSchema,
 });
+
+/** The official TensorRT/ONNX flags of test.py: refused with what to use instead. */
+function refuseTensorRt(o: { export_onnx: string | null; engine: string | null; onnx: string | null }): void {
+  if (o.export_onnx) {
+    throw new OptionsError(
+      "synth",
+      "export_onnx",
+      `is not a synth option here: export with \`deno task export --weights <G> --format onnx --out ${o.export_onnx}\``,
+    );
+  }
+  for (const key of ["engine", "onnx"] as const) {
+    if (o[key]) {
+      throw new OptionsError(
+        "synth",
+        key,
+        "is not supported: TensorRT does not run here; synth runs the generator on the selected backend (drop --" +
+          key + ")",
+      );
+    }
+  }
+}
+
+/** Data flags synth takes from the checkpoint's training config when not given. */
+const FROM_CONFIG = ["label_nc", "no_instance", "resize_or_crop", "loadSize", "fineSize"] as const;
+
+/**
+ * The data flags of a synthesis: the ones typed, else the checkpoint's training config, else the
+ * official test defaults. A crop mode in the config becomes its resize alone (testing does not crop).
+ */
+function dataFlags(
+  o: Record<string, unknown>,
+  typed: ReadonlySet<string>,
+  config: Record<string, unknown>,
+): { flags: Record<string, unknown>; fromConfig: string[] } {
+  const flags = { ...o };
+  const fromConfig: string[] = [];
+  for (const key of FROM_CONFIG) {
+    if (typed.has(key) || config[key] === undefined) continue;
+    let value = config[key];
+    if (key === "resize_or_crop") {
+      value =
+        ({ scale_width_and_crop: "scale_width", crop: "none", resize_and_crop: "scale_width" } as Record<
+          string,
+          string
+        >)[String(value)] ?? value;
+    }
+    flags[key] = value;
+    fromConfig.push(`${key} ${value}`);
+  }
+  return { flags, fromConfig };
+}
 
 /** Class names for --style: the dataset's when label_nc says Cityscapes, else "class N". */
 function classNamesFor(labelNc: number): readonly string[] {
@@ -96,16 +181,24 @@ async function featureSourceFor(
     use_encoded_image: boolean;
     encoder: string | null;
     which_epoch: string;
+    n_clusters: number;
   },
   weights: string,
   labelNc: number,
+  given: Record<string, unknown>,
 ) {
   if (o.use_encoded_image) {
     const file = o.encoder ?? locateBeside(weights, `${o.which_epoch}_net_E`);
     const encoder = await openEncoder(file);
+    try {
+      checkEncoderFlags(encoder.options, given, file);
+    } catch (error) {
+      encoder.dispose();
+      throw error;
+    }
     return { ...encodedFeatures(encoder), dispose: () => encoder.dispose() };
   }
-  const clusters = o.cluster_path ?? findClustersFile(dirname(weights));
+  const clusters = o.cluster_path ?? findClustersFile(dirname(weights), o.n_clusters);
   if (!clusters) {
     throw new OptionsError(
       "synth",
@@ -160,24 +253,34 @@ export const synthCommand = defineCommand({
       );
     }
     const shard = resolveShard(o, (name) => Deno.env.get(name), o.label ? "one --label map" : undefined);
+    refuseTensorRt(o);
+    warnIgnoredFlags("synth", o, ctx.typed, ctx.log);
     const generator = await openGenerator(weights);
-    const flags = { ...o };
-    for (const key of ["label_nc", "no_instance"] as const) {
-      if (!ctx.typed.has(key) && generator.trained[key] !== undefined) {
-        (flags as Record<string, unknown>)[key] = generator.trained[key];
-      }
+    const given = typedOnly(o, ctx.typed);
+    try {
+      checkGeneratorFlags(generator.arch, given, weights);
+    } catch (error) {
+      generator.net.dispose();
+      throw error;
     }
-    const instanceFeat = o.instance_feat || o.use_encoded_image || generator.trained.instance_feat === true ||
-      generator.trained.label_feat === true;
+    if (o.verbose) {
+      ctx.log.info(`${weights}: ${generator.netG} generator ${JSON.stringify(generator.arch.options)}`);
+    }
+    const { flags: data, fromConfig } = dataFlags(o, ctx.typed, generator.config);
+    const flags = data as typeof o;
+    if (fromConfig.length) ctx.log.info(`from the checkpoint's training config: ${fromConfig.join(", ")}`);
+    const instanceFeat = o.instance_feat || o.label_feat || o.use_encoded_image ||
+      generator.trained.instance_feat === true || generator.trained.label_feat === true;
     const featNum = ctx.typed.has("feat_num") ? o.feat_num : generator.trained.feat_num ?? o.feat_num;
     const features = instanceFeat
-      ? await featureSourceFor({ ...o, feat_num: featNum }, weights, flags.label_nc)
+      ? await featureSourceFor({ ...o, feat_num: featNum }, weights, flags.label_nc, given)
       : undefined;
     const synth = new Synthesizer(generator, {
       label_nc: flags.label_nc,
       no_instance: flags.no_instance,
-      resize_or_crop: o.resize_or_crop,
-      loadSize: o.loadSize,
+      resize_or_crop: flags.resize_or_crop,
+      loadSize: flags.loadSize,
+      fineSize: flags.fineSize,
       none_fit: o.none_fit,
       unknown_label: o.unknown_label,
     }, features);
@@ -209,7 +312,7 @@ export const synthCommand = defineCommand({
         match: "name",
       });
       assertIndexOk(index, o.dataroot!);
-      entries = index.entries.slice(0, o.how_many);
+      entries = index.entries.slice(0, Math.min(o.how_many, o.max_dataset_size ?? Infinity));
       outDir = join(
         o.results_dir,
         o.name ?? basename(weights).replace(/\.[^.]+$/, ""),
@@ -265,9 +368,11 @@ export const synthCommand = defineCommand({
     generator.net.dispose();
     features?.dispose();
     const sharding = shard ? { shard: job.describe(entries.length), skipped: job.skipped, manifest } : {};
-    ctx.emit({ weights, backend: ctx.backend?.name, images: written, report, ...sharding }, (r) =>
+    const peakMemoryBytes = peakRssBytes();
+    ctx.emit({ weights, backend: ctx.backend?.name, images: written, report, peakMemoryBytes, ...sharding }, (r) =>
       [
         ...r.images.map((i) => `${i.file} (${i.width}×${i.height}, ${i.seconds.toFixed(2)} s)`),
+        `${r.backend ?? "backend"}: ${peakMemoryPhrase(r.peakMemoryBytes)}`,
         r.report ? `report: ${r.report}` : "",
         r.shard ? `${r.shard}; ${r.skipped?.length} already complete; manifest: ${r.manifest}` : "",
       ].filter(Boolean).join("\n"));

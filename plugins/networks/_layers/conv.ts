@@ -7,6 +7,7 @@
  */
 import { tf } from "../../../kernel/tf.ts";
 import type { LayerSpec } from "./layer.ts";
+import { convolveInBands } from "./row_bands.ts";
 
 /** Options of a convolution. */
 export interface ConvOptions {
@@ -37,7 +38,16 @@ export function conv2d(inC: number, outC: number, kernel: number, options: ConvO
     const bias = module.addParam(`${name}.bias`, "vector", () => module.uniform([outC], bound));
     return {
       apply: (x) =>
-        tf.fused.conv2d({ x, filter: filter as tf.Tensor4D, strides: stride, pad: padding, bias }),
+        convolveInBands(x, { kernel, stride, padding }, (rows, [top, bottom]) =>
+          tf.fused.conv2d({
+            x: rows,
+            filter: filter as tf.Tensor4D,
+            strides: stride,
+            pad: top === padding && bottom === padding
+              ? padding
+              : [[0, 0], [top, bottom], [padding, padding], [0, 0]],
+            bias,
+          })),
     };
   };
 }
