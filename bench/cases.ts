@@ -120,17 +120,19 @@ export function describeCase(c: BenchCase): string {
 }
 
 /**
- * Conv GMAC of one run of a case, estimated from the official code's exact counts (per ngf² and pixel for
- * the generators: 122.3 GMAC for the global ngf 64 at 512×256, 187.0 for the local ngf 32 at 1024×512;
- * a training iteration is 3× the generator's forward plus 64 GMAC per 256×128 for the discriminators
- * and VGG19). Within 4 % of the counted figures for the default cases; for GMAC/s and run-time estimates.
+ * Conv GMAC of one run of a case. The generators' are exact (MACs per pixel of the global generator
+ * with 4 downsamplings and 9 blocks: 198·ngf² + 1911·ngf; of the local enhancer with one enhancer of 3
+ * blocks on it: 261·ngf² + 2793·ngf, matching the official code's counts: 122.3 GMAC for global ngf 64
+ * at 512×256, 187.0 for local ngf 32 at 1024×512). A training iteration is estimated as 3× the
+ * generator's forward plus 61 GMAC per 256×128 for the two discriminators and VGG19 (within 3 % of the
+ * official counts at 256×128 and 512×256). For GMAC/s and run-time estimates.
  */
 export function estimateGmac(c: BenchCase): number {
   const pixels = c.width * c.height;
-  const global = (ngf: number) => (122.3 / (64 * 64 * 512 * 256)) * ngf * ngf * pixels;
-  if (c.kind === "train") return 3 * global(c.ngf) + (64 / (256 * 128)) * pixels;
+  const global = (ngf: number) => (198 * ngf * ngf + 1911 * ngf) * pixels / 1e9;
+  if (c.kind === "train") return 3 * global(c.ngf) + (61.06 / (256 * 128)) * pixels;
   if (c.netG === "global") return global(c.ngf);
-  return (187.0 / (32 * 32 * 1024 * 512)) * c.ngf * c.ngf * pixels;
+  return (261 * c.ngf * c.ngf + 2793 * c.ngf) * pixels / 1e9;
 }
 
 /** PyTorch's figures from one dated side-by-side run, for when no peer runs beside ours. */

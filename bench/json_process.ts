@@ -72,5 +72,6 @@ export async function runJsonProcess(
 export function failureLine(what: string, result: JsonProcessResult): string {
   if (result.answer && typeof result.answer.error === "string") return result.answer.error;
   const last = result.stderrTail.trimEnd().split("\n").filter((l) => l.trim()).at(-1)?.trim();
-  return `${what} exited with code ${result.code}${last ? `: ${last}` : ""}`;
+  const how = result.code === 0 ? "gave no JSON answer" : `exited with code ${result.code}`;
+  return `${what} ${how}${last ? `: ${last}` : ""}`;
 }

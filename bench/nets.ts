@@ -72,11 +72,11 @@ function skipForward(c: BenchCase, backend: string): string | null {
 
 /**
  * Benchmarks the generators' forward pass, case by case: ours on each backend that loads, then the
- * PyTorch peer's when there is one; prints a table (or JSON) with the ratios.
+ * PyTorch peer's when there is one.
  *
  * @param opts `cases`: case names (bench/cases.ts); `backends`: backend names in order; `reps`: timed
- *   runs; `peer`: the PyTorch peer or null; `json`: JSON instead of a table
- * @returns the report
+ *   runs; `peer`: the PyTorch peer or null
+ * @returns the report (bench/side_by_side.ts `formatReport` prints it)
  */
 export async function benchNets(
   opts: Omit<SideBySideOptions, "kind" | "cases" | "skip"> & { cases: string[] },

@@ -30,8 +30,6 @@ export interface SideBySideOptions {
   reps: number;
   /** The PyTorch peer, or null to compare with the dated reference. */
   peer: PeerConfig | null;
-  /** Print JSON instead of a table. */
-  json: boolean;
   /** Why ours is not run for a case on a backend (too slow), or null. */
   skip?(c: BenchCase, backend: string): string | null;
 }
@@ -204,7 +202,7 @@ export function formatReport(report: SideBySideReport): string {
 }
 
 /**
- * Runs the cases side by side and prints the report (a table, or JSON with `json`).
+ * Runs the cases side by side (progress on stderr).
  *
  * @param opts the cases, backends, repetitions, peer and output
  * @returns the report
@@ -226,7 +224,10 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<SideBySide
     }
   }
   const rows: SideBySideRow[] = [];
-  for (const c of opts.cases) {
+  if (!backends.length) {
+    log.warn(`bench ${opts.kind}: none of ${opts.backends.join(", ")} loads here; nothing to run`);
+  }
+  for (const c of backends.length ? opts.cases : []) {
     const ours: Outcome<SideBySideRow["ours"]>[] = [];
     for (const backend of backends) {
       const skipped = opts.skip?.(c, backend) ?? null;
@@ -247,7 +248,5 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<SideBySide
       );
     });
   }
-  const report: SideBySideReport = { kind: opts.kind, pytorch, backends, rows };
-  console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
-  return report;
+  return { kind: opts.kind, pytorch, backends, rows };
 }

@@ -122,16 +122,20 @@ function skipTrain(c: BenchCase, backend: string): string | null {
 
 /**
  * Benchmarks training iterations, case by case: ours on each backend that loads, then the PyTorch
- * peer's when there is one; prints a table (or JSON) with the ratios, then, with `profile`, where an
- * iteration's time goes (bench/profile.ts, ngf 32 at 256×128) on each cpu/wasm/onednn backend.
+ * peer's when there is one; then, with `profile`, prints where an iteration's time goes
+ * (bench/profile.ts, ngf 32 at 256×128) on each cpu/wasm/onednn backend.
  *
  * @param opts `cases`: case names (bench/cases.ts); `backends`: backend names in order; `reps`: timed
- *   iterations after the warm-up; `peer`: the PyTorch peer or null; `json`: JSON instead of a table;
- *   `profile`: also profile an iteration
- * @returns the report
+ *   iterations after the warm-up; `peer`: the PyTorch peer or null; `profile`: also profile an
+ *   iteration, `json`: the profile as JSON
+ * @returns the report (bench/side_by_side.ts `formatReport` prints it)
  */
 export async function benchTrain(
-  opts: Omit<SideBySideOptions, "kind" | "cases" | "skip"> & { cases: string[]; profile: boolean },
+  opts: Omit<SideBySideOptions, "kind" | "cases" | "skip"> & {
+    cases: string[];
+    profile: boolean;
+    json: boolean;
+  },
 ): Promise<SideBySideReport> {
   const report = await runSideBySide({
     ...opts,

@@ -1,5 +1,5 @@
 /**
- * `deno task bench <kernels|data|nets|train|profile>`: the benchmarks (not timed tests). Each prints a table
+ * `deno task bench <kernels|data|nets|train|profile|studio>`: the benchmarks (not timed tests). Each prints a table
  * (or JSON with `--json`). `nets` and `train` set ours beside the official PyTorch code: run case by
  * case in this session with `--peer pytorch --official_repo DIR` (bench/peer/pytorch_peer.py under
  * `--python`), else its dated figures (bench/cases.ts), and the output says which.
@@ -23,7 +23,9 @@ import {
   TRAIN_QUICK_CASES,
 } from "../bench/cases.ts";
 import { type PeerConfig, PeerError } from "../bench/peer.ts";
+import { formatReport, type SideBySideReport } from "../bench/side_by_side.ts";
 import { profileSchema, profileTrainStep } from "../bench/profile.ts";
+import { benchStudio } from "../bench/studio.ts";
 
 const list = (text: string | null) => text ? text.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
 const backends = (doc: string, def: string) => ({ type: "string", default: def, doc } as const);
@@ -123,7 +125,7 @@ export class BenchUsageError extends Error {}
 
 async function runSideBySideCommand(
   ctx: CommandContext<typeof sideBySideOptions>,
-  bench: (plan: ReturnType<typeof sideBySidePlan>) => Promise<unknown>,
+  bench: (plan: ReturnType<typeof sideBySidePlan>) => Promise<SideBySideReport>,
   defaults: { name: string; cases: string[]; quick: string[] },
 ): Promise<number> {
   let plan;
@@ -137,7 +139,7 @@ async function runSideBySideCommand(
     return EXIT.usage;
   }
   try {
-    await bench(plan);
+    ctx.emit(await bench(plan), formatReport);
   } catch (error) {
     if (!(error instanceof PeerError)) throw error;
     ctx.log.error(error.message);
@@ -161,7 +163,7 @@ const nets = defineCommand({
   run: (ctx) =>
     runSideBySideCommand(
       ctx,
-      (plan) => benchNets({ ...plan, json: ctx.json }),
+      (plan) => benchNets(plan),
       { name: "nets", cases: NET_CASES, quick: NET_QUICK_CASES },
     ),
 });
@@ -199,11 +201,34 @@ const profile = defineCommand({
   },
 });
 
+const studio = defineCommand({
+  name: "studio",
+  description:
+    "studio edit-to-new-image latency, server side: the shipped model, and the official 1024p architecture",
+  schema: defineSchema({
+    reps: {
+      type: "int",
+      default: 15,
+      min: 1,
+      doc: "timed edits per case after the warm-up (1024p: at most 3)",
+    },
+    official: {
+      type: "boolean",
+      default: false,
+      doc: "also the official 1024p architecture at 1024×512 and 2048×1024",
+    },
+  }),
+  json: true,
+  async run(ctx) {
+    await benchStudio({ ...ctx.options, json: ctx.json });
+  },
+});
+
 /** The `bench` command group. */
 export const benchCommand = defineGroup({
   name: "bench",
-  description: "benchmarks: kernels, data, nets, train, profile",
-  commands: [kernels, data, nets, train, profile],
+  description: "benchmarks: kernels, data, nets, train, profile, studio",
+  commands: [kernels, data, nets, train, profile, studio],
 });
 
 if (import.meta.main) await main(benchCommand);
