@@ -23,7 +23,6 @@ import {
   TRAIN_QUICK_CASES,
 } from "../bench/cases.ts";
 import { type PeerConfig, PeerError } from "../bench/peer.ts";
-import { formatReport, type SideBySideReport } from "../bench/side_by_side.ts";
 import { profileSchema, profileTrainStep } from "../bench/profile.ts";
 import { benchStudio } from "../bench/studio.ts";
 
@@ -125,7 +124,7 @@ export class BenchUsageError extends Error {}
 
 async function runSideBySideCommand(
   ctx: CommandContext<typeof sideBySideOptions>,
-  bench: (plan: ReturnType<typeof sideBySidePlan>) => Promise<SideBySideReport>,
+  bench: (plan: ReturnType<typeof sideBySidePlan>) => Promise<unknown>,
   defaults: { name: string; cases: string[]; quick: string[] },
 ): Promise<number> {
   let plan;
@@ -139,7 +138,7 @@ async function runSideBySideCommand(
     return EXIT.usage;
   }
   try {
-    ctx.emit(await bench(plan), formatReport);
+    await bench(plan);
   } catch (error) {
     if (!(error instanceof PeerError)) throw error;
     ctx.log.error(error.message);
@@ -163,7 +162,7 @@ const nets = defineCommand({
   run: (ctx) =>
     runSideBySideCommand(
       ctx,
-      (plan) => benchNets(plan),
+      (plan) => benchNets({ ...plan, json: ctx.json }),
       { name: "nets", cases: NET_CASES, quick: NET_QUICK_CASES },
     ),
 });
@@ -203,24 +202,14 @@ const profile = defineCommand({
 
 const studio = defineCommand({
   name: "studio",
-  description:
-    "studio edit-to-new-image latency, server side: the shipped model, and the official 1024p architecture",
+  description: "studio edit-to-new-image latency, server side: the shipped model, and the official 1024p architecture",
   schema: defineSchema({
-    reps: {
-      type: "int",
-      default: 15,
-      min: 1,
-      doc: "timed edits per case after the warm-up (1024p: at most 3)",
-    },
-    official: {
-      type: "boolean",
-      default: false,
-      doc: "also the official 1024p architecture at 1024×512 and 2048×1024",
-    },
+    reps: { type: "int", default: 15, min: 1, doc: "timed edits per case after the warm-up (1024p: at most 3)" },
+    official: { type: "boolean", default: false, doc: "also the official 1024p architecture at 1024×512 and 2048×1024" },
   }),
   json: true,
   async run(ctx) {
-    await benchStudio({ ...ctx.options, json: ctx.json });
+    await benchStudio({ ...ctx.options, json: ctx.json, backend: ctx.backend?.name ?? "default" });
   },
 });
 
