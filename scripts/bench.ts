@@ -23,6 +23,7 @@ import {
   TRAIN_QUICK_CASES,
 } from "../bench/cases.ts";
 import { type PeerConfig, PeerError } from "../bench/peer.ts";
+import { formatReport, type SideBySideReport } from "../bench/side_by_side.ts";
 import { profileSchema, profileTrainStep } from "../bench/profile.ts";
 import { benchStudio } from "../bench/studio.ts";
 
@@ -124,7 +125,7 @@ export class BenchUsageError extends Error {}
 
 async function runSideBySideCommand(
   ctx: CommandContext<typeof sideBySideOptions>,
-  bench: (plan: ReturnType<typeof sideBySidePlan>) => Promise<unknown>,
+  bench: (plan: ReturnType<typeof sideBySidePlan>) => Promise<SideBySideReport>,
   defaults: { name: string; cases: string[]; quick: string[] },
 ): Promise<number> {
   let plan;
@@ -138,7 +139,7 @@ async function runSideBySideCommand(
     return EXIT.usage;
   }
   try {
-    await bench(plan);
+    ctx.emit(await bench(plan), formatReport);
   } catch (error) {
     if (!(error instanceof PeerError)) throw error;
     ctx.log.error(error.message);
@@ -162,7 +163,7 @@ const nets = defineCommand({
   run: (ctx) =>
     runSideBySideCommand(
       ctx,
-      (plan) => benchNets({ ...plan, json: ctx.json }),
+      (plan) => benchNets(plan),
       { name: "nets", cases: NET_CASES, quick: NET_QUICK_CASES },
     ),
 });
@@ -202,10 +203,20 @@ const profile = defineCommand({
 
 const studio = defineCommand({
   name: "studio",
-  description: "studio edit-to-new-image latency, server side: the shipped model, and the official 1024p architecture",
+  description:
+    "studio edit-to-new-image latency, server side: the shipped model, and the official 1024p architecture",
   schema: defineSchema({
-    reps: { type: "int", default: 15, min: 1, doc: "timed edits per case after the warm-up (1024p: at most 3)" },
-    official: { type: "boolean", default: false, doc: "also the official 1024p architecture at 1024×512 and 2048×1024" },
+    reps: {
+      type: "int",
+      default: 15,
+      min: 1,
+      doc: "timed edits per case after the warm-up (1024p: at most 3)",
+    },
+    official: {
+      type: "boolean",
+      default: false,
+      doc: "also the official 1024p architecture at 1024×512 and 2048×1024",
+    },
   }),
   json: true,
   async run(ctx) {
