@@ -1,5 +1,5 @@
 /**
- * `deno task bench <kernels|data|nets|train|profile|studio>`: the benchmarks (not timed tests). Each prints a table
+ * `deno task bench <kernels|data|nets|train|profile|studio|fullsize>`: the benchmarks (not timed tests). Each prints a table
  * (or JSON with `--json`). `nets` and `train` set ours beside the official PyTorch code: run case by
  * case in this session with `--peer pytorch --official_repo DIR` (bench/peer/pytorch_peer.py under
  * `--python`), else its dated figures (bench/cases.ts), and the output says which.
@@ -8,7 +8,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type CommandContext, defineCommand, defineGroup, EXIT, main } from "../kernel/cli.ts";
+import { type CommandContext, defineCommand, defineGroup, EXIT, main, UsageError } from "../kernel/cli.ts";
 import { defineSchema, type OptionsOf } from "../kernel/options.ts";
 import { benchKernels } from "../bench/kernels.ts";
 import { benchData } from "../bench/data.ts";
@@ -26,6 +26,7 @@ import { type PeerConfig, PeerError } from "../bench/peer.ts";
 import { formatReport, type SideBySideReport } from "../bench/side_by_side.ts";
 import { profileSchema, profileTrainStep } from "../bench/profile.ts";
 import { benchStudio } from "../bench/studio.ts";
+import { benchFullSize } from "../bench/full_size.ts";
 
 const list = (text: string | null) => text ? text.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
 const backends = (doc: string, def: string) => ({ type: "string", default: def, doc } as const);
@@ -224,11 +225,39 @@ const studio = defineCommand({
   },
 });
 
+const fullsize = defineCommand({
+  name: "fullsize",
+  description:
+    "the official 1024p generator at 2048×1024 beside ours on each backend: agreement, time, peak memory",
+  schema: defineSchema({
+    official_repo: {
+      type: "string",
+      default: null,
+      doc: "a checkout of NVIDIA/pix2pixHD (its code runs the reference; required)",
+    },
+    python: { type: "string", default: "python3", doc: "the Python with torch and Pillow" },
+    backends: backends("our backends, in order", "onednn,wasm"),
+    label: { type: "string", default: null, doc: "label map (default: the checkout's first test scene)" },
+    inst: { type: "string", default: null, doc: "its instance map" },
+    workdir: { type: "string", default: null, doc: "keep weights and images here (default: a temp folder)" },
+    ngf: { type: "int", default: 32, min: 1, doc: "generator width (the released 1024p model: 32)" },
+    n_blocks_global: { type: "int", default: 9, min: 1, doc: "global res-blocks" },
+    n_blocks_local: { type: "int", default: 3, min: 1, doc: "local res-blocks" },
+  }),
+  json: true,
+  backend: false,
+  async run(ctx) {
+    const { official_repo, backends } = ctx.options;
+    if (official_repo === null) throw new UsageError("bench fullsize needs --official_repo DIR (a pix2pixHD checkout)");
+    await benchFullSize({ ...ctx.options, official_repo, backends: list(backends)!, json: ctx.json });
+  },
+});
+
 /** The `bench` command group. */
 export const benchCommand = defineGroup({
   name: "bench",
-  description: "benchmarks: kernels, data, nets, train, profile, studio",
-  commands: [kernels, data, nets, train, profile, studio],
+  description: "benchmarks: kernels, data, nets, train, profile, studio, fullsize",
+  commands: [kernels, data, nets, train, profile, studio, fullsize],
 });
 
 if (import.meta.main) await main(benchCommand);
