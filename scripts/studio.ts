@@ -68,7 +68,7 @@ export const studioCommand = defineCommand({
     });
     const ac = new AbortController();
     const stop = () => ac.abort();
-    Deno.addSignalListener("SIGINT", stop);
+    for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
     try {
       const server = Deno.serve({
         hostname: o.host,
@@ -86,8 +86,9 @@ export const studioCommand = defineCommand({
         },
       }, opened.studio.handle);
       await server.finished;
+      await opened.studio.flush();
     } finally {
-      Deno.removeSignalListener("SIGINT", stop);
+      for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, stop);
       opened.dispose();
     }
   },

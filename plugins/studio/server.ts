@@ -92,6 +92,8 @@ export class Studio {
   readonly #files = new Map<string, Uint8Array>();
   readonly #sessions = new Map<string, StudioSession>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** Per session: the autosave being written, and the newest snapshot waiting for it. */
+  readonly #saves = new Map<string, { done: Promise<void>; next: { scene: Scene; source: string } | null }>();
 
   /** @param options model, palette, scenes, state folder, limits */
   constructor(options: StudioOptions) {
@@ -135,6 +137,15 @@ export class Studio {
     }
   };
 
+  /**
+   * Waits for every autosave under way (call before stopping the server).
+   *
+   * @returns when all are on disk
+   */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#saves.values()].map((s) => s.done));
+  }
+
   /** Frees every session's cached tensors (the model is the caller's). */
   dispose(): void {
     for (const session of this.#sessions.values()) session.dispose();
@@ -161,7 +172,7 @@ export class Studio {
           await this.#work(async () => {
             const session = await this.#session(sid);
             const selected = session.apply(body);
-            await this.#store.save(sid, session.scene, session.source);
+            this.#autosave(sid, session);
             return { ...session.state(), selected };
           }),
         );
@@ -220,8 +231,8 @@ export class Studio {
         return json(await this.#open(request, sid));
       case "GET /api/scene.zip": {
         const zip = await this.#work(async () => {
-          const session = await this.#session(sid);
-          await this.#store.save(sid, session.scene, session.source);
+          await this.#session(sid);
+          await this.#saves.get(sid)?.done;
           const dir = (await this.#store.currentDir(sid))!;
           const files: Record<string, Uint8Array> = {};
           for (const f of ["label.png", "inst.png", "features.json"]) {
@@ -266,6 +277,35 @@ export class Studio {
     return run;
   }
 
+  /**
+   * Saves a snapshot of the session's scene after the answer has gone out: one save at a time per
+   * session, and only the newest snapshot waiting is written.
+   */
+  #autosave(sid: string, session: StudioSession): void {
+    const snapshot = { scene: cloneScene(session.scene), source: session.source };
+    const running = this.#saves.get(sid);
+    if (running) {
+      running.next = snapshot;
+      return;
+    }
+    const entry: { done: Promise<void>; next: { scene: Scene; source: string } | null } = {
+      done: Promise.resolve(),
+      next: snapshot,
+    };
+    this.#saves.set(sid, entry);
+    entry.done = (async () => {
+      for (let job = entry.next; job; job = entry.next) {
+        entry.next = null;
+        try {
+          await this.#store.save(sid, job.scene, job.source);
+        } catch (error) {
+          console.error(`studio: cannot autosave session ${sid}: ${(error as Error).message}`);
+        }
+      }
+      this.#saves.delete(sid);
+    })();
+  }
+
   async #session(sid: string): Promise<StudioSession> {
     const live = this.#sessions.get(sid);
     if (live) {
@@ -297,6 +337,7 @@ export class Studio {
   }
 
   async #start(sid: string, scene: Scene, source: string): Promise<StudioSession> {
+    await this.#saves.get(sid)?.done;
     await this.#store.saveInitial(sid, scene, source);
     return new StudioSession(this.#o.model, scene, cloneScene(scene), source);
   }

@@ -22,6 +22,7 @@ async function serve(stateDir: string, maxUploadMb = 1) {
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     async close() {
       await server.shutdown();
+      await opened.studio.flush();
       opened.dispose();
     },
   };
