@@ -90,8 +90,11 @@ Deno.test("data.pkl is a protocol-2 OrderedDict of _rebuild_tensor_v2 calls on p
   assert.equal(count("ctorch\nFloatStorage\n"), sd.size);
   assert.equal(count("X\x07\x00\x00\x00storage"), sd.size);
   // each persistent id is the tuple ("storage", FloatStorage, key, "cpu", numel) then BINPERSID
-  const pids =
-    /\(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX[\s\S]{4}(\d+)X\x03\x00\x00\x00cpu[KMJ][\s\S]{1,4}tQ/g;
+  const length = (n: number) => String.fromCharCode(n, 0, 0, 0); // BINUNICODE's 4-byte length
+  const pids = new RegExp(
+    `\\(X${length(7)}storagectorch\\nFloatStorage\\nX[\\s\\S]{4}(\\d+)X${length(3)}cpu[KMJ][\\s\\S]{1,4}tQ`,
+    "g",
+  );
   assert.deepEqual([...text.matchAll(pids)].map((m) => Number(m[1])), [...sd.keys()].map((_, i) => i));
 });
 
