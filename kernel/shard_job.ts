@@ -121,6 +121,15 @@ export class ShardJob {
     this.#perInput[name] = Math.round(seconds * 1000) / 1000;
   }
 
+  /**
+   * Records a file written for the shard as a whole (e.g. its report).
+   *
+   * @param file the file
+   */
+  wrote(file: string): void {
+    this.#outputs.push(file);
+  }
+
   /** Inputs skipped as already complete. */
   get skipped(): readonly string[] {
     return this.#skipped;

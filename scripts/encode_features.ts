@@ -6,6 +6,9 @@
  *
  *   deno task encode_features --name label2city_512p_feat [--n_clusters 10] [--dataroot DIR]
  *
+ * Split over processes (docs/scale.md): `--shard i/n` (or a Kubernetes/Slurm array index) writes each
+ * image's feature rows; `--merge` then clusters them into the same file one process writes.
+ *
  * @module
  */
 import { join } from "node:path";
@@ -17,6 +20,8 @@ import { clustersFileName, saveClusters } from "../plugins/features/clusters.ts"
 import { encodeFeatures } from "../plugins/features/encode_features.ts";
 import { encodeSource } from "../plugins/features/encode_source.ts";
 import { loadTrainedModel } from "../plugins/features/trained_model.ts";
+import { encodeShard, mergeShards } from "../plugins/features/sharded.ts";
+import { resolveShard, shardSchema } from "../kernel/shard.ts";
 
 /** Options of `encode_features` (official names). */
 export const encodeFeaturesSchema = defineSchema({
@@ -45,6 +50,17 @@ export const encodeFeaturesSchema = defineSchema({
     default: null,
     doc: "clusters file (default <checkpoints_dir>/<name>/clusters_010.json)",
   },
+  ...shardSchema,
+  rows_dir: {
+    type: "string",
+    default: null,
+    doc: "with a shard: where each image's feature rows go (default <checkpoints_dir>/<name>/feature_rows)",
+  },
+  merge: {
+    type: "boolean",
+    default: false,
+    doc: "cluster the rows every shard wrote into the clusters file one unsharded run writes",
+  },
 });
 
 /** The command. */
@@ -54,9 +70,14 @@ export const encodeFeaturesCommand = defineCommand({
     "cluster a trained encoder's instance features per class into styles (official encode_features.py)",
   schema: encodeFeaturesSchema,
   json: true,
-  examples: ["deno task encode_features --name label2city_512p_feat --n_clusters 10"],
+  examples: [
+    "deno task encode_features --name label2city_512p_feat --n_clusters 10",
+    "deno task encode_features --name label2city_512p_feat --shard 2/3   # then, when all shards are done:",
+    "deno task encode_features --name label2city_512p_feat --merge",
+  ],
   async run(ctx) {
     const o = ctx.options;
+    const shard = resolveShard(o, (name) => Deno.env.get(name), o.merge ? "a --merge" : undefined);
     if (!o.name) {
       throw new OptionsError(
         "encode_features",
@@ -76,15 +97,33 @@ export const encodeFeaturesCommand = defineCommand({
       }
       const kernel = { backend: tf.getBackend(), log: ctx.log };
       const source = encodeSource(model.config, o, kernel);
-      const result = await encodeFeatures(source.samples(kernel), model.E, {
-        label_nc: model.label_nc,
-        feat_num: model.E.options.feat_num,
-        n_clusters: o.n_clusters,
-        seed: o.seed,
-        n_init: o.n_init,
-        total: source.size,
-        log: ctx.log,
-      });
+      const rows = {
+        rows_dir: o.rows_dir ?? join(dir, "feature_rows"),
+        model: {
+          label_nc: model.label_nc,
+          feat_num: model.E.options.feat_num,
+          model: `${o.name}@${o.which_epoch}`,
+        },
+      };
+      if (shard) {
+        const { job, manifest } = await encodeShard(source, model.E, { ...rows, shard }, kernel);
+        const skipped = job.skipped.length;
+        ctx.emit(
+          { rows_dir: rows.rows_dir, shard: job.describe(source.size ?? 0), skipped, manifest },
+          (r) => `${r.shard}: rows in ${r.rows_dir} (${r.skipped} already there); manifest: ${r.manifest}`,
+        );
+        return;
+      }
+      const kmeans = { n_clusters: o.n_clusters, seed: o.seed, n_init: o.n_init };
+      const result = o.merge
+        ? await mergeShards(source, { ...rows, ...kmeans })
+        : await encodeFeatures(source.samples(kernel), model.E, {
+          label_nc: rows.model.label_nc,
+          feat_num: rows.model.feat_num,
+          ...kmeans,
+          total: source.size,
+          log: ctx.log,
+        });
       const out = o.out ?? join(dir, clustersFileName(o.n_clusters));
       await saveClusters(out, result.clusters, {
         seed: o.seed,

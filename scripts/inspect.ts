@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { basename, join, resolve } from "node:path";
 import { defineCommand, EXIT, main } from "../kernel/cli.ts";
 import { defineSchema } from "../kernel/options.ts";
 import type { Progress } from "../kernel/log.ts";
@@ -20,6 +21,9 @@ import {
 import type { Palette } from "../plugins/data/palette.ts";
 import { loadPalette } from "../plugins/data/palettes/mod.ts";
 import type { Problem } from "../plugins/data/source.ts";
+import { resolveShard, shardSchema } from "../kernel/shard.ts";
+import { ShardJob } from "../kernel/shard_job.ts";
+import { writeFileAtomic } from "../kernel/io/atomic.ts";
 
 function problemLines(problems: Problem[]): string[] {
   if (problems.length === 0) return ["no problems found"];
@@ -80,6 +84,12 @@ const schema = defineSchema({
     default: null,
     doc: "palette (cityscapes, ade20k, helen or a JSON file): names, RGB label maps",
   },
+  ...shardSchema,
+  shard_dir: {
+    type: "string",
+    default: null,
+    doc: "with a shard: where its report and manifest go (default results/inspect/<dataroot name>_<phase>)",
+  },
 });
 
 /** The `inspect` command: exits 1 when a problem is found (every problem is listed). */
@@ -93,6 +103,7 @@ export const inspectCommand = defineCommand({
   examples: [
     "deno task inspect datasets/cityscapes/test_label/x.png --inst datasets/cityscapes/test_inst/x.png",
     "deno task inspect --dataroot datasets/cityscapes --label_nc 35",
+    "deno task inspect --dataroot datasets/cityscapes --label_nc 35 --shard 2/3",
   ],
   async run(ctx) {
     const o = ctx.options;
@@ -101,8 +112,12 @@ export const inspectCommand = defineCommand({
       ctx.log.error("give either a label map or --dataroot DIR (see --help)");
       return EXIT.usage;
     }
+    const shard = resolveShard(o, (name) => Deno.env.get(name), label ? "one label map" : undefined);
     const palette = o.palette ? loadPalette(o.palette) : undefined;
     if (o.dataroot) {
+      const shardDir = o.shard_dir ??
+        join("results", "inspect", `${basename(resolve(o.dataroot))}_${o.phase}`);
+      let job: ShardJob | undefined;
       let progress: Progress | undefined;
       const report = await inspectDataset(o.dataroot, {
         dataset: o.dataset,
@@ -115,8 +130,22 @@ export const inspectCommand = defineCommand({
           progress ??= ctx.log.progress("reading", total);
           if (done > 0) progress.tick();
         },
+        select: shard
+          ? (names) => {
+            job = new ShardJob("inspect", names, shard, shardDir);
+            ctx.log.info(job.describe(names.length));
+            return new Set(job.inputs);
+          }
+          : undefined,
       });
       progress?.stop();
+      if (job?.shard) {
+        const file = join(shardDir, `report-${job.shard.index + 1}-of-${job.shard.count}.json`);
+        await Deno.mkdir(shardDir, { recursive: true });
+        await writeFileAtomic(file, new TextEncoder().encode(JSON.stringify(report, null, 2) + "\n"));
+        job.wrote(file);
+        await job.finish();
+      }
       ctx.emit(report, formatDataset);
       return report.problems.length ? 1 : 0;
     }

@@ -17,6 +17,8 @@ import { tf } from "../kernel/tf.ts";
 import { encodeSource } from "../plugins/features/encode_source.ts";
 import { precomputeFeatureMaps } from "../plugins/features/precompute.ts";
 import { loadTrainedModel } from "../plugins/features/trained_model.ts";
+import { precomputeShard } from "../plugins/features/sharded.ts";
+import { resolveShard, shardSchema } from "../kernel/shard.ts";
 
 /** Options of `precompute_feature_maps` (official names). */
 export const precomputeSchema = defineSchema({
@@ -27,6 +29,7 @@ export const precomputeSchema = defineSchema({
   phase: { type: "string", default: "train", doc: "reads {phase}_label/_inst/_img, writes {phase}_feat" },
   max_dataset_size: { type: "int", default: null, min: 1, doc: "at most this many images" },
   scale: { type: "int", default: 2, min: 1, doc: "nearest upsampling factor (official: 2, 512p → 1024p)" },
+  ...shardSchema,
 });
 
 /** The command. */
@@ -35,9 +38,13 @@ export const precomputeFeatureMapsCommand = defineCommand({
   description: "write a 512p encoder's feature maps, upsampled ×2, for 1024p training with --load_features",
   schema: precomputeSchema,
   json: true,
-  examples: ["deno task precompute_feature_maps --name label2city_512p_feat"],
+  examples: [
+    "deno task precompute_feature_maps --name label2city_512p_feat",
+    "deno task precompute_feature_maps --name label2city_512p_feat --shard 2/3",
+  ],
   async run(ctx) {
     const o = ctx.options;
+    const shard = resolveShard(o, (name) => Deno.env.get(name));
     if (!o.name) {
       throw new OptionsError(
         "precompute_feature_maps",
@@ -59,6 +66,21 @@ export const precomputeFeatureMapsCommand = defineCommand({
       const source = encodeSource(model.config, o, kernel);
       const dataroot = o.dataroot ?? String(model.config.dataroot ?? "./datasets/cityscapes/");
       const outDir = join(dataroot, `${o.phase}_feat`);
+      if (shard) {
+        const { job, manifest } = await precomputeShard(
+          source,
+          model.E,
+          { shard, outDir, scale: o.scale },
+          kernel,
+        );
+        const skipped = job.skipped.length;
+        ctx.emit(
+          { folder: outDir, shard: job.describe(source.size ?? 0), skipped, manifest },
+          (r) =>
+            `${r.shard}: feature maps in ${r.folder} (${r.skipped} already there); manifest: ${r.manifest}`,
+        );
+        return;
+      }
       const files = await precomputeFeatureMaps(source.samples(kernel), model.E, {
         outDir,
         scale: o.scale,

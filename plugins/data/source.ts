@@ -59,6 +59,11 @@ export interface DatasetSource extends SourceStage {
   entries: readonly Entry[];
   /** The generator of the order, crops and flips; replace it to resume a run. */
   rng: Rng;
+  /**
+   * When set, samples whose entry it rejects are left out before their files are read (a shard of a
+   * batch job); the others keep the order and random draws they have in the whole epoch.
+   */
+  keep?: (entry: Entry) => boolean;
 }
 
 /** How a source orders and reads samples. */
@@ -117,6 +122,10 @@ export function* epochJobs(
   for (let i = 0; i < count; i++) yield { entry: entries[order[i]], draws: drawParams(rng) };
 }
 
+function* keptJobs(jobs: Iterable<ReadJob>, keep?: (entry: Entry) => boolean): Generator<ReadJob> {
+  for (const job of jobs) if (!keep || keep(job.entry)) yield job;
+}
+
 /**
  * Builds a dataset's source stage.
  *
@@ -155,7 +164,9 @@ export function createSource(
     rng: new Rng(seed),
     async *samples(): AsyncGenerator<Sample> {
       const jobs = epochJobs(index.entries, order, source.rng, root);
-      for await (const raw of readAhead(jobs, read, order.prefetch)) yield rawToSample(raw);
+      for await (const raw of readAhead(keptJobs(jobs, source.keep), read, order.prefetch)) {
+        yield rawToSample(raw);
+      }
     },
   };
   return source;

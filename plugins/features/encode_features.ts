@@ -55,6 +55,34 @@ function tensorOf(sample: Sample, key: string): tf.Tensor4D {
 }
 
 /**
+ * Encodes one sample and takes its instances' feature rows; disposes the sample's tensors.
+ *
+ * @param sample a sample with `image` [1,H,W,3] and `inst` [1,H,W,1]
+ * @param encoder the trained encoder
+ * @param options the model's label_nc and feat_num
+ * @returns the image's rows by class
+ * @throws {DataError} for a sample without image or instance map, or an instance class beyond label_nc
+ */
+export async function encodeImageRows(
+  sample: Sample,
+  encoder: FeatureEncoder,
+  options: Pick<EncodeFeaturesOptions, "label_nc" | "feat_num">,
+): Promise<FeatureRows> {
+  const file = String(sample.instPath ?? sample.labelPath ?? sample.name);
+  try {
+    const image = tensorOf(sample, "image"), instTensor = tensorOf(sample, "inst");
+    const pooled = encoder.apply(image, instTensor);
+    const [data, ids] = await Promise.all([pooled.data() as Promise<Float32Array>, instTensor.data()]);
+    pooled.dispose();
+    const [, height, width] = instTensor.shape;
+    const inst = { width, height, channels: 1, data: Int32Array.from(ids) };
+    return instanceFeatureRows(data, inst, { ...options, file });
+  } finally {
+    for (const value of Object.values(sample)) if (value instanceof tf.Tensor) value.dispose();
+  }
+}
+
+/**
  * Clusters collected rows per class (the official clustering step).
  *
  * @param rows rows by class (features + area)
@@ -93,18 +121,7 @@ export async function encodeFeatures(
   const progress = options.log?.progress("encode_features", options.total ?? 0);
   let images = 0;
   for await (const sample of samples) {
-    const file = String(sample.instPath ?? sample.labelPath ?? sample.name);
-    try {
-      const image = tensorOf(sample, "image"), instTensor = tensorOf(sample, "inst");
-      const pooled = encoder.apply(image, instTensor);
-      const [data, ids] = await Promise.all([pooled.data() as Promise<Float32Array>, instTensor.data()]);
-      pooled.dispose();
-      const [, height, width] = instTensor.shape;
-      const inst = { width, height, channels: 1, data: Int32Array.from(ids) };
-      appendRows(rows, instanceFeatureRows(data, inst, { ...options, file }));
-    } finally {
-      for (const value of Object.values(sample)) if (value instanceof tf.Tensor) value.dispose();
-    }
+    appendRows(rows, await encodeImageRows(sample, encoder, options));
     images++;
     progress?.tick({ instances: String([...rows.values()].reduce((n, list) => n + list.length, 0)) });
   }

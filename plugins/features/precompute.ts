@@ -32,6 +32,8 @@ export interface PrecomputeOptions {
   total?: number;
   /** Where progress goes. */
   log?: Logger;
+  /** Called after each picture is written, with the sample's name and the file. */
+  onWritten?: (name: string, file: string) => void;
 }
 
 /**
@@ -93,6 +95,7 @@ export async function precomputeFeatureMaps(
         encodePng(resizeNearest(picture, picture.width * scale, picture.height * scale)),
       );
       written.push(file);
+      options.onWritten?.(String(sample.name), file);
     } finally {
       for (const value of Object.values(sample)) if (value instanceof tf.Tensor) value.dispose();
     }
