@@ -1,8 +1,8 @@
 /**
  * Instance-wise average pooling (the end of the official `Encoder.forward`): every pixel of an
  * instance gets the mean of the features over that instance, per sample and channel. Vectorised over
- * all instances at once: instance ids become segment indices 0…K-1 (per sample), one scatter-add
- * sums every segment, one gather paints the means back. The pooling is a symmetric linear map, so its
+ * all instances at once: instance ids become segment indices 0…K-1 (per sample), the segments are
+ * summed in float64, one gather paints the means back. The pooling is a symmetric linear map, so its
  * gradient is the same pooling of the incoming gradient (no UnsortedSegmentSum kernel needed, which
  * the wasm backend lacks).
  *
@@ -48,13 +48,32 @@ function segmentsOf(inst: tf.Tensor4D): Segments {
   return { ids, counts: Float32Array.from(counts) };
 }
 
-function poolWith(x: tf.Tensor, seg: Segments): tf.Tensor {
-  return tf.tidy(() => {
-    const n = seg.ids.length, k = seg.counts.length, c = x.shape[3] as number;
+/**
+ * Each segment's mean, `[k, c]`. Summed in float64 where the values can be read synchronously (a road
+ * covers a million pixels at 2048×1024, past what a float32 running sum keeps exact); elsewhere
+ * (webgpu) by a scatter-add on the device.
+ */
+function segmentMeans(x: tf.Tensor, seg: Segments): tf.Tensor2D {
+  const n = seg.ids.length, k = seg.counts.length, c = x.shape[3] as number;
+  let values: ArrayLike<number>;
+  try {
+    values = x.dataSync();
+  } catch {
     const sums = tf.scatterND(tf.tensor2d(seg.ids, [n, 1], "int32"), tf.reshape(x, [n, c]), [k, c]);
-    const means = tf.div(sums, tf.tensor2d(seg.counts, [k, 1]));
-    return tf.reshape(tf.gather(means, tf.tensor1d(seg.ids, "int32")), x.shape);
-  });
+    return tf.div(sums, tf.tensor2d(seg.counts, [k, 1]));
+  }
+  const sums = new Float64Array(k * c);
+  for (let i = 0; i < n; i++) {
+    const to = seg.ids[i] * c, from = i * c;
+    for (let j = 0; j < c; j++) sums[to + j] += values[from + j];
+  }
+  const means = new Float32Array(k * c);
+  for (let i = 0; i < k * c; i++) means[i] = sums[i] / seg.counts[Math.floor(i / c)];
+  return tf.tensor2d(means, [k, c]);
+}
+
+function poolWith(x: tf.Tensor, seg: Segments): tf.Tensor {
+  return tf.tidy(() => tf.reshape(tf.gather(segmentMeans(x, seg), tf.tensor1d(seg.ids, "int32")), x.shape));
 }
 
 /**
