@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { defineCommand, main } from "../kernel/cli.ts";
+import { defineCommand, main, UsageError } from "../kernel/cli.ts";
 import { defineSchema } from "../kernel/options.ts";
-import { OptionsError } from "../kernel/errors.ts";
 import { CITYSCAPES_PALETTE } from "../plugins/data/palettes/cityscapes.ts";
 import { type ConsistencyReport, measureLabelConsistency } from "../plugins/inference/consistency_run.ts";
 import type { LabelConsistency } from "../plugins/inference/label_consistency.ts";
@@ -39,11 +38,7 @@ function parseIds(text: string): number[] {
   const ids = parts.map(Number);
   const bad = parts.find((_, i) => !Number.isInteger(ids[i]) || ids[i] < 0);
   if (bad !== undefined) {
-    throw new OptionsError(
-      "label_consistency",
-      "ignore",
-      `must be comma-separated class ids: "${bad}" is not one`,
-    );
+    throw new UsageError(`--ignore must be comma-separated class ids: "${bad}" is not one`);
   }
   return ids;
 }

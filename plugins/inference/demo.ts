@@ -1,26 +1,23 @@
 /**
  * The out-of-the-box demo: the shipped weights synthesize the bundled Cityscapes scenes (the test label
  * maps, and the training scenes beside their real photos), one scene is rendered in several styles
- * drawn from the instance-wise feature clusters, and an HTML report shows it all.
+ * drawn from the instance-wise feature clusters and edited with the editing API (before/after), and an
+ * HTML report shows it all.
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { tf } from "../../kernel/tf.ts";
 import type { Logger } from "../../kernel/log.ts";
 import { disposeAll } from "../../kernel/memory.ts";
-import { DataError } from "../../kernel/errors.ts";
 import { indexAligned } from "../data/datasets/aligned.ts";
 import { assertIndexOk } from "../data/source.ts";
 import type { Entry } from "../data/sample_reader.ts";
 import { idsToColors } from "../data/palette.ts";
 import { labelColormap } from "../data/palettes/label_colormap.ts";
 import { imageToRaster, writePng } from "../data/write_image.ts";
-import { openGenerator } from "./generator_file.ts";
-import { locateNetwork } from "./locate.ts";
-import { clusterFeatures } from "./features.ts";
-import { findClustersFile } from "../features/clusters.ts";
-import { Synthesizer } from "./synthesize.ts";
+import { openModelFolder } from "./model_folder.ts";
+import { renderEditSequence } from "./demo_edit.ts";
 import { type ReportRow, writeReport } from "./report.ts";
 
 /** What the demo does. */
@@ -77,35 +74,9 @@ function shortName(name: string): string {
  */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const start = performance.now();
-  const weights = locateNetwork(
-    join(o.weights, ".."),
-    o.weights.split("/").filter(Boolean).pop()!,
-    "latest",
-    "G",
-  );
-  const generator = await openGenerator(weights);
-  const clustersFile = findClustersFile(dirname(weights));
-  if (!clustersFile) {
-    throw new DataError(
-      o.weights,
-      "has no clusters_010.json: run `deno task encode_features` for this model",
-    );
-  }
-  const featNum = generator.trained.feat_num ?? 3;
+  const model = await openModelFolder(o.weights, o.width);
+  const { generator, weights } = model;
   const palette = labelColormap(35);
-  const synthFor = async (seed: number) =>
-    new Synthesizer(
-      generator,
-      { label_nc: 35, resize_or_crop: "scale_width", loadSize: o.width },
-      await clusterFeatures({
-        clusters: clustersFile,
-        feat_num: featNum,
-        label_nc: 35,
-        style: null,
-        seed,
-        classNames: palette.names,
-      }),
-    );
   const images = join(o.out, "images");
   const rows: ReportRow[] = [];
   let count = 0;
@@ -113,8 +84,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     ...entriesOf(o.dataroot, "test", o.how_many).map((e) => ({ entry: e, phase: "test" })),
     ...entriesOf(o.dataroot, "train", o.how_many).map((e) => ({ entry: e, phase: "train" })),
   ];
-  const progress = o.log.progress("demo", scenes.length + o.styles);
-  const synth = await synthFor(0);
+  const styles = model.clusters ? o.styles : 0;
+  const progress = o.log.progress("demo", scenes.length + styles + 1);
+  const synth = await model.synthesizer(0);
   for (const { entry, phase } of scenes) {
     const name = shortName(entry.name);
     const sample = await synth.prepare(entry);
@@ -147,11 +119,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   }
   const styleEntry = scenes[0].entry;
   const styleRow: ReportRow = {
-    name: `${shortName(styleEntry.name)}: ${o.styles} styles from the feature clusters`,
+    name: `${shortName(styleEntry.name)}: ${styles} styles from the feature clusters`,
     images: [],
   };
-  for (let seed = 1; seed <= o.styles; seed++) {
-    const s = await synthFor(seed);
+  for (let seed = 1; seed <= styles; seed++) {
+    const s = await model.synthesizer(seed);
     const result = await s.synthesize(styleEntry);
     const file = `${shortName(styleEntry.name)}_style${seed}.png`;
     await writePng(join(images, file), await imageToRaster(result.image));
@@ -160,11 +132,25 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     count++;
     progress.tick();
   }
-  progress.stop();
   generator.net.dispose();
+  const edit = await renderEditSequence({
+    model: o.weights,
+    label: styleEntry.label,
+    inst: styleEntry.inst!,
+    width: o.width,
+    images,
+    name: shortName(styleEntry.name),
+  });
+  count += edit.row.images.length;
+  progress.tick();
+  progress.stop();
   const seconds = (performance.now() - start) / 1000;
   const backend = o.backend ?? tf.getBackend();
-  const report = await writeReport(o.out, "pix2pixHD for Deno — demo", [styleRow, ...rows], [
+  const report = await writeReport(o.out, "pix2pixHD for Deno — demo", [
+    ...(styles ? [styleRow] : []),
+    edit.row,
+    ...rows,
+  ], [
     `Weights: ${weights} (trained by our own train on the 8 bundled Cityscapes scenes; see weights/README.md).`,
     `Backend: ${backend}. ${count} images in ${seconds.toFixed(1)} s at ${o.width} pixels wide.`,
     "Test scenes have no real photo; training scenes show the photo the model learned from.",

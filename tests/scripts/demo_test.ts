@@ -18,7 +18,7 @@ async function demo(...args: string[]) {
   };
 }
 
-Deno.test("demo synthesizes bundled scenes with the shipped weights and writes a report with diverse styles", async () => {
+Deno.test("demo synthesizes bundled scenes with the shipped weights and writes a report with diverse styles and an edit", async () => {
   const dir = await Deno.makeTempDir();
   const { code, stdout, stderr } = await demo(
     "--out",
@@ -33,12 +33,25 @@ Deno.test("demo synthesizes bundled scenes with the shipped weights and writes a
   );
   assert.equal(code, 0, stderr);
   const result = JSON.parse(stdout);
-  assert.equal(result.images, 2 + 2 + 2);
+  assert.equal(
+    result.images,
+    2 + 2 + 2 + 4,
+    "test and training scenes, styles, the edit sequence's 4 states",
+  );
   const html = await Deno.readTextFile(result.report);
   for (const src of html.matchAll(/src="([^"]+)"/g)) {
     assert.ok((await Deno.stat(`${dir}/${src[1]}`)).size > 1000, src[1]);
   }
   assert.match(html, /_real\.png/);
+  assert.match(
+    html,
+    /an edit sequence \(plugins\/editing\) — remove the largest car \(\d+\), building → vegetation/,
+  );
+  assert.match(html, /then undone \(the first image again, pixel for pixel\)/);
+  const [before, removed] = await Promise.all(
+    ["edit0", "edit1"].map((s) => Deno.readFile(`${dir}/images/frankfurt_000000_000576_${s}.png`)),
+  );
+  assert.notDeepEqual(before, removed, "removing the car changed nothing");
   const [a, b] = await Promise.all(
     [1, 2].map((s) => Deno.readFile(`${dir}/images/frankfurt_000000_000576_style${s}.png`)),
   );
