@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Rng } from "../../kernel/random.ts";
+import { Rng, seedFor } from "../../kernel/random.ts";
 
 Deno.test("Rng gives the same sequence for the same seed and another for another seed", () => {
   const a = new Rng(7), b = new Rng(7), c = new Rng(8);
@@ -31,4 +31,14 @@ Deno.test("Rng.normal() has mean ≈ 0 and variance ≈ 1; shuffle() is a permut
   assert.ok(Math.abs(mean) < 0.03 && Math.abs(v - 1) < 0.05, `mean ${mean} var ${v}`);
   const items = [1, 2, 3, 4, 5, 6];
   assert.deepEqual([...r.shuffle([...items])].sort(), items);
+});
+
+Deno.test("seedFor() gives each name its own seed, the same on every call, and changes with the run's seed", () => {
+  const names = Array.from({ length: 200 }, (_, i) => `frankfurt_${String(i).padStart(6, "0")}`);
+  const seeds = names.map((name) => seedFor(0, name));
+  assert.equal(new Set(seeds).size, names.length);
+  assert.ok(seeds.every((s) => Number.isInteger(s) && s >= 0 && s < 2 ** 31));
+  assert.deepEqual(names.map((name) => seedFor(0, name)), seeds);
+  assert.notEqual(seedFor(1, names[0]), seedFor(0, names[0]));
+  assert.equal(seedFor(7, "scene_b"), 1058263899); // pinned: shards on other machines must agree
 });

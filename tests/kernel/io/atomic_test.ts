@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DataError } from "../../../kernel/errors.ts";
-import { writeFileAtomic } from "../../../kernel/io/atomic.ts";
+import { removeStaleTemps, writeFileAtomic } from "../../../kernel/io/atomic.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -59,4 +59,23 @@ Deno.test("writing into a missing folder names the folder", async () => {
     writeFileAtomic("/nonexistent-folder/x.bin", Uint8Array.of(1)),
     /^DataError: \/nonexistent-folder\/x\.bin: cannot write the file \(the folder \/nonexistent-folder does not exist\)/,
   );
+});
+
+Deno.test("removeStaleTemps() removes a killed writer's temp files of one file and nothing else", async () => {
+  const dir = await Deno.makeTempDir();
+  const target = join(dir, "a.png");
+  const names = [
+    ".a.png.0badc0de.tmp",
+    ".a.png.12345678.tmp",
+    ".b.png.0badc0de.tmp",
+    ".a.png.notahex!.tmp",
+    "a.png",
+  ];
+  for (const name of names) await Deno.writeFile(join(dir, name), new Uint8Array([1]));
+  const removed = await removeStaleTemps(target);
+  assert.deepEqual(removed.sort(), [join(dir, ".a.png.0badc0de.tmp"), join(dir, ".a.png.12345678.tmp")]);
+  const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  assert.deepEqual(left, [".a.png.notahex!.tmp", ".b.png.0badc0de.tmp", "a.png"]);
+  assert.deepEqual(await removeStaleTemps(join(dir, "missing", "x.png")), []);
+  await Deno.remove(dir, { recursive: true });
 });
