@@ -88,6 +88,7 @@ export function pyFloat(x: number): string {
  * @returns the text
  */
 function pyStr(key: string, value: unknown): string {
+  if (value === null && key === "max_dataset_size") return "inf"; // the official default, float("inf")
   if (value === null || value === undefined) return "None";
   if (typeof value === "boolean") return value ? "True" : "False";
   if (typeof value === "number") {

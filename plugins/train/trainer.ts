@@ -30,6 +30,7 @@ import { epochBatches, openTrainingData } from "./data.ts";
 import { appendLossLog, type LossRecord, truncateLossLog } from "./loss_log.ts";
 import { estimateTrainingMemory, formatMemoryEstimate } from "./memory_estimate.ts";
 import { loadPretrained } from "./models.ts";
+import { findOfficialRun, loadOfficialRun, noCheckpointError, type OfficialRun } from "./official_resume.ts";
 import {
   appendAtomically,
   lossLogHeader,
@@ -93,31 +94,41 @@ function paramCount(params: Map<string, tf.Variable>): number {
   return n;
 }
 
-async function resolveRun(
-  given: Record<string, unknown>,
-): Promise<{ opts: TrainOptions; dir: string; resume: Awaited<ReturnType<typeof loadCheckpoint>> | null }> {
+/** Where a run starts: afresh, from a checkpoint of ours, or from an official run's folder. */
+interface RunStart {
+  opts: TrainOptions;
+  dir: string;
+  resume: Awaited<ReturnType<typeof loadCheckpoint>> | null;
+  official: OfficialRun | null;
+}
+
+async function resolveRun(given: Record<string, unknown>): Promise<RunStart> {
   const first = resolveTrainOptions(given);
   const dir = join(first.checkpoints_dir, first.name);
-  if (!first.continue_train) return { opts: first, dir, resume: null };
+  if (!first.continue_train) return { opts: first, dir, resume: null, official: null };
   if (!(await hasCheckpoint(dir, first.which_epoch))) {
-    throw new CheckpointError(
-      trainStatePath(dir, first.which_epoch),
-      `does not exist: there is no checkpoint "${first.which_epoch}" of run "${first.name}" to continue; drop --continue_train to start it`,
-    );
+    const official = await findOfficialRun(dir, first.which_epoch);
+    if (official) return { opts: first, dir, resume: null, official };
+    throw noCheckpointError(dir, first.which_epoch, first.name, trainStatePath(dir, first.which_epoch));
   }
   const resume = await loadCheckpoint(dir, first.which_epoch);
   const opts = mergeStoredConfig(resume.config, given, trainStatePath(dir, first.which_epoch));
-  return { opts, dir, resume };
+  return { opts, dir, resume, official: null };
 }
 
 async function loadStartingPoint(
   session: TrainingSession,
   opts: TrainOptions,
-  resume: Awaited<ReturnType<typeof loadCheckpoint>> | null,
-  dir: string,
+  start: RunStart,
+  perEpoch: number,
   log: Logger,
 ): Promise<Progress> {
   const { G, D, E } = session.models;
+  const { resume, dir } = start;
+  if (start.official) {
+    const p = await loadOfficialRun(start.official, session.models, opts, perEpoch, log);
+    return { ...p, epochSeed: null };
+  }
   if (resume) {
     const file = trainStatePath(dir, opts.which_epoch);
     for (const [net, module] of [["G", G], ["D", D], ["E", E]] as const) {
@@ -185,7 +196,8 @@ async function loadStartingPoint(
 export async function train(given: Record<string, unknown>, hooks: TrainHooks = {}): Promise<TrainResult> {
   const log = hooks.log ?? createLogger();
   await tf.ready();
-  const { opts, dir, resume } = await resolveRun(given);
+  const start = await resolveRun(given);
+  const { opts, dir, resume } = start;
   const changed = diffFromDefaults(trainSchema, opts);
   log.info(
     `training "${opts.name}" on ${tf.getBackend()}; options other than the defaults: ${
@@ -197,10 +209,12 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
   const writer = hooks.writer ?? writeDurably;
   let lastSaved = resume
     ? `"${opts.which_epoch}" (iteration ${(resume.trainer as { total_steps: number }).total_steps})`
+    : start.official
+    ? `the official "${opts.which_epoch}" (.pth)`
     : "none";
   try {
     const data = await openTrainingData(opts, log);
-    const p = await loadStartingPoint(session, opts, resume, dir, log);
+    const p = await loadStartingPoint(session, opts, start, data.batches * opts.batchSize, log);
     await Deno.mkdir(dir, { recursive: true });
     const records: LossRecord[] = await truncateLossLog(logPath, p.totalSteps);
     const official = officialLogPaths(dir);

@@ -69,7 +69,7 @@ Deno.test("opt.txt is base_options.py's sorted 'key: str(value)' block", () => {
       "batchSize: 1",
       "lambda_feat: 10.0",
       "lr: 0.0002",
-      "max_dataset_size: None",
+      "max_dataset_size: inf",
       "no_flip: False",
     ]
   ) {
@@ -130,4 +130,42 @@ Deno.test(`train() writes loss_log.txt, opt.txt and iter.txt beside loss_log.jso
     "no temp file left",
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("opt.txt writes every option the official one has exactly as train.py wrote it for the same flags", async () => {
+  // tests/fixtures/official_run/make_official_run.py's flags; its opt.txt was written by base_options.py
+  const opts = resolveTrainOptions({
+    name: "official_tiny",
+    nThreads: 0,
+    label_nc: 4,
+    ngf: 4,
+    n_downsample_global: 2,
+    n_blocks_global: 1,
+    ndf: 4,
+    n_layers_D: 2,
+    num_D: 2,
+    no_vgg_loss: true,
+    instance_feat: true,
+    nef: 4,
+    n_downsample_E: 2,
+    resize_or_crop: "none",
+    niter: 1,
+    niter_decay: 1,
+    save_latest_freq: 3,
+    print_freq: 1,
+    no_html: true,
+    no_flip: true,
+    serial_batches: true,
+  });
+  const parse = (text: string) =>
+    new Map(text.split("\n").filter((l) => l.includes(": ")).map((l) => [l.slice(0, l.indexOf(": ")), l]));
+  const official = parse(
+    await Deno.readTextFile(new URL("../../fixtures/official_run/official_tiny/opt.txt", import.meta.url)),
+  );
+  const ours = parse(optionsText(opts));
+  const shared = [...ours.keys()].filter((k) =>
+    official.has(k) && k !== "dataroot" && k !== "checkpoints_dir"
+  );
+  assert.ok(shared.length >= 45, `${shared.length} options in common`);
+  for (const k of shared) assert.equal(ours.get(k), official.get(k));
 });
