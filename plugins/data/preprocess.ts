@@ -7,7 +7,9 @@
  * `none` rounds each side to the network's multiple (2^n_downsample_global, ×2^n_local_enhancers for
  * netG=local) by resizing, as the official code does (`none_fit: "round"`), or pads by mirroring
  * (`none_fit: "pad"`) so that synthesis can crop its output back to the original size
- * (see restore_size.ts).
+ * (see restore_size.ts). With `fit_every_mode` (synthesis) the other modes are fitted the same way
+ * when their size is not such a multiple (e.g. scale_width of 2048×1000 gives 1024×500), where the
+ * official networks would fail.
  *
  * @module
  */
@@ -32,15 +34,26 @@ export const preprocessSchema = defineSchema({
     type: "int",
     default: 4,
     min: 0,
-    doc: "generator downsamplings (for resize_or_crop=none)",
+    doc: "generator downsamplings (sizes are fitted to the network's multiple)",
   },
   netG: {
     type: "enum",
     default: "global",
     choices: ["global", "local"],
-    doc: "generator (for resize_or_crop=none)",
+    doc: "generator (sizes are fitted to the network's multiple)",
   },
-  n_local_enhancers: { type: "int", default: 1, min: 1, doc: "local enhancers (for resize_or_crop=none)" },
+  n_local_enhancers: {
+    type: "int",
+    default: 1,
+    min: 1,
+    doc: "local enhancers (sizes are fitted to the network's multiple)",
+  },
+  fit_every_mode: {
+    type: "boolean",
+    default: false,
+    doc:
+      "fit every mode's size to the network's multiple, not only none's (synthesis: sizes the networks cannot take)",
+  },
   none_fit: {
     type: "enum",
     default: "round",
@@ -67,7 +80,7 @@ export interface GeometryPlan {
   resized: { width: number; height: number };
   /** The crop window (in resized pixels), when cropping. */
   crop?: { x: number; y: number; size: number };
-  /** For resize_or_crop=none: how the size was fitted to the network's multiple. */
+  /** How the size after resizing and cropping was fitted to the network's multiple, when it was not one. */
   fit?: { mode: "round" | "pad"; width: number; height: number };
   /** Mirror left-right. */
   flip: boolean;
@@ -112,7 +125,7 @@ export function networkMultiple(opts: PreprocessOptions): number {
  * @param draws the sample's random draws
  * @param file the label file, named in errors
  * @returns the plan
- * @throws {DataError} when resize_or_crop=none would round a side to 0
+ * @throws {DataError} when fitting to the network's multiple would round a side to 0
  */
 export function planGeometry(
   width: number,
@@ -140,20 +153,23 @@ export function planGeometry(
     plan.crop = { x, y, size: opts.fineSize };
     plan.width = plan.height = opts.fineSize;
   }
-  if (mode === "none") {
-    const base = networkMultiple(opts);
-    const fit = opts.none_fit === "pad"
-      ? (n: number) => Math.ceil(n / base) * base
-      : (n: number) => roundHalfEven(n / base) * base;
-    const [fw, fh] = [fit(width), fit(height)];
-    if (fw === 0 || fh === 0) {
-      throw new DataError(
-        file,
-        `is ${width}×${height}, too small for resize_or_crop=none with a network multiple of ${base}: ` +
-          `use none_fit "pad" or a larger image`,
-      );
-    }
-    if (fw !== width || fh !== height) plan.fit = { mode: opts.none_fit, width: fw, height: fh };
+  // The official code rounds only for "none" (__make_power_2); with fit_every_mode the other modes'
+  // sizes are rounded the same way when they are not multiples, where the official networks would fail.
+  if (mode !== "none" && !opts.fit_every_mode) return plan;
+  const base = networkMultiple(opts);
+  const fit = opts.none_fit === "pad"
+    ? (n: number) => Math.ceil(n / base) * base
+    : (n: number) => roundHalfEven(n / base) * base;
+  const [fw, fh] = [fit(plan.width), fit(plan.height)];
+  if (fw === 0 || fh === 0) {
+    throw new DataError(
+      file,
+      `is ${plan.width}×${plan.height} after resize_or_crop=${mode}, too small for a network multiple of ${base}: ` +
+        `use none_fit "pad" or a larger image${mode === "none" ? "" : " or --loadSize/--fineSize"}`,
+    );
+  }
+  if (fw !== plan.width || fh !== plan.height) {
+    plan.fit = { mode: opts.none_fit, width: fw, height: fh };
     [plan.width, plan.height] = [fw, fh];
   }
   return plan;

@@ -213,13 +213,14 @@ export async function loadClusters(path: string, fit: ClustersFit): Promise<Clus
 }
 
 /**
- * The clusters file of a model folder: `clusters_010.json`, else another `clusters_*.json`, else the
- * official `features_clustered_*.npy`.
+ * The clusters file of a model folder: the one of `nClusters` (`clusters_010.json` for 10), else
+ * another `clusters_*.json`, else the official `features_clustered_<nClusters>.npy`, else another one.
  *
  * @param dir the model folder
+ * @param nClusters the clusters per class wanted first (default 10, the official `--n_clusters`)
  * @returns the path, or null when there is none
  */
-export function findClustersFile(dir: string): string | null {
+export function findClustersFile(dir: string, nClusters = 10): string | null {
   let names: string[];
   try {
     names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
@@ -228,6 +229,10 @@ export function findClustersFile(dir: string): string | null {
   }
   const ours = names.filter((n) => /^clusters_\d+\.json$/.test(n));
   const official = names.filter((n) => /^features_clustered_\d+\.npy$/.test(n));
-  const pick = ours.includes("clusters_010.json") ? "clusters_010.json" : ours[0] ?? official[0];
+  const wanted = clustersFileName(nClusters);
+  const wantedNpy = `features_clustered_${String(nClusters).padStart(3, "0")}.npy`;
+  const pick = ours.includes(wanted)
+    ? wanted
+    : ours[0] ?? (official.includes(wantedNpy) ? wantedNpy : official[0]);
   return pick ? join(dir, pick) : null;
 }

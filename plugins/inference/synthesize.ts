@@ -1,7 +1,7 @@
 /**
  * Synthesis: label map (+ instance map, + instance-wise features) → photo, as the official `test.py`
  * does: one-hot + boundary (unless `no_instance`), the generator, and the image brought back to the
- * label map's size.
+ * size `resize_or_crop` made (undoing the fit to the network's multiple).
  *
  * @module
  */
@@ -17,22 +17,25 @@ import { restoreSize } from "../data/restore_size.ts";
 import type { GeometryPlan } from "../data/preprocess.ts";
 import type { OpenedGenerator } from "./generator_file.ts";
 
-/** Options of synthesis (official names and the official test defaults for 1024p). */
+/** Options of synthesis (official names and the official test defaults). */
 export const synthSchema = defineSchema({
   label_nc: { type: "int", default: 35, min: 0, doc: "label classes (0: the input is an RGB image)" },
   no_instance: { type: "boolean", default: false, doc: "no instance maps: no boundary channel" },
   resize_or_crop: {
     type: "enum",
-    default: "none",
-    choices: ["none", "scale_width"],
-    doc: "none: keep the label map's size (rounded to the network's multiple); scale_width: to loadSize wide",
+    default: "scale_width",
+    choices: ["scale_width", "scale_width_and_crop", "resize_and_crop", "crop", "none"],
+    doc:
+      "scale_width: to loadSize wide; none: keep the label map's size; *_crop: the centre fineSize window (sizes are fitted to the network's multiple)",
   },
-  loadSize: { type: "int", default: 1024, min: 1, doc: "width for resize_or_crop=scale_width" },
+  loadSize: { type: "int", default: 1024, min: 1, doc: "width (scale_width*) or side (resize_and_crop)" },
+  fineSize: { type: "int", default: 512, min: 1, doc: "side of the window of the *crop modes" },
   none_fit: {
     type: "enum",
     default: "round",
     choices: ["round", "pad"],
-    doc: "resize_or_crop=none: resize to the nearest multiple (official) or mirror-pad up to it",
+    doc:
+      "sizes not a multiple of the network's: resize to the nearest multiple (official) or mirror-pad up to it",
   },
   unknown_label: {
     type: "int",
@@ -44,6 +47,9 @@ export const synthSchema = defineSchema({
 /** Resolved synthesis options. */
 export type SynthOptions = OptionsOf<typeof synthSchema>;
 
+/** The crop draws of synthesis: the centre window (the official test.py draws a random one), no flip. */
+const CENTRE = { x: 0.5, y: 0.5, flip: 0 } as const;
+
 /** Makes the instance-wise feature channels of a sample (from clusters, a style choice or an encoded photo). */
 export type FeatureSource = (sample: Sample) => Tensor4D | Promise<Tensor4D>;
 
@@ -51,7 +57,7 @@ export type FeatureSource = (sample: Sample) => Tensor4D | Promise<Tensor4D>;
 export interface Synthesized {
   /** The sample's name. */
   name: string;
-  /** The image in [-1, 1], `[1, H, W, 3]` at the label map's original size; the caller disposes it. */
+  /** The image in [-1, 1], `[1, H, W, 3]` at the size the input was resized or cropped to; the caller disposes it. */
   image: Tensor4D;
   /** How the input was fitted to the network. */
   plan: GeometryPlan;
@@ -102,14 +108,15 @@ export class Synthesizer {
       preprocess: {
         resize_or_crop: o.resize_or_crop,
         loadSize: o.loadSize,
-        fineSize: o.loadSize,
+        fineSize: o.fineSize,
         no_flip: true,
         n_downsample_global: nDown,
         netG: "global",
         n_local_enhancers: 1,
         none_fit: o.none_fit,
+        fit_every_mode: true,
       },
-    }, { x: 0, y: 0, flip: 0 });
+    }, CENTRE);
     const sample = rawToSample(raw);
     const { inst: _unused, ...withoutInst } = sample;
     const encoded = await encodeSample(o.no_instance ? withoutInst : sample, {
@@ -131,7 +138,7 @@ export class Synthesizer {
    * Runs the generator on a prepared sample.
    *
    * @param sample from `prepare` (not disposed)
-   * @returns the image at the label map's original size; the caller disposes it
+   * @returns the image at the size the input was resized or cropped to (before the fit to the network's multiple); the caller disposes it
    */
   generate(sample: Sample): Tensor4D {
     const plan = sample.plan as GeometryPlan;

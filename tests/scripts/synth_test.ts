@@ -29,6 +29,8 @@ Deno.test("synth --weights G_global.pth writes the official generator's image as
     `${fixtures}inst.png`,
     "--label_nc",
     "5",
+    "--resize_or_crop",
+    "none",
     "--out",
     `${dir}/out.png`,
   );
@@ -97,6 +99,8 @@ Deno.test("synth reports a missing weights file and a label map with ids ≥ lab
     `${fixtures}inst.png`,
     "--label_nc",
     "5",
+    "--resize_or_crop",
+    "none",
   );
   assert.equal(r.code, 1);
   assert.match(r.stderr, /bad\.png.*9.*2048/);

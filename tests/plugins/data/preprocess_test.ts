@@ -27,10 +27,15 @@ Deno.test("sizes follow the official rounding for every resize_or_crop mode", ()
   assert.deepEqual(size(2048, 1024, { loadSize: 512 }), [512, 256]);
   assert.deepEqual(size(1000, 333, {}), [1024, 340]); // int(1024·333/1000) = 340
   assert.deepEqual(size(1024, 333, {}), [1024, 333]); // already loadSize wide: unchanged
+  // fit_every_mode (synthesis): then fitted to the network's multiple (16) as __make_power_2
+  assert.deepEqual(size(1000, 333, { fit_every_mode: true }), [1024, 336]);
+  assert.deepEqual(size(1024, 333, { fit_every_mode: true }), [1024, 336]);
+  assert.deepEqual(size(1000, 333, { fit_every_mode: true, n_downsample_global: 0 }), [1024, 340]);
   assert.deepEqual(size(2048, 1024, { resize_or_crop: "scale_width_and_crop" }), [512, 512]);
   assert.deepEqual(size(2048, 1024, { resize_or_crop: "resize_and_crop", loadSize: 600 }), [512, 512]);
   assert.deepEqual(size(700, 300, { resize_or_crop: "crop" }), [512, 512]); // Pillow's crop pads outside
   assert.deepEqual(size(500, 300, { resize_or_crop: "crop" }), [500, 300]); // smaller than fineSize: no crop
+  assert.deepEqual(size(500, 300, { resize_or_crop: "crop", fit_every_mode: true }), [496, 304]);
   assert.deepEqual(size(2048, 1024, { resize_or_crop: "none" }), [2048, 1024]);
   assert.deepEqual(size(1000, 600, { resize_or_crop: "none" }), [992, 608]); // round(62.5)=62, round(37.5)=38
   assert.deepEqual(size(1000, 600, { resize_or_crop: "none", netG: "local" }), [992, 608]);
@@ -116,4 +121,24 @@ Deno.test("none with pad mirrors up to the multiple and restoreSize crops back t
   assert.throws(() => restoreSize(out, plan), /image is 992×608 but the plan made 32×16/);
   tf.dispose([out, restored]);
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("with fit_every_mode a scale_width or crop size is fitted to the multiple and restored to the scaled size", () => {
+  const plan = planGeometry(2048, 1000, opts({ loadSize: 1024, fit_every_mode: true }), NO_DRAW, "l.png");
+  assert.deepEqual([plan.width, plan.height], [1024, 496]); // 500 rows: round(31.25)·16
+  assert.deepEqual(plan.fit, { mode: "round", width: 1024, height: 496 });
+  const generated = tf.zeros([1, 496, 1024, 3]) as tf.Tensor4D;
+  const restored = restoreSize(generated, plan);
+  assert.deepEqual(restored.shape, [1, 500, 1024, 3]); // the scaled size, not the original 2048×1000
+  const crop = planGeometry(
+    700,
+    300,
+    opts({ resize_or_crop: "crop", fineSize: 90, fit_every_mode: true }),
+    NO_DRAW,
+    "l.png",
+  );
+  assert.deepEqual([crop.width, crop.height], [96, 96]);
+  const back = restoreSize(tf.zeros([1, 96, 96, 3]) as tf.Tensor4D, crop);
+  assert.deepEqual(back.shape, [1, 90, 90, 3]);
+  tf.dispose([generated, restored, back]);
 });
