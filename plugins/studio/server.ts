@@ -17,7 +17,7 @@
  * | `GET /api/maps` | label then instance ids, 16-bit little-endian |
  * | `GET /api/instance?id=I` | instance I: class, pixel count, box, style cluster |
  * | `POST /api/edit` | one operation (JSON, see session.ts) → state and the instance to select |
- * | `GET /api/render?state=N` | the synthesized PNG of state N, or 409 when the scene has moved on |
+ * | `GET /api/render?state=N` | the synthesized PNG of state N, or 409 when the scene has moved on; with `&preview=1` a quick one at the preview width |
  * | `GET /api/styles?id=I&state=N` | instance I under each of its class's clusters, as one PNG strip |
  * | `POST /api/open` | JSON `{ "dataset": name }`, or a form with `label` (+ `inst`) PNGs or a scene zip |
  * | `GET /api/scene.zip`, `GET /api/image.png` | downloads: the scene folder, the synthesized image |
@@ -180,11 +180,12 @@ export class Studio {
       case "GET /api/render":
       case "GET /api/image.png": {
         const state = url.searchParams.get("state");
+        const preview = route === "GET /api/render" && url.searchParams.get("preview") === "1";
         const result = await this.#work(async () => {
           const session = await this.#session(sid);
           if (state !== null && String(session.scene.stateId) !== state) return null;
           const started = performance.now();
-          const png = await session.png();
+          const png = preview ? await session.previewPng() : await session.png();
           return { png, ms: performance.now() - started, stateId: session.scene.stateId };
         });
         if (!result) return message(409, `state ${state} is no longer current: a newer edit replaced it`);

@@ -12,6 +12,7 @@
  * @module
  */
 import { classOfInstance } from "../data/maps.ts";
+import { resizeNearest } from "../data/resize.ts";
 import { imageToPng } from "../data/write_image.ts";
 import type { TrainedModel } from "../features/trained_model.ts";
 import { SceneRenderer } from "../editing/renderer.ts";
@@ -40,6 +41,24 @@ export interface SessionState {
   canRedo: boolean;
   /** The last edit done, if any. */
   last: string | null;
+  /** The width of the quick preview rendered first, or null when the scene is small enough. */
+  preview: number | null;
+}
+
+/** Scenes wider than this get a quick preview at half, quarter, … width first. */
+export const PREVIEW_WIDTH = 512;
+
+/**
+ * The width of a scene's quick preview.
+ *
+ * @param width the scene's width
+ * @returns the largest width/2^k ≤ {@link PREVIEW_WIDTH}, or null when the scene is not wider than that
+ */
+export function previewWidth(width: number): number | null {
+  if (width <= PREVIEW_WIDTH) return null;
+  let w = width;
+  while (w > PREVIEW_WIDTH) w /= 2;
+  return Math.max(1, Math.round(w));
 }
 
 function num(body: Record<string, unknown>, key: string, min = -Infinity): number {
@@ -117,6 +136,7 @@ export class StudioSession {
       canUndo: this.#groups.length > 0,
       canRedo: this.#redoGroups.length > 0,
       last: done.at(-1) ?? null,
+      preview: previewWidth(this.#scene.width),
     };
   }
 
@@ -197,6 +217,27 @@ export class StudioSession {
       return await imageToPng(image);
     } finally {
       image.dispose();
+    }
+  }
+
+  /**
+   * The current scene synthesized quickly: its maps scaled (nearest) to the preview width first.
+   *
+   * @returns PNG bytes (the full image when the scene needs no preview)
+   */
+  async previewPng(): Promise<Uint8Array> {
+    const width = previewWidth(this.#scene.width);
+    if (width === null) return await this.png();
+    const renderer = this.#newRenderer(copyScene(this.#scene, width));
+    try {
+      const image = await renderer.render();
+      try {
+        return await imageToPng(image);
+      } finally {
+        image.dispose();
+      }
+    } finally {
+      renderer.dispose();
     }
   }
 
@@ -334,7 +375,18 @@ function sameScene(a: Scene, b: Scene): boolean {
  * @returns the copy
  */
 export function cloneScene(scene: Scene): Scene {
-  return Scene.create(scene.labelRaster(), scene.instRaster(), scene.styles, {
+  return copyScene(scene, scene.width);
+}
+
+/** A copy of a scene's current state at another width (maps scaled nearest), with an empty history. */
+function copyScene(scene: Scene, width: number): Scene {
+  let label = scene.labelRaster(), inst = scene.instRaster();
+  if (width !== scene.width) {
+    const height = Math.max(1, Math.round((scene.height * width) / scene.width));
+    label = resizeNearest(label, width, height);
+    inst = resizeNearest(inst, width, height);
+  }
+  return Scene.create(label, inst, scene.styles, {
     label_nc: scene.label_nc,
     feat_num: scene.feat_num,
     classNames: scene.classNames,

@@ -13,6 +13,7 @@ let tool = "brush";
 let selected = null; // { id, classId, className, box, cluster }
 let placing = null; // "duplicate" | "move" while waiting for the destination click
 let stroke = null; // points of the brush stroke being drawn
+let activity = "working", busyTimer = null;
 let busy = 0, editSeq = 0, appliedSeq = 0, renderSeq = 0, imageUrl = null;
 
 function url(path, params = {}) {
@@ -36,6 +37,16 @@ function setBusy(delta) {
   busy += delta;
   document.body.dataset.busy = busy > 0 ? "1" : "0";
   $("busy").hidden = busy === 0;
+  if (busy > 0 && !busyTimer) {
+    const since = performance.now();
+    const tick =
+      () => ($("busy").textContent = `${activity}… ${((performance.now() - since) / 1000).toFixed(1)} s`);
+    tick();
+    busyTimer = setInterval(tick, 100);
+  } else if (busy === 0) {
+    clearInterval(busyTimer);
+    busyTimer = null;
+  }
 }
 
 function say(text, error = false) {
@@ -117,26 +128,40 @@ async function refresh(next) {
   else showSelection(null);
 }
 
+/** Shows a rendered PNG; false when a newer edit made it stale. */
+async function show(response, mine) {
+  const blob = await response.blob();
+  if (mine !== renderSeq) return false; // a newer edit wants a newer image
+  const img = $("synth-image"), old = imageUrl;
+  imageUrl = URL.createObjectURL(blob);
+  await new Promise((resolve, reject) => {
+    img.onload = resolve;
+    img.onerror = reject;
+    img.src = imageUrl;
+  });
+  img.title = `rendered in ${response.headers.get("x-render-ms")} ms`;
+  if (old) URL.revokeObjectURL(old);
+  return true;
+}
+
 async function render() {
-  const mine = ++renderSeq, wanted = state.stateId;
+  const mine = ++renderSeq, wanted = state.stateId, img = $("synth-image");
   setBusy(1);
   try {
-    const response = await call("render", {}, { state: wanted });
-    const blob = await response.blob();
-    if (mine !== renderSeq) return; // a newer edit wants a newer image
-    const img = $("synth-image"), old = imageUrl;
-    imageUrl = URL.createObjectURL(blob);
-    await new Promise((resolve, reject) => {
-      img.onload = resolve;
-      img.onerror = reject;
-      img.src = imageUrl;
-    });
+    if (state.preview) { // a quick low-resolution image first
+      activity = `preview at width ${state.preview}`;
+      if (!(await show(await call("render", {}, { state: wanted, preview: 1 }), mine))) return;
+      img.dataset.preview = String(wanted);
+      delete img.dataset.state;
+      activity = `rendering ${state.width}×${state.height}`;
+    }
+    if (!(await show(await call("render", {}, { state: wanted }), mine))) return;
     img.dataset.state = String(wanted);
-    img.title = `rendered in ${response.headers.get("x-render-ms")} ms`;
-    if (old) URL.revokeObjectURL(old);
+    delete img.dataset.preview;
   } catch (error) {
     if (error.status !== 409) say(error.message, true); // 409: stale, dropped
   } finally {
+    activity = "working";
     setBusy(-1);
   }
 }

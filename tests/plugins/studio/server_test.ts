@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { unzipSync, zipSync } from "fflate";
-import { tf } from "../../../kernel/tf.ts";
+import { selectBackend } from "../../../kernel/backend.ts";
 import { encodePng } from "../../../plugins/data/write_image.ts";
 import { openStudio } from "../../../plugins/studio/open.ts";
 
-await tf.setBackend("cpu");
+await selectBackend("wasm");
 
 const root = new URL("../../../", import.meta.url).pathname;
 const MODEL = join(root, "weights/label2city_256p");
@@ -13,8 +13,8 @@ const DATAROOT = join(root, "datasets/cityscapes");
 const A = "aaaaaaaa-0000-4000-8000-000000000001", B = "bbbbbbbb-0000-4000-8000-000000000002";
 
 /** A studio served on a free port; `url(path)` addresses it. */
-async function serve(stateDir: string, maxUploadMb = 1) {
-  const opened = await openStudio({ model: MODEL, dataroot: DATAROOT, stateDir, maxUploadMb });
+async function serve(stateDir: string, maxUploadMb = 1, width = 0) {
+  const opened = await openStudio({ model: MODEL, dataroot: DATAROOT, stateDir, maxUploadMb, width });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, opened.studio.handle);
   const port = server.addr.port;
   return {
@@ -210,6 +210,23 @@ Deno.test("studio's saved scene zip opens again as the same scene; dataset scene
       (await r.json()).error,
       /other\.zip: is not a saved scene: it lacks label\.png, inst\.png, features\.json/,
     );
+  } finally {
+    await s.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("studio renders a wide scene's quick preview at half width or less before the full image", async () => {
+  const dir = await Deno.makeTempDir();
+  const s = await serve(dir, 1, 600);
+  try {
+    const state = await (await fetch(s.url(`/api/state?sid=${A}`))).json();
+    assert.deepEqual([state.width, state.height, state.preview], [600, 300, 300]);
+    const png = new Uint8Array(
+      await (await fetch(s.url(`/api/render?sid=${A}&state=${state.stateId}&preview=1`))).arrayBuffer(),
+    );
+    const view = new DataView(png.buffer);
+    assert.deepEqual([view.getUint32(16), view.getUint32(20)], [300, 150]); // IHDR width, height
   } finally {
     await s.close();
     await Deno.remove(dir, { recursive: true });
