@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { defineCommand, main } from "../kernel/cli.ts";
+import { defineCommand, main, UsageError } from "../kernel/cli.ts";
 import { defineSchema } from "../kernel/options.ts";
 import { openStudio } from "../plugins/studio/open.ts";
 
@@ -55,6 +55,7 @@ export const studioCommand = defineCommand({
   ],
   async run(ctx) {
     const o = ctx.options;
+    if (o.inst && !o.scene) throw new UsageError(`--inst needs --scene (the label map it belongs to)`);
     const opened = await openStudio({
       model: o.model,
       which_epoch: o.which_epoch,

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+async function studio(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "scripts/studio.ts", ...args],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("studio refuses bad options with one line before serving anything", async () => {
+  let r = await studio("--inst", "inst.png");
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--inst needs --scene \(the label map it belongs to\)/);
+  r = await studio("--port", "70000");
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /"port"/);
+  const dir = await Deno.makeTempDir();
+  try {
+    r = await studio("--scene", `${dir}/missing.png`, "--state", dir, "--backend", "wasm");
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /missing\.png: cannot be read \(file not found\)/);
+    assert.doesNotMatch(r.stderr, /studio: http/);
+    r = await studio("--dataroot", dir, "--state", dir, "--backend", "wasm");
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /"dataroot" has no label maps/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
