@@ -20,6 +20,9 @@ import { clustersFileName, saveClusters } from "../plugins/features/clusters.ts"
 import { encodeFeatures } from "../plugins/features/encode_features.ts";
 import { encodeSource } from "../plugins/features/encode_source.ts";
 import { loadTrainedModel } from "../plugins/features/trained_model.ts";
+import { checkModelFlags, modelFlagsSchema } from "../plugins/features/model_flags.ts";
+import { typedOnly } from "../plugins/networks/arch_flags.ts";
+import { warnIgnoredFlags } from "../plugins/inference/ignored_flags.ts";
 import { encodeShard, mergeShards } from "../plugins/features/sharded.ts";
 import { resolveShard, shardSchema } from "../kernel/shard.ts";
 
@@ -51,6 +54,7 @@ export const encodeFeaturesSchema = defineSchema({
     doc: "clusters file (default <checkpoints_dir>/<name>/clusters_010.json)",
   },
   ...shardSchema,
+  ...modelFlagsSchema,
   rows_dir: {
     type: "string",
     default: null,
@@ -86,8 +90,11 @@ export const encodeFeaturesCommand = defineCommand({
       );
     }
     const dir = join(o.checkpoints_dir, o.name);
+    warnIgnoredFlags("encode_features", o, ctx.typed, ctx.log);
     const model = await loadTrainedModel(dir, o.which_epoch);
     try {
+      const given = typedOnly(o, ctx.typed);
+      checkModelFlags(model, given, dir);
       if (!model.E) {
         throw new OptionsError(
           "encode_features",

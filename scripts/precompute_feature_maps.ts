@@ -17,6 +17,9 @@ import { tf } from "../kernel/tf.ts";
 import { encodeSource } from "../plugins/features/encode_source.ts";
 import { precomputeFeatureMaps } from "../plugins/features/precompute.ts";
 import { loadTrainedModel } from "../plugins/features/trained_model.ts";
+import { checkModelFlags, modelFlagsSchema } from "../plugins/features/model_flags.ts";
+import { typedOnly } from "../plugins/networks/arch_flags.ts";
+import { warnIgnoredFlags } from "../plugins/inference/ignored_flags.ts";
 import { precomputeShard } from "../plugins/features/sharded.ts";
 import { resolveShard, shardSchema } from "../kernel/shard.ts";
 
@@ -28,8 +31,16 @@ export const precomputeSchema = defineSchema({
   dataroot: { type: "string", default: null, doc: "the dataset (default: the one the model was trained on)" },
   phase: { type: "string", default: "train", doc: "reads {phase}_label/_inst/_img, writes {phase}_feat" },
   max_dataset_size: { type: "int", default: null, min: 1, doc: "at most this many images" },
+  resize_or_crop: {
+    type: "string",
+    default: null,
+    doc: "preprocessing (default: the training config's)",
+  },
+  loadSize: { type: "int", default: null, min: 1, doc: "resize size (default: the training config's)" },
+  fineSize: { type: "int", default: null, min: 1, doc: "crop size (default: the training config's)" },
   scale: { type: "int", default: 2, min: 1, doc: "nearest upsampling factor (official: 2, 512p → 1024p)" },
   ...shardSchema,
+  ...modelFlagsSchema,
 });
 
 /** The command. */
@@ -53,8 +64,11 @@ export const precomputeFeatureMapsCommand = defineCommand({
       );
     }
     const dir = join(o.checkpoints_dir, o.name);
+    warnIgnoredFlags("precompute_feature_maps", o, ctx.typed, ctx.log);
     const model = await loadTrainedModel(dir, o.which_epoch);
     try {
+      const given = typedOnly(o, ctx.typed);
+      checkModelFlags(model, given, dir);
       if (!model.E) {
         throw new OptionsError(
           "precompute_feature_maps",
