@@ -96,14 +96,20 @@ export class ProtoWriter {
   }
 
   /**
-   * Writes a nested message field.
+   * Writes a nested message field (sharing its bytes: do not write to `message` afterwards).
    *
    * @param field the field number
    * @param message the nested message's writer
    * @returns this writer
    */
   message(field: number, message: ProtoWriter): this {
-    return this.bytes(field, message.finish());
+    // the nested message's chunks are shared, not copied: a model's weights are copied once, by finish()
+    message.#flushScratch();
+    this.#tag(field, WIRE_BYTES);
+    this.#varint(BigInt(message.#length));
+    this.#flushScratch();
+    for (const chunk of message.#chunks) this.#push(chunk);
+    return this;
   }
 
   /**
