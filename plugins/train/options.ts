@@ -7,6 +7,7 @@
  */
 import { defineSchema, type OptionsOf, resolveOptions } from "../../kernel/options.ts";
 import { OptionsError } from "../../kernel/errors.ts";
+import { deviceSchema } from "../../kernel/device_flags.ts";
 
 /** Every training option, its default and its help line. */
 export const trainSchema = defineSchema({
@@ -141,6 +142,8 @@ export const trainSchema = defineSchema({
   print_freq: { type: "int", default: 100, min: 1, doc: "iterations between loss logs" },
   display_freq: { type: "int", default: 100, min: 1, doc: "iterations between images on the web page" },
   no_html: { type: "boolean", default: false, doc: "do not write the web page checkpoints/<name>/web/" },
+  // device and precision (--gpu_ids; --fp16, --data_type 8/16 and --tf_log are refused)
+  ...deviceSchema,
 });
 
 /** The training options, resolved. */
@@ -168,6 +171,7 @@ export const RUN_CONTROL_KEYS: ReadonlySet<string> = new Set([
   "display_freq",
   "no_html",
   "vgg_weights",
+  "gpu_ids",
 ]);
 
 /**

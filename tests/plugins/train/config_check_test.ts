@@ -42,6 +42,6 @@ Deno.test("mergeStoredConfig() reports every conflict with key, stored and given
 });
 
 Deno.test("mergeStoredConfig() ignores keys this version does not know", () => {
-  const o = mergeStoredConfig({ ...stored, gpu_ids: "0" }, {}, "f");
+  const o = mergeStoredConfig({ ...stored, local_rank: 0 }, {}, "f");
   assert.equal(o.ngf, 8);
 });
