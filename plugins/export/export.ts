@@ -9,6 +9,7 @@ import { basename, extname } from "node:path";
 import { OptionsError } from "../../kernel/errors.ts";
 import { writeFileAtomic } from "../../kernel/io/atomic.ts";
 import { encodeSafetensors } from "../../kernel/io/safetensors.ts";
+import { elementCount, type NdArray } from "../../kernel/io/ndarray.ts";
 import { CHECKPOINT_FORMAT } from "../train/checkpoint.ts";
 import { encoderToOnnx, generatorToOnnx, type OnnxDescription } from "./onnx.ts";
 import { encodePth } from "./pth.ts";
@@ -133,8 +134,28 @@ function encoderDescription(source: ExportSource, a: ExportArchitecture & { net:
   };
 }
 
+/** Protocol buffers cap a message at 2 GiB; ONNX keeps larger weights in external files, not written here. */
+const ONNX_MAX_BYTES = 2 ** 31 - 1;
+
+/**
+ * Why a state_dict does not fit one ONNX file (its weights as float32 reach protobuf's 2 GiB limit), or null.
+ *
+ * @param tensors the state_dict
+ * @param file the checkpoint, named in the message
+ * @returns the one-line reason, or null when it fits
+ */
+export function onnxSizeProblem(tensors: ReadonlyMap<string, NdArray>, file: string): string | null {
+  let bytes = 0;
+  for (const a of tensors.values()) bytes += elementCount(a.shape) * 4;
+  if (bytes < ONNX_MAX_BYTES - 2 ** 20) return null;
+  return `onnx cannot represent ${file}: its weights take ${(bytes / 2 ** 30).toFixed(2)} GiB as float32, ` +
+    `and an ONNX file holds at most 2 GiB (larger models need external data files, which export does not write)`;
+}
+
 function encode(source: ExportSource, format: ExportFormat): Uint8Array {
   const a = source.architecture;
+  const tooLarge = format === "onnx" ? onnxSizeProblem(source.tensors, source.file) : null;
+  if (tooLarge) throw refuse(tooLarge);
   if (format === "pth") return encodePth(source.tensors);
   if (format === "safetensors") {
     return encodeSafetensors(source.tensors, {

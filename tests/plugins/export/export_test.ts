@@ -7,7 +7,7 @@ import { loadPth, readPth } from "../../../kernel/io/pth.ts";
 import { loadSafetensors } from "../../../kernel/io/safetensors.ts";
 import { openGenerator } from "../../../plugins/inference/generator_file.ts";
 import { CHECKPOINT_FORMAT } from "../../../plugins/train/checkpoint.ts";
-import { exportWeights, resolveFormat } from "../../../plugins/export/export.ts";
+import { exportWeights, onnxSizeProblem, resolveFormat } from "../../../plugins/export/export.ts";
 import { FIXTURES } from "../../parity/_fixtures.ts";
 
 await selectBackend("cpu");
@@ -106,4 +106,22 @@ Deno.test("the format comes from --format or --out's extension; unknown or contr
     /"tflite" is not a format export writes; choose one of onnx, pth, safetensors/,
   );
   assert.throws(() => resolveFormat("onnx", "g.pth"), /is onnx but --out g\.pth has the extension of pth/);
+});
+
+Deno.test("weights over the 2 GiB an ONNX file holds are refused before anything is encoded", () => {
+  const small = new Map([["model.1.weight", {
+    shape: [64, 36, 7, 7],
+    dtype: "float32" as const,
+    data: new Float32Array(1),
+  }]]);
+  assert.equal(onnxSizeProblem(small, "G.pth"), null);
+  const huge = new Map([["model.1.weight", {
+    shape: [600_000_000],
+    dtype: "float16" as const,
+    data: new Uint16Array(1),
+  }]]);
+  assert.match(
+    onnxSizeProblem(huge, "G.pth")!,
+    /^onnx cannot represent G\.pth: its weights take 2\.24 GiB as float32/,
+  );
 });
