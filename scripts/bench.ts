@@ -55,7 +55,12 @@ const data = defineCommand({
 /** Options `nets` and `train` share: what runs, how often, and the PyTorch peer. */
 const sideBySideOptions = {
   backends: backends("backends to measure, in order", "onednn,wasm"),
-  cases: { type: "string", default: null, doc: "only these cases (comma-separated; see the module docs)" },
+  cases: {
+    type: "string",
+    default: null,
+    doc:
+      "only these cases, comma-separated: nets global|local[-ngfN]-WxH (ngf 64 global, 32 local), train ngfN-WxH",
+  },
   quick: { type: "boolean", default: false, doc: "the smallest case of each kind, one timed run" },
   reps: { type: "int", default: 3, min: 1, doc: "timed runs after the warm-up" },
   peer: {
@@ -86,29 +91,29 @@ type SideBySideFlags = OptionsOf<ReturnType<typeof defineSchema<typeof sideBySid
  * @param typed the flags the user typed
  * @param defaults the bench's default and `--quick` cases
  * @returns what to run
- * @throws {BenchUsageError} naming the flag when they do not fit together
+ * @throws {UsageError} naming the flag when they do not fit together (the command exits 2)
  */
 export function sideBySidePlan(
   o: SideBySideFlags,
   typed: ReadonlySet<string>,
   defaults: { cases: string[]; quick: string[] },
 ): { cases: string[]; backends: string[]; reps: number; peer: PeerConfig | null } {
-  if (o.quick && o.cases) throw new BenchUsageError("give --quick or --cases, not both");
+  if (o.quick && o.cases) throw new UsageError("give --quick or --cases, not both");
   const cases = list(o.cases) ?? (o.quick ? defaults.quick : defaults.cases);
   const backendList = list(o.backends) ?? [];
-  if (!backendList.length) throw new BenchUsageError("--backends: give at least one backend");
+  if (!backendList.length) throw new UsageError("--backends: give at least one backend");
   const reps = o.quick && !typed.has("reps") ? 1 : o.reps;
   if (o.peer === "none") {
     for (const flag of ["official_repo", "python", "peer_threads"]) {
-      if (typed.has(flag)) throw new BenchUsageError(`--${flag} is for the peer: add --peer pytorch`);
+      if (typed.has(flag)) throw new UsageError(`--${flag} is for the peer: add --peer pytorch`);
     }
     return { cases, backends: backendList, reps, peer: null };
   }
   if (!o.official_repo) {
-    throw new BenchUsageError("--peer pytorch needs --official_repo DIR (a checkout of NVIDIA/pix2pixHD)");
+    throw new UsageError("--peer pytorch needs --official_repo DIR (a checkout of NVIDIA/pix2pixHD)");
   }
   if (!existsSync(join(o.official_repo, "models", "networks.py"))) {
-    throw new BenchUsageError(
+    throw new UsageError(
       `--official_repo ${o.official_repo}: no models/networks.py there; give a checkout of NVIDIA/pix2pixHD`,
     );
   }
@@ -121,23 +126,18 @@ export function sideBySidePlan(
   };
 }
 
-/** Flags of `bench nets|train` that do not fit together: the command exits 2. */
-export class BenchUsageError extends Error {}
-
 async function runSideBySideCommand(
   ctx: CommandContext<typeof sideBySideOptions>,
   bench: (plan: ReturnType<typeof sideBySidePlan>) => Promise<SideBySideReport>,
   defaults: { name: string; cases: string[]; quick: string[] },
 ): Promise<number> {
-  let plan;
+  const plan = sideBySidePlan(ctx.options, ctx.typed, defaults);
+  const parse = defaults.name === "nets" ? parseForwardCase : parseTrainCase;
   try {
-    plan = sideBySidePlan(ctx.options, ctx.typed, defaults);
-    const parse = defaults.name === "nets" ? parseForwardCase : parseTrainCase;
     plan.cases.forEach((name) => parse(name));
   } catch (error) {
-    if (!(error instanceof BenchUsageError || error instanceof RangeError)) throw error;
-    ctx.log.error(`${error.message}; see bench ${defaults.name} --help`);
-    return EXIT.usage;
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
   }
   try {
     ctx.emit(await bench(plan), formatReport);
@@ -152,7 +152,9 @@ async function runSideBySideCommand(
 const nets = defineCommand({
   name: "nets",
   description:
-    "forward time and peak RSS of the official 512p global generator and 1024p local enhancer, beside PyTorch",
+    `forward time and peak RSS of the official 512p global and 1024p local generators, beside PyTorch (cases ${
+      NET_CASES.join(", ")
+    })`,
   schema: defineSchema(sideBySideOptions),
   json: true,
   backend: false,
@@ -171,7 +173,9 @@ const nets = defineCommand({
 
 const train = defineCommand({
   name: "train",
-  description: "seconds per training iteration (global G ngf 32/64, 2 D, VGG19), beside PyTorch",
+  description: `seconds per training iteration (global G, 2 D, VGG19), beside PyTorch (cases ${
+    TRAIN_CASES.join(", ")
+  })`,
   schema: defineSchema({
     ...sideBySideOptions,
     profile: { type: "boolean", default: false, doc: "also print where an iteration's time goes, by kernel" },

@@ -39,7 +39,7 @@ Deno.test("flags of the peer that do not fit together exit 2 with one line namin
     [["nets", "--quick", "--cases", "global-256x128"], /give --quick or --cases, not both/],
     [
       ["nets", "--cases", "local-1000x500"],
-      /case "local-1000x500": .*multiples of 32; see bench nets --help/,
+      /case "local-1000x500": .*multiples of 32; see nets --help/,
     ],
     [["train", "--cases", "global-256x128"], /case "global-256x128": expected ngfN-WxH/],
     [["nets", "--backends", ","], /--backends: give at least one backend/],
