@@ -186,3 +186,26 @@ Deno.test("a checkpoint with a missing, misshapen or unexplained tensor is refus
     /model\.4\.bias has shape \[3\]/,
   );
 });
+
+Deno.test("the model is IR 8 with opset 17 and uses ONNX's own reflect Pad, InstanceNormalization, ConvTranspose and AveragePool", () => {
+  const net = new LocalEnhancer({
+    input_nc: 5,
+    ngf: 2,
+    n_downsample_global: 1,
+    n_blocks_global: 1,
+    n_blocks_local: 1,
+  });
+  const bytes = generatorOnnx(net);
+  net.dispose();
+  const text = Array.from(bytes, (b) => String.fromCharCode(b)).join("");
+  assert.deepEqual([...bytes.subarray(0, 2)], [0x08, 8], "ModelProto.ir_version = 8 comes first");
+  // ModelProto.opset_import (field 8) = OperatorSetIdProto { domain: "", version: 17 }
+  assert.ok(text.includes("\x42\x04\x0a\x00\x10\x11"), 'opset_import { domain "", version 17 }');
+  for (const op of ["Pad", "InstanceNormalization", "ConvTranspose", "AveragePool", "Tanh", "Relu", "Conv"]) {
+    assert.ok(text.includes(`\x22${String.fromCharCode(op.length)}${op}`), `node op_type ${op}`);
+  }
+  for (const attribute of ["output_padding", "count_include_pad", "epsilon", "reflect"]) {
+    assert.ok(text.includes(attribute), attribute);
+  }
+  assert.ok(!text.includes("BatchNormalization"), "instance norm generators have no batch norm");
+});
