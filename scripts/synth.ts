@@ -11,6 +11,7 @@
  * @module
  */
 import { peakMemoryPhrase, peakRssBytes } from "../kernel/peak_memory.ts";
+import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { defineCommand, main } from "../kernel/cli.ts";
 import { defineSchema } from "../kernel/options.ts";
@@ -56,7 +57,8 @@ const schema = defineSchema({
   dataroot: {
     type: "string",
     default: null,
-    doc: "synthesize a folder in the official layout ({phase}_label, {phase}_inst)",
+    doc:
+      "synthesize a folder in the official layout ({phase}_label, {phase}_inst); without --label: ./datasets/cityscapes/ as the official test.py",
   },
   phase: { type: "string", default: "test", doc: "which folders of dataroot" },
   results_dir: { type: "string", default: "./results", doc: "where folder results and their index.html go" },
@@ -114,6 +116,9 @@ const schema = defineSchema({
   ...deviceSchema,
   ...shardSchema,
 });
+
+/** The official default dataroot, read when neither --label nor --dataroot is given. */
+const OFFICIAL_DATAROOT = "./datasets/cityscapes/";
 
 /** The official TensorRT/ONNX flags of test.py: refused with what to use instead. */
 function refuseTensorRt(o: { export_onnx: string | null; engine: string | null; onnx: string | null }): void {
@@ -246,11 +251,15 @@ export const synthCommand = defineCommand({
       );
     }
     if (!o.label && !o.dataroot) {
-      throw new OptionsError(
-        "synth",
-        "label",
-        "is needed: pass --label <png> (and --inst <png>) or --dataroot <folder>",
-      );
+      // the official test.py reads its default dataroot
+      if (!existsSync(OFFICIAL_DATAROOT)) {
+        throw new OptionsError(
+          "synth",
+          "label",
+          `is needed: pass --label <png> (and --inst <png>) or --dataroot <folder> (there is no ${OFFICIAL_DATAROOT} here)`,
+        );
+      }
+      o.dataroot = OFFICIAL_DATAROOT;
     }
     const shard = resolveShard(o, (name) => Deno.env.get(name), o.label ? "one --label map" : undefined);
     refuseTensorRt(o);
@@ -369,13 +378,16 @@ export const synthCommand = defineCommand({
     features?.dispose();
     const sharding = shard ? { shard: job.describe(entries.length), skipped: job.skipped, manifest } : {};
     const peakMemoryBytes = peakRssBytes();
-    ctx.emit({ weights, backend: ctx.backend?.name, images: written, report, peakMemoryBytes, ...sharding }, (r) =>
-      [
-        ...r.images.map((i) => `${i.file} (${i.width}×${i.height}, ${i.seconds.toFixed(2)} s)`),
-        `${r.backend ?? "backend"}: ${peakMemoryPhrase(r.peakMemoryBytes)}`,
-        r.report ? `report: ${r.report}` : "",
-        r.shard ? `${r.shard}; ${r.skipped?.length} already complete; manifest: ${r.manifest}` : "",
-      ].filter(Boolean).join("\n"));
+    ctx.emit(
+      { weights, backend: ctx.backend?.name, images: written, report, peakMemoryBytes, ...sharding },
+      (r) =>
+        [
+          ...r.images.map((i) => `${i.file} (${i.width}×${i.height}, ${i.seconds.toFixed(2)} s)`),
+          `${r.backend ?? "backend"}: ${peakMemoryPhrase(r.peakMemoryBytes)}`,
+          r.report ? `report: ${r.report}` : "",
+          r.shard ? `${r.shard}; ${r.skipped?.length} already complete; manifest: ${r.manifest}` : "",
+        ].filter(Boolean).join("\n"),
+    );
   },
 });
 
