@@ -6,7 +6,8 @@
  *
  * Safety: only the app files (read at start) and the API are served; any path with `..`, `%2e`,
  * `%2f`, `%5c` or a backslash is 404; request bodies are capped (413 with the limit); malformed
- * requests get a 400 with a message, and the handler never throws.
+ * requests get a 400 with a message, a scene-changing request from another site's page (its `Origin`)
+ * a 403, and the handler never throws.
  *
  * API (every scene request carries `?sid=<session id>`, one per browser tab):
  *
@@ -154,6 +155,10 @@ export class Studio {
 
   async #api(request: Request, url: URL): Promise<Response> {
     const route = `${request.method} ${url.pathname}`;
+    const origin = request.headers.get("origin");
+    if (request.method !== "GET" && origin !== null && origin !== url.origin) {
+      return message(403, `requests from another site (${origin}) may not change scenes`);
+    }
     if (route === "GET /api/info") return json(this.#info());
     const sid = url.searchParams.get("sid") ?? "";
     if (!SESSION_ID.test(sid)) return message(400, `missing or malformed session id "sid"`);

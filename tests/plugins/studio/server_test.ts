@@ -138,6 +138,12 @@ Deno.test("studio rejects bad uploads and malformed requests with a message and 
       body: "garbage",
     });
     assert.match((await r.json()).error, /malformed upload/);
+    r = await fetch(s.url(`/api/edit?sid=${A}`), {
+      ...post({ op: "undo" }),
+      headers: { "content-type": "application/json", origin: "http://evil.example" },
+    });
+    assert.equal(r.status, 403);
+    assert.match((await r.json()).error, /another site \(http:\/\/evil\.example\)/);
     assert.equal((await fetch(s.url("/"))).status, 200);
     // a good upload still works afterwards
     r = await upload(s.url, A, { label: new File([labelPng(7)], "road.png") });
