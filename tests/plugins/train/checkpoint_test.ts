@@ -5,6 +5,7 @@ import {
   hasCheckpoint,
   loadCheckpoint,
   loadNetworkWeights,
+  networkOfPath,
   networkPath,
   readCheckpointInfo,
   saveCheckpoint,
@@ -137,4 +138,12 @@ Deno.test("readCheckpointInfo() reads the run state from the header alone, null 
     /latest_train_state\.safetensors: is not a training checkpoint of ours/,
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("the network of a checkpoint file is read back from the name networkPath and the official code give it", () => {
+  assert.equal(networkOfPath(networkPath("checkpoints/run", "latest", "G")), "G");
+  assert.equal(networkOfPath("/x/10_net_E.pth"), "E");
+  assert.equal(networkOfPath("/x/latest_net_D.safetensors"), "D");
+  assert.equal(networkOfPath("/x/G_global.pth"), null);
+  assert.equal(networkOfPath("/x/latest_net_G.onnx"), null);
 });
