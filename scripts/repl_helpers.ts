@@ -48,28 +48,48 @@ async function readIds(path: string): Promise<tf.Tensor4D> {
   return tf.tensor4d(Int32Array.from(png.data), [1, png.height, png.width, 1], "int32");
 }
 
-/** The instance map beside a label map in the aligned layout (`x_label/a.png` → `x_inst/a.png`). */
-function siblingInstance(labelPath: string): string | undefined {
+/**
+ * Where a label map's instance map may be, in order: the aligned layout's sibling folder under the same
+ * name (`x_label/a.png` → `x_inst/a.png`), then the Cityscapes partner (`*_gtFine_labelIds.png` →
+ * `*_gtFine_instanceIds.png`) in that sibling folder and beside the label map (the gtFine tree).
+ *
+ * @param labelPath the label map
+ * @returns the candidate paths, most likely first
+ */
+export function instanceCandidates(labelPath: string): string[] {
   const dir = dirname(labelPath);
-  if (!dir.endsWith("_label")) return undefined;
-  return join(dir.slice(0, -"_label".length) + "_inst", labelPath.slice(dir.length + 1));
+  const name = labelPath.slice(dir.length + 1);
+  const partner = /_labelIds\.png$/i.test(name) ? name.replace(/_labelIds\.png$/i, "_instanceIds.png") : null;
+  const sibling = dir.endsWith("_label") ? dir.slice(0, -"_label".length) + "_inst" : null;
+  const candidates = [
+    sibling && join(sibling, name),
+    sibling && partner && join(sibling, partner),
+    partner && join(dir, partner),
+  ];
+  return candidates.filter((c): c is string => Boolean(c));
+}
+
+/** The first instance map candidate that exists, or undefined. */
+async function findInstance(labelPath: string): Promise<string | undefined> {
+  for (const candidate of instanceCandidates(labelPath)) {
+    if (await Deno.stat(candidate).then((s) => s.isFile).catch(() => false)) return candidate;
+  }
+  return undefined;
 }
 
 /**
  * Loads a scene's label map and its instance map as int32 tensors.
  *
  * @param labelPath the label map (8- or 16-bit greyscale PNG of class ids)
- * @param instPath the instance map; by default the file of the same name in the sibling `_inst`
- *   folder of the official layout, when it exists
+ * @param instPath the instance map; by default the first that exists of {@link instanceCandidates}
+ *   (the aligned layout's `_inst` folder, the Cityscapes `_instanceIds.png` partner)
  * @returns the scene (dispose its tensors with `tf.dispose(scene)` when done)
  * @throws {DataError} when a file is missing, not a PNG, not single-channel, or the two sizes differ
  */
 export async function loadScene(labelPath: string, instPath?: string): Promise<Scene> {
   const label = await readIds(labelPath);
-  const found = instPath ?? siblingInstance(labelPath);
-  if (!found || (instPath === undefined && !(await Deno.stat(found).catch(() => null)))) {
-    return { labelPath, label };
-  }
+  const found = instPath ?? await findInstance(labelPath);
+  if (!found) return { labelPath, label };
   let inst: tf.Tensor4D;
   try {
     inst = await readIds(found);

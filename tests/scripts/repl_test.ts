@@ -174,3 +174,23 @@ Deno.test("images map from [-1, 1] to bytes; save writes an RGB picture of a lab
     assert.equal(tf.memory().numTensors, before);
   });
 });
+
+Deno.test("loadScene finds the Cityscapes partner: *_gtFine_labelIds.png → *_gtFine_instanceIds.png", async () => {
+  const bundled = new URL("../../datasets/cityscapes/", import.meta.url).pathname;
+  const name = "frankfurt_000000_000576_gtFine";
+  // the aligned layout with Cityscapes names (the bundled sample)
+  const scene = await loadScene(`${bundled}test_label/${name}_labelIds.png`);
+  assert.equal(scene.instPath, `${bundled}test_inst/${name}_instanceIds.png`);
+  assert.ok(scene.inst);
+  tf.dispose([scene.label, scene.inst]);
+  // the gtFine tree: both files side by side
+  await withTempDir(async (dir) => {
+    for (const kind of ["labelIds", "instanceIds"]) {
+      const folder = kind === "labelIds" ? "test_label" : "test_inst";
+      await Deno.copyFile(`${bundled}${folder}/${name}_${kind}.png`, join(dir, `${name}_${kind}.png`));
+    }
+    const beside = await loadScene(join(dir, `${name}_labelIds.png`));
+    assert.equal(beside.instPath, join(dir, `${name}_instanceIds.png`));
+    tf.dispose([beside.label, beside.inst!]);
+  });
+});
