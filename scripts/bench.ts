@@ -215,13 +215,14 @@ const studio = defineCommand({
       type: "int",
       default: 15,
       min: 1,
-      doc: "timed edits per case after the warm-up (1024p: at most 3)",
+      doc: "timed edits per case of the shipped model after the warm-up",
     },
     official: {
       type: "boolean",
       default: false,
       doc: "also the official 1024p architecture at 1024×512 and 2048×1024",
     },
+    official_reps: { type: "int", default: 2, min: 1, doc: "timed edits per 1024p case after the warm-up" },
   }),
   json: true,
   async run(ctx) {
