@@ -50,3 +50,12 @@ export * from "./plugins/features/mod.ts";
 export * from "./plugins/editing/mod.ts";
 export { train, type TrainHooks, type TrainResult } from "./plugins/train/trainer.ts";
 export { resolveTrainOptions, type TrainOptions, trainSchema } from "./plugins/train/options.ts";
+export {
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportResult,
+  exportWeights,
+  resolveFormat,
+} from "./plugins/export/export.ts";
+export { encoderToOnnx, generatorToOnnx } from "./plugins/export/onnx.ts";
+export { encodePth } from "./plugins/export/pth.ts";
