@@ -3,12 +3,13 @@
  *
  * - `shipped`: the shipped model (`weights/label2city_256p`) at its size (256×128) on the first bundled
  *   test scene, through the studio's own request handler (in process, no network): a POST of an edit
- *   (brush stroke, or a car's style), its autosave, then the GET of the new image (synthesis + PNG).
+ *   (brush stroke, or a car's style; the autosave is written after the answer), then the GET of the new
+ *   image (synthesis + PNG).
  * - `official-1024p`: the official 1024p architecture (local enhancer ngf 32, one enhancer, 36 input
  *   channels; random weights) on the bundled scene scaled to 2048×1024: a brush stroke, then the new image
  *   (renderer + PNG), and the same at 1024×512 (what a half-resolution preview costs).
  *
- * One warm-up edit, then `reps` timed ones; median and slowest.
+ * One warm-up edit, then `reps` (`official_reps`) timed ones; median and slowest.
  *
  * @module
  */
@@ -104,8 +105,8 @@ async function benchShipped(reps: number): Promise<StudioBenchRow[]> {
       (i) => editThenImage({ op: "style", id: car, cluster: (i + 2) % clusters }),
     );
     return [
-      row("shipped", "brush stroke: edit + autosave + synthesis + PNG", size, paint),
-      row("shipped", "a car's style: edit + autosave + synthesis + PNG", size, style),
+      row("shipped", "brush stroke: edit (+ autosave snapshot) + synthesis + PNG", size, paint),
+      row("shipped", "a car's style: edit (+ autosave snapshot) + synthesis + PNG", size, style),
     ];
   } finally {
     opened.dispose();
