@@ -1,7 +1,7 @@
 /**
  * The editing API over a scene: a label map, an instance map and one style (feature vector) per
  * instance. List instances; relabel, remove, paint, paste and restyle them; undo and redo any number
- * of steps. Every edit is a reversible patch (patch.ts); the scene's `stateId` names its current state
+ * of steps; `reset` back to the scene as created (one undoable step). Every edit is a reversible patch (patch.ts); the scene's `stateId` names its current state
  * (undo returns to an earlier id), so renderers cache by it.
  *
  * Conventions, as in the official code and Cityscapes: an instance id is its class for stuff and
@@ -90,6 +90,8 @@ export class Scene {
   /** Thing classes. */
   readonly things: ReadonlySet<number>;
   readonly #state: SceneState;
+  /** The scene as created, for `reset`. */
+  readonly #initial: SceneState;
   readonly #maxHistory: number;
   #undo: Step[] = [];
   #redo: Step[] = [];
@@ -104,6 +106,12 @@ export class Scene {
     this.classNames = options.classNames ?? [];
     this.clusters = options.clusters ?? null;
     this.#state = state;
+    this.#initial = {
+      ...state,
+      label: Int32Array.from(state.label),
+      inst: Int32Array.from(state.inst),
+      styles: copyStyles(state.styles),
+    };
     this.#maxHistory = options.max_history ?? 100;
     const found = new Set([...new Set(state.inst)].filter((id) => id >= 1000).map(classOfInstance));
     this.things = new Set(options.things ?? found);
@@ -484,6 +492,44 @@ export class Scene {
     applyPatch(this.#state, step.patch, "after");
     this.#ids = step.to;
     this.#undo.push(step);
+    return true;
+  }
+
+  /**
+   * Brings the scene back to how it was created, as one edit ("reset") that `undo` reverts; the history
+   * before it is kept (undo past the reset walks back through the earlier edits). The state id is the
+   * created scene's again, so renderers reuse what they cached for it.
+   *
+   * @returns false when the scene already is as created (nothing is recorded)
+   */
+  reset(): boolean {
+    const now = this.#state, first = this.#initial;
+    const changed: number[] = [];
+    for (let i = 0; i < now.label.length; i++) {
+      if (now.label[i] !== first.label[i] || now.inst[i] !== first.inst[i]) changed.push(i);
+    }
+    const sameStyles = now.styles.size === first.styles.size &&
+      [...first.styles].every(([id, s]) => {
+        const other = now.styles.get(id);
+        return other !== undefined && other.cluster === s.cluster &&
+          other.vector.length === s.vector.length && other.vector.every((v, k) => v === s.vector[k]);
+      });
+    if (changed.length === 0 && sameStyles) return false;
+    const pixels = Int32Array.from(changed);
+    const pick = (data: Int32Array) => pixels.map((i) => data[i]);
+    const patch: Patch = {
+      name: "reset",
+      pixels,
+      label: { before: pick(now.label), after: pick(first.label) },
+      inst: { before: pick(now.inst), after: pick(first.inst) },
+      styles: { before: copyStyles(now.styles), after: copyStyles(first.styles) },
+    };
+    const from = this.#ids;
+    applyPatch(this.#state, patch, "after");
+    this.#ids = [0, 0];
+    this.#undo.push({ patch, from, to: this.#ids });
+    if (this.#undo.length > this.#maxHistory) this.#undo.shift();
+    this.#redo = [];
     return true;
   }
 

@@ -224,3 +224,24 @@ Deno.test("edits of unknown instances or classes are clear errors listing what i
   );
   assert.equal(H, 8);
 });
+
+Deno.test("reset() brings the scene back as created in one undoable step, keeping the history before it", () => {
+  const scene = testScene(2);
+  const created = snapshot(scene);
+  const createdId = scene.stateId;
+  assert.equal(scene.reset(), false); // nothing to reset: nothing recorded
+  assert.deepEqual(scene.history().done, []);
+  scene.relabel(26001, "truck");
+  scene.setStyle(26003, 1);
+  scene.remove(24000);
+  const edited = snapshot(scene);
+  assert.equal(scene.reset(), true);
+  assert.deepEqual(snapshot(scene), created);
+  assert.equal(scene.stateId, createdId);
+  assert.equal(scene.history().done.at(-1), "reset");
+  assert.equal(scene.history().done.length, 4);
+  assert.ok(scene.undo());
+  assert.deepEqual(snapshot(scene), edited);
+  assert.ok(scene.redo());
+  assert.deepEqual(snapshot(scene), created);
+});
