@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { CheckpointError } from "../../kernel/errors.ts";
 import type { NdArray } from "../../kernel/io/ndarray.ts";
 import { parseConfig, readStateDict } from "../inference/generator_file.ts";
 import type { EncoderOptions } from "../networks/encoder.ts";
@@ -47,10 +48,18 @@ function networkOfTensors(names: ReadonlySet<string>): string {
  *
  * @param file `*_net_G|E|D.safetensors` (ours) or `.pth` (official)
  * @returns its tensors, config and architecture
- * @throws {CheckpointError} when the file is missing, unreadable, or not a pix2pixHD network
+ * @throws {CheckpointError} when the file is missing, unreadable, a training state, or not a pix2pixHD network
  */
 export async function openExportSource(file: string): Promise<ExportSource> {
   const { tensors, metadata } = await readStateDict(file);
+  if (metadata.trainer !== undefined) {
+    throw new CheckpointError(
+      file,
+      `is a training state (optimizer moments, image pool), not a network; export ${
+        metadata.which ?? "<which>"
+      }_net_G or _net_E beside it`,
+    );
+  }
   const config = parseConfig(metadata, file);
   const net = metadata.network ?? networkOfPath(file) ?? networkOfTensors(new Set(tensors.keys()));
   let architecture: ExportArchitecture;

@@ -6,7 +6,7 @@ import { littleEndianBytes } from "../../../kernel/io/ndarray.ts";
 import { loadPth, readPth } from "../../../kernel/io/pth.ts";
 import { loadSafetensors } from "../../../kernel/io/safetensors.ts";
 import { openGenerator } from "../../../plugins/inference/generator_file.ts";
-import { CHECKPOINT_FORMAT } from "../../../plugins/train/checkpoint.ts";
+import { CHECKPOINT_FORMAT, saveCheckpoint, trainStatePath } from "../../../plugins/train/checkpoint.ts";
 import { exportWeights, onnxSizeProblem, resolveFormat } from "../../../plugins/export/export.ts";
 import { FIXTURES } from "../../parity/_fixtures.ts";
 
@@ -124,4 +124,29 @@ Deno.test("weights over the 2 GiB an ONNX file holds are refused before anything
     onnxSizeProblem(huge, "G.pth")!,
     /^onnx cannot represent G\.pth: its weights take 2\.24 GiB as float32/,
   );
+});
+
+Deno.test("a training checkpoint's network files export and its training-state file is refused naming the right file", async () => {
+  const dir = await Deno.makeTempDir();
+  const G = await loadPth(`${FIXTURES}G_global.pth`);
+  const state = new Map([["adam.G.step", {
+    shape: [1],
+    dtype: "float32" as const,
+    data: new Float32Array(1),
+  }]]);
+  await saveCheckpoint(dir, "latest", {
+    networks: new Map([["G", G]]),
+    state,
+    trainer: { epoch: 1 },
+    config: { label_nc: 5 },
+  });
+  const result = await exportWeights(join(dir, "latest_net_G.safetensors"), "onnx", join(dir, "G.onnx"));
+  assert.equal(result.network, "G");
+  await assert.rejects(
+    () => exportWeights(trainStatePath(dir, "latest"), "onnx", join(dir, "state.onnx")),
+    (e: Error) =>
+      e instanceof CheckpointError &&
+      /is a training state .* export latest_net_G or _net_E beside it/.test(e.message),
+  );
+  await Deno.remove(dir, { recursive: true });
 });
