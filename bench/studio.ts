@@ -109,6 +109,7 @@ async function benchShipped(reps: number): Promise<StudioBenchRow[]> {
       row("shipped", "a car's style: edit (+ autosave snapshot) + synthesis + PNG", size, style),
     ];
   } finally {
+    await opened.studio.flush();
     opened.dispose();
     await Deno.remove(stateDir, { recursive: true });
   }
