@@ -5,6 +5,7 @@
  *
  *   deno task edit --model checkpoints/label2city_512p_feat --label L.png --inst I.png --list
  *   deno task edit --model checkpoints/label2city_512p_feat --scene my_scene --ops ops.json --out out.png
+ *   deno task edit --model checkpoints/label2city_512p_feat --label L.png --inst I.png --previews 26001 --out previews/
  *
  * @module
  */
@@ -17,6 +18,9 @@ import { randomStyle, readStyleOption } from "../plugins/features/style_spec.ts"
 import { openEditor } from "../plugins/editing/editor.ts";
 import { applyOps, readOps } from "../plugins/editing/ops.ts";
 import { saveScene } from "../plugins/editing/scene_io.ts";
+import { join } from "node:path";
+import { tf } from "../kernel/tf.ts";
+import { imageToPng } from "../plugins/data/write_image.ts";
 
 /** Options of `edit`. */
 export const editSchema = defineSchema({
@@ -50,7 +54,54 @@ export const editSchema = defineSchema({
   out: { type: "string", default: null, doc: "write the synthesized image here (PNG)" },
   save_scene: { type: "string", default: null, doc: "save the edited scene to this folder" },
   list: { type: "boolean", default: false, doc: "list the scene's instances (after the ops) and stop" },
+  previews: {
+    type: "int",
+    default: null,
+    min: 0,
+    doc:
+      "write this instance's style previews (the official UI's style_forward(click, -1)): one PNG per cluster of its class, into the folder --out",
+  },
+  preview_context: {
+    type: "enum",
+    default: "full",
+    choices: ["full", "crop"],
+    doc:
+      "previews from whole images, cropped (exact, as the official UI) or from a window around the instance (fast)",
+  },
 });
+
+/**
+ * Writes one PNG per style of an instance: `<dir>/<id>_style_<k>.png` (k: the cluster).
+ *
+ * @returns the files written
+ */
+async function writePreviews(
+  editor: Awaited<ReturnType<typeof openEditor>>,
+  id: number,
+  dir: string,
+  context: "full" | "crop",
+): Promise<string[]> {
+  const strip = await editor.renderer.previewStyles(id, { context });
+  const count = editor.scene.clusters!.centres.get(editor.scene.instance(id).classId)!.length;
+  const [, h, w] = strip.shape;
+  const files: string[] = [];
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    for (let k = 0; k < count; k++) {
+      const one = tf.slice(strip, [0, 0, (k * w) / count, 0], [1, h, w / count, 3]);
+      try {
+        const file = join(dir, `${id}_style_${k}.png`);
+        await writeFileAtomic(file, await imageToPng(one));
+        files.push(file);
+      } finally {
+        one.dispose();
+      }
+    }
+  } finally {
+    strip.dispose();
+  }
+  return files;
+}
 
 function parseThings(text: string | null): number[] | undefined {
   if (!text) return undefined;
@@ -78,6 +129,7 @@ export const editCommand = defineCommand({
   examples: [
     "deno task edit --model checkpoints/label2city_512p_feat --label L.png --inst I.png --list",
     "deno task edit --model checkpoints/label2city_512p_feat --label L.png --inst I.png --ops ops.json --out out.png",
+    "deno task edit --model checkpoints/label2city_512p_feat --label L.png --inst I.png --previews 26001 --out previews/",
   ],
   async run(ctx) {
     const o = ctx.options;
@@ -94,6 +146,9 @@ export const editCommand = defineCommand({
         "out",
         "is required (or --save_scene, or --list): where to write the synthesized image",
       );
+    }
+    if (o.previews !== null && !o.out) {
+      throw new OptionsError("edit", "out", "is required with --previews: the folder for the preview images");
     }
     const classNames = loadPalette(o.palette).names;
     const editor = await openEditor({
@@ -123,6 +178,14 @@ export const editCommand = defineCommand({
               }\t${i.pixels} px\tbox ${i.box.x},${i.box.y} ${i.box.width}×${i.box.height}` +
               (i.style === null ? "" : `\tstyle ${JSON.stringify(i.style)}`)
             ).join("\n"),
+        );
+        return;
+      }
+      if (o.previews !== null) {
+        const files = await writePreviews(editor, o.previews, o.out!, o.preview_context);
+        ctx.emit(
+          { ops: done, instance: o.previews, previews: files },
+          (r) => [...r.ops, ...r.previews.map((f, k) => `style ${k}: ${f}`)].join("\n"),
         );
         return;
       }

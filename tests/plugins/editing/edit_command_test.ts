@@ -95,3 +95,36 @@ Deno.test("edit --list lists the instances; missing flags are one-line errors", 
   );
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("edit --previews writes one image per cluster of the instance's class, each with that style", async () => {
+  const { root, args } = await setup();
+  const io = recordingIO();
+  const dir = join(root, "previews");
+  assert.equal(
+    await runCli(editCommand, [...args, "--previews", "26001", "--out", dir, "--json"], io),
+    0,
+    io.err.join(""),
+  );
+  const report = JSON.parse(io.out.join(""));
+  assert.deepEqual(report.previews, [join(dir, "26001_style_0.png"), join(dir, "26001_style_1.png")]);
+  const [a, b] = await Promise.all(report.previews.map(async (f: string) => decode(await Deno.readFile(f))));
+  assert.deepEqual([a.width, a.height], [b.width, b.height]);
+  assert.deepEqual([a.width, a.height], [W, H]); // the box plus its 16-pixel margin covers the tiny scene
+  assert.notDeepEqual(a.data, b.data); // two clusters, two styles
+  // each preview is the scene rendered with that cluster's style, cropped around the instance
+  const styled = recordingIO();
+  const ops = join(root, "ops.json");
+  await Deno.writeTextFile(ops, JSON.stringify([{ op: "style", instance: 26001, style: 1 }]));
+  const full = join(root, "styled.png");
+  assert.equal(
+    await runCli(editCommand, [...args, "--ops", ops, "--out", full], styled),
+    0,
+    styled.err.join(""),
+  );
+  const whole = decode(await Deno.readFile(full));
+  assert.deepEqual(b.data, whole.data); // full context: exactly the scene rendered with style 1
+  const noClusters = recordingIO();
+  assert.equal(await runCli(editCommand, [...args, "--previews", "24000", "--out", dir], noClusters), 1);
+  assert.match(noClusters.err.join(""), /24000 \(class person\) has no styles to preview/);
+  await Deno.remove(root, { recursive: true });
+});
