@@ -16,6 +16,7 @@ import { encodeSample } from "../data/transforms.ts";
 import { restoreSize } from "../data/restore_size.ts";
 import type { GeometryPlan } from "../data/preprocess.ts";
 import type { OpenedGenerator } from "./generator_file.ts";
+import { checkForwardFits } from "./memory_check.ts";
 
 /** Options of synthesis (official names and the official test defaults). */
 export const synthSchema = defineSchema({
@@ -139,10 +140,17 @@ export class Synthesizer {
    *
    * @param sample from `prepare` (not disposed)
    * @returns the image at the size the input was resized or cropped to (before the fit to the network's multiple); the caller disposes it
+   * @throws {BackendError} before it starts, when the pass would outgrow the wasm heap
    */
   generate(sample: Sample): Tensor4D {
     const plan = sample.plan as GeometryPlan;
-    return tf.tidy(() => restoreSize(this.generator.net.apply(sample.input as Tensor4D), plan));
+    const input = sample.input as Tensor4D;
+    checkForwardFits({
+      inputShape: input.shape,
+      fullResChannels: this.generator.arch.options.ngf,
+      weightBytes: [...this.generator.net.params().values()].reduce((n, v) => n + 4 * v.size, 0),
+    });
+    return tf.tidy(() => restoreSize(this.generator.net.apply(input), plan));
   }
 
   /**
