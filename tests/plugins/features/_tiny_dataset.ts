@@ -50,9 +50,18 @@ export async function writeTinyDataset(root: string): Promise<string> {
     const { label, inst, image } = scene(k);
     const file = `${TINY_NAMES[k]}.png`;
     const size = { width: WIDTH, height: HEIGHT };
-    await Deno.writeFile(join(root, "train_label", file), encode({ ...size, channels: 1, depth: 8, data: label }));
-    await Deno.writeFile(join(root, "train_inst", file), encode({ ...size, channels: 1, depth: 16, data: inst }));
-    await Deno.writeFile(join(root, "train_img", file), encode({ ...size, channels: 3, depth: 8, data: image }));
+    await Deno.writeFile(
+      join(root, "train_label", file),
+      encode({ ...size, channels: 1, depth: 8, data: label }),
+    );
+    await Deno.writeFile(
+      join(root, "train_inst", file),
+      encode({ ...size, channels: 1, depth: 16, data: inst }),
+    );
+    await Deno.writeFile(
+      join(root, "train_img", file),
+      encode({ ...size, channels: 3, depth: 8, data: image }),
+    );
   }
   return root;
 }
