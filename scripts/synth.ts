@@ -322,6 +322,12 @@ export const synthCommand = defineCommand({
       });
       assertIndexOk(index, o.dataroot!);
       entries = index.entries.slice(0, Math.min(o.how_many, o.max_dataset_size ?? Infinity));
+      if (shard && entries.length < index.entries.length) {
+        ctx.log.warn(
+          `the shards split the first ${entries.length} of ${index.entries.length} label maps (--how_many ` +
+            `${o.how_many}); pass --how_many ${index.entries.length} for all of them`,
+        );
+      }
       outDir = join(
         o.results_dir,
         o.name ?? basename(weights).replace(/\.[^.]+$/, ""),
