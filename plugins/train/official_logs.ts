@@ -89,6 +89,10 @@ export function pyFloat(x: number): string {
  */
 function pyStr(key: string, value: unknown): string {
   if (value === null && key === "max_dataset_size") return "inf"; // the official default, float("inf")
+  if (key === "gpu_ids" && typeof value === "string") {
+    // base_options.py keeps the ids ≥ 0 of the comma-separated list: "-1" → [], "0,1" → [0, 1]
+    return `[${value.split(",").map(Number).filter((id) => id >= 0).join(", ")}]`;
+  }
   if (value === null || value === undefined) return "None";
   if (typeof value === "boolean") return value ? "True" : "False";
   if (typeof value === "number") {

@@ -136,6 +136,7 @@ Deno.test("opt.txt writes every option the official one has exactly as train.py 
   // tests/fixtures/official_run/make_official_run.py's flags; its opt.txt was written by base_options.py
   const opts = resolveTrainOptions({
     name: "official_tiny",
+    gpu_ids: "-1",
     nThreads: 0,
     label_nc: 4,
     ngf: 4,
