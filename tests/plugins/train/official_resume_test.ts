@@ -113,3 +113,18 @@ Deno.test("--continue_train on an official run with other architecture flags nam
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test(`--continue_train on an official run in the decay phase takes the schedule's learning rate and says train.py would not (${backend})`, async () => {
+  const dir = await copyOfficialRun();
+  await Deno.writeTextFile(join(dir, "official_tiny", "iter.txt"), "3\n0\n");
+  const log = recordingLogger();
+  const result = await train(officialFlags(dir, { niter_decay: 3 }), { log, maxIterations: 0 });
+  assert.deepEqual([result.status, result.epoch, result.totalSteps], ["paused", 3, 4]);
+  const said = log.lines.find((l) => l.startsWith("resuming the official run"))!;
+  // epochs 2 … 4 decay: epoch 3 trains at 0.0002 − 0.0002/3
+  assert.match(
+    said,
+    /learning rate 0\.000133\d* from the schedule; the official train\.py would restart at --lr 0\.0002/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
