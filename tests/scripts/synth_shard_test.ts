@@ -67,14 +67,20 @@ globalThis.addEventListener(
   () => fixture.then(({ root }) => Deno.removeSync(root, { recursive: true })),
 );
 
-async function manifest(dir: string, i: number): Promise<ShardManifest> {
-  return JSON.parse(await Deno.readTextFile(join(dir, "shards", `shard-${i}-of-3.json`)));
+let unsharded: Promise<unknown> | undefined;
+/** The one-process run every test compares with (made once, by the first test that needs it). */
+function runUnsharded(): Promise<unknown> {
+  return unsharded ??= fixture.then(({ run }) => synth(run("one")));
+}
+
+async function manifest(dir: string, i: number, n = 3): Promise<ShardManifest> {
+  return JSON.parse(await Deno.readTextFile(join(dir, "shards", `shard-${i}-of-${n}.json`)));
 }
 
 Deno.test("3 shards in 3 processes (--shard, JOB_COMPLETION_INDEX, a Slurm array) write the files of one run, byte for byte", async () => {
   const { run, out } = await fixture;
   await Promise.all([
-    synth(run("one")),
+    runUnsharded(),
     synth([...run("three"), "--shard", "1/3"]),
     synth([...run("three"), "--shards", "3"], { JOB_COMPLETION_INDEX: "1" }),
     synth(run("three"), { SLURM_ARRAY_TASK_ID: "3", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_COUNT: "3" }),
@@ -109,7 +115,7 @@ Deno.test("3 shards in 3 processes (--shard, JOB_COMPLETION_INDEX, a Slurm array
   await assert.rejects(Deno.stat(join(out("one"), "shards")), Deno.errors.NotFound); // no manifest unsharded
 });
 
-Deno.test("a shard killed mid-way and rerun writes only its missing files and clears the killed write's temp file", async () => {
+Deno.test("a shard rerun after its last write was cut off (files gone, a temp file left) writes only the missing files", async () => {
   const { run, out } = await fixture;
   const dir = out("three"), images = join(dir, "images");
   // shard 2/3 owns scene_c and scene_d: it finished scene_c and was killed while writing scene_d
@@ -139,3 +145,43 @@ Deno.test("a shard killed mid-way and rerun writes only its missing files and cl
     assert.deepEqual(three.get(path), bytes, `${path} differs after the rerun`);
   }
 });
+
+Deno.test("a shard process killed mid-way (SIGKILL) and rerun skips what it finished and writes the rest", async () => {
+  const { run, out } = await fixture;
+  await runUnsharded();
+  const dir = out("killed"), images = join(dir, "images");
+  const files = (name: string) => [`${name}_synthesized_image.png`, `${name}_input_label.png`];
+  const complete = () => TINY_NAMES.filter((n) => files(n).every((f) => exists(join(images, f))));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, "--backend", "cpu", ...run("killed"), "--shard", "1/1"],
+    clearEnv: true,
+    env: cleanEnv({}),
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  while (complete().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  child.kill("SIGKILL");
+  await child.status;
+  const done = complete();
+  assert.ok(done.length < TINY_NAMES.length, "the shard finished before it was killed");
+  const mtimes = new Map(
+    done.flatMap(files).map((f) => [f, Deno.statSync(join(images, f)).mtime!.getTime()]),
+  );
+  await synth([...run("killed"), "--shard", "1/1"]);
+  const m = await manifest(dir, 1, 1);
+  assert.deepEqual(m.skipped, done);
+  const redone = TINY_NAMES.filter((n) => !done.includes(n));
+  assert.deepEqual(m.outputs, redone.flatMap((n) => files(n).map((f) => join(images, f))));
+  for (const [f, mtime] of mtimes) assert.equal(Deno.statSync(join(images, f)).mtime!.getTime(), mtime, f);
+  assert.deepEqual([...Deno.readDirSync(images)].filter((e) => e.name.endsWith(".tmp")), []);
+  const one = await filesUnder(out("one")), killed = await filesUnder(dir);
+  assert.deepEqual(killed, one);
+});
+
+function exists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
