@@ -117,7 +117,8 @@ async function refresh(next) {
   if (geometryChanged) {
     const maps = new Uint16Array(await (await call("maps")).arrayBuffer());
     const n = state.width * state.height;
-    if (!label || label.length !== n) resize(state.width, state.height);
+    const canvas = $("label-canvas");
+    if (canvas.width !== state.width || canvas.height !== state.height) resize(state.width, state.height);
     label = maps.subarray(0, n);
     inst = maps.subarray(n);
     geometryId = state.geometryId;
@@ -179,7 +180,14 @@ async function edit(op) {
     appliedSeq = mine;
     if (next.selected !== null && next.selected !== undefined) selected = { id: next.selected };
     else if (op.op === "remove") selected = null;
-    const done = { undo: "undone", redo: `redone: ${next.last}`, reset: "back to the scene as opened" };
+    const done = {
+      undo: "undone",
+      redo: `redone: ${next.last}`,
+      reset: "back to the scene as opened",
+      fill: `fill with ${info.classes[op.class]?.name}`,
+      duplicate: `duplicated as instance ${next.selected}`,
+      move: `moved: now instance ${next.selected}`,
+    };
     say(done[op.op] ?? next.last);
     await refresh(next);
   } catch (error) {
