@@ -119,6 +119,46 @@ export function optionsText(opts: TrainOptions): string {
 }
 
 /**
+ * Reads an `opt.txt` (ours or the official one).
+ *
+ * @param path the file
+ * @returns option → value as written (Python's `str`), or null when there is no such file
+ */
+export async function readOptionsFile(path: string): Promise<Map<string, string> | null> {
+  const text = await readTextIfAny(path);
+  if (text === null) return null;
+  const out = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const at = line.indexOf(": ");
+    if (at > 0) out.set(line.slice(0, at), line.slice(at + 2));
+  }
+  return out;
+}
+
+/**
+ * The options whose value differs between an `opt.txt` and options of ours, as `opt.txt` writes them.
+ *
+ * @param written the file's options (`readOptionsFile`)
+ * @param opts our options
+ * @param keys the options to compare
+ * @returns `[key, value in the file, our value]` for each difference
+ */
+export function optionDifferences(
+  written: Map<string, string>,
+  opts: TrainOptions,
+  keys: readonly string[],
+): [string, string, string][] {
+  const ours = new Map(
+    optionsText(opts).split("\n").filter((l) => l.includes(": ")).map((l) => {
+      const at = l.indexOf(": ");
+      return [l.slice(0, at), l.slice(at + 2)] as const;
+    }),
+  );
+  return keys.filter((k) => written.has(k) && ours.has(k) && written.get(k) !== ours.get(k))
+    .map((k) => [k, written.get(k)!, ours.get(k)!]);
+}
+
+/**
  * The header line the official Visualizer appends to `loss_log.txt` when a run starts.
  *
  * @param date the start

@@ -19,7 +19,7 @@ import type { Logger } from "../../kernel/log.ts";
 import type { NdArray } from "../../kernel/io/ndarray.ts";
 import { loadNetworkWeights } from "./checkpoint.ts";
 import type { Models } from "./models.ts";
-import { officialLogPaths, readIterFile } from "./official_logs.ts";
+import { officialLogPaths, optionDifferences, readIterFile, readOptionsFile } from "./official_logs.ts";
 import type { TrainOptions } from "./options.ts";
 import { learningRateAt } from "./schedule.ts";
 
@@ -56,13 +56,49 @@ export async function findOfficialRun(dir: string, which: string): Promise<Offic
   }
 }
 
+/** The options that decide the networks' shapes. */
+const ARCHITECTURE_KEYS = [
+  "label_nc",
+  "input_nc",
+  "output_nc",
+  "no_instance",
+  "netG",
+  "ngf",
+  "n_downsample_global",
+  "n_blocks_global",
+  "n_local_enhancers",
+  "n_blocks_local",
+  "instance_feat",
+  "label_feat",
+  "load_features",
+  "feat_num",
+  "nef",
+  "n_downsample_E",
+  "num_D",
+  "n_layers_D",
+  "ndf",
+  "no_ganFeat_loss",
+];
+
 async function loadNet(
   run: OfficialRun,
   net: string,
   module: { loadStateDict(sd: Map<string, NdArray>, file: string): void },
+  opts: TrainOptions,
 ): Promise<void> {
   const { tensors, file } = await loadNetworkWeights(run.dir, run.which, net);
-  module.loadStateDict(tensors, file);
+  try {
+    module.loadStateDict(tensors, file);
+  } catch (error) {
+    if (!(error instanceof CheckpointError) || error.file !== file) throw error;
+    const optPath = officialLogPaths(run.dir).options;
+    const written = await readOptionsFile(optPath);
+    const diff = written ? optionDifferences(written, opts, ARCHITECTURE_KEYS) : [];
+    const hint = diff.length
+      ? `; ${optPath} says ${diff.map(([k, w, o]) => `--${k} ${w} (given ${o})`).join(", ")}`
+      : "; give the options the official run was trained with";
+    throw new CheckpointError(file, error.message.slice(file.length + 2) + hint);
+  }
 }
 
 /**
@@ -75,7 +111,8 @@ async function loadNet(
  * @param log where the line saying what is resumed and what is not goes
  * @returns the epoch, iteration and samples done
  * @throws {CheckpointError} when a network's file is missing or does not fit the options' networks
- *   (naming the tensor), or iter.txt is not two whole numbers
+ *   (naming the tensor, and the architecture options the run's opt.txt has otherwise), or iter.txt is
+ *   not two whole numbers
  */
 export async function loadOfficialRun(
   run: OfficialRun,
@@ -84,9 +121,9 @@ export async function loadOfficialRun(
   perEpoch: number,
   log: Logger,
 ): Promise<OfficialProgress> {
-  await loadNet(run, "G", models.G);
-  await loadNet(run, "D", models.D);
-  if (models.E) await loadNet(run, "E", models.E);
+  await loadNet(run, "G", models.G, opts);
+  await loadNet(run, "D", models.D, opts);
+  if (models.E) await loadNet(run, "E", models.E, opts);
   const iterPath = officialLogPaths(run.dir).iter;
   const saved = await readIterFile(iterPath);
   let epoch = saved?.epoch ?? 1;

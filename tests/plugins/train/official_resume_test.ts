@@ -103,13 +103,14 @@ Deno.test(`--continue_train on an official run without iter.txt starts at epoch 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("--continue_train on an official run with other architecture flags names the .pth file and the tensor", async () => {
+Deno.test("--continue_train on an official run with other architecture flags names the .pth file, the tensor and the flag its opt.txt has", async () => {
   const dir = await copyOfficialRun();
   await assert.rejects(
     () => train(officialFlags(dir, { ngf: 8 }), { log: recordingLogger() }),
     (e: Error) =>
       e instanceof CheckpointError &&
-      /latest_net_G\.pth: does not fit this network: .* has shape/.test(e.message),
+      /latest_net_G\.pth: does not fit this network: .* has shape .*; .*opt\.txt says --ngf 4 \(given 8\)$/
+        .test(e.message),
   );
   await Deno.remove(dir, { recursive: true });
 });
