@@ -27,6 +27,8 @@ export interface BackendChoice {
   name: Exclude<BackendName, "auto">;
   /** One line on why this one (and why not the ones before it, for `auto`). */
   reason: string;
+  /** What `--gpu_ids` did ("--gpu_ids 0: onednn runs on the CPU"), when it was given. */
+  placement?: string;
 }
 
 /** Loads a module by specifier; injectable so tests can exercise the loading path. */
@@ -211,9 +213,9 @@ export async function selectBackend(
     Deno.env.set("CUDA_VISIBLE_DEVICES", String(device.gpu));
   }
   const choice = await selectFor(wanted, device);
-  return device.gpu === null && !device.cpu
-    ? choice
-    : { ...choice, reason: `${choice.reason}; ${placement(choice, device)}` };
+  if (device.gpu === null && !device.cpu) return choice;
+  const where = placement(choice, device);
+  return { ...choice, reason: `${choice.reason}; ${where}`, placement: where };
 }
 
 /** What `--gpu_ids` did, in words. */

@@ -373,7 +373,7 @@ async function execute(parsed: Parsed, io: CliIO, color: Colors): Promise<number
   const print = (line: string) => io.stdout(line + "\n");
   const typed = new Set(Object.keys(def.schema).filter((key) => cmd.getOptionValueSource(key) === "cli"));
   const log = createLogger();
-  if (backend && typed.has("gpu_ids")) io.stderr(`backend ${backend.name}: ${backend.reason}\n`);
+  if (backend?.placement && typed.has("gpu_ids")) io.stderr(`${backend.placement}\n`);
   const code = await def.run({
     options,
     args: splitOperands(def, parsed.operands),
