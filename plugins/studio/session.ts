@@ -7,7 +7,7 @@
  * - `{ op: "relabel", id, class }`, `{ op: "remove", id }` (the surroundings grow in);
  * - `{ op: "duplicate" | "move", id, dx, dy }`: a copy of the object shifted (move: the original removed);
  * - `{ op: "style", id, cluster }` or `{ op: "style", id, random: true }`;
- * - `{ op: "undo" }`, `{ op: "redo" }`, `{ op: "reset" }` (back to the scene as opened).
+ * - `{ op: "undo" }`, `{ op: "redo" }`, `{ op: "reset" }` (back to the scene as opened, one undoable step).
  *
  * @module
  */
@@ -92,8 +92,8 @@ export class StudioSession {
   /** Scene undo steps per studio operation (move is two). */
   #groups: number[] = [];
   #redoGroups: number[] = [];
-  /** Whether the scene's undo history reaches back to the initial scene. */
-  #historyFromStart: boolean;
+  /** Whether the scene was created as opened (its own `reset` goes back there). */
+  #createdAsOpened: boolean;
 
   /**
    * @param model the generator the scene is rendered with
@@ -106,7 +106,7 @@ export class StudioSession {
     this.#scene = scene;
     this.#initial = initial;
     this.source = source;
-    this.#historyFromStart = scene.history().done.length === 0 && sameScene(scene, initial);
+    this.#createdAsOpened = scene.history().done.length === 0 && sameScene(scene, initial);
     this.#renderer = this.#newRenderer(scene);
   }
 
@@ -284,12 +284,16 @@ export class StudioSession {
     this.#redoGroups.push(n);
   }
 
-  /** Undoes everything when the history reaches the start, else starts over from the initial scene. */
+  /**
+   * Back to the scene as opened: the scene's own `reset` (one undoable step) when the scene was created
+   * as opened; a session restored from its autosave starts over from the opened scene instead.
+   */
   #reset(): void {
-    const kept = this.#scene.history().done.length;
-    const needed = this.#groups.reduce((a, b) => a + b, 0);
-    if (this.#historyFromStart && kept === needed) {
-      while (this.#groups.length > 0) this.#undo();
+    if (this.#createdAsOpened) {
+      if (this.#scene.reset()) {
+        this.#groups.push(1);
+        this.#redoGroups = [];
+      }
       return;
     }
     const fresh = cloneScene(this.#initial);
@@ -298,7 +302,7 @@ export class StudioSession {
     this.#renderer = this.#newRenderer(fresh);
     this.#groups = [];
     this.#redoGroups = [];
-    this.#historyFromStart = true;
+    this.#createdAsOpened = true;
   }
 
   #fill(target: number, x: number, y: number): number {

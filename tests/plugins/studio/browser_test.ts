@@ -219,6 +219,11 @@ Deno.test({
       await page.click("[data-testid=reset]");
       await settled(page);
       assert.deepEqual((await photo(page)).data, p0.data);
+      await page.keyboard.press("Control+Z"); // reset is one undoable step
+      assert.equal(await settled(page), s2);
+      assert.deepEqual((await photo(page)).data, p2.data);
+      await page.click("[data-testid=reset]");
+      await settled(page);
 
       // bad uploads: a message in the page, the scene unchanged
       await page.setInputFiles("#upload", {

@@ -62,21 +62,24 @@ Deno.test("a random style is another cluster of the class; duplicate makes a new
   assert.deepEqual(s.scene.instance(copy).style, s.scene.instance(26001).style);
 });
 
-Deno.test("reset undoes every edit (redo brings them back); after a restore it starts over from the opened scene", () => {
+Deno.test("reset is one undoable step back to the opened scene; after a restore it starts over from the opened scene", () => {
   const s = session();
   const opened = snapshot(s.scene);
   s.apply({ op: "paint", class: 21, points: [[1, 7]], radius: 1 });
   s.apply({ op: "remove", id: 24000 });
+  const edited = snapshot(s.scene);
   s.apply({ op: "reset" });
   assert.deepEqual(snapshot(s.scene), opened);
-  assert.equal(s.state().canRedo, true);
+  assert.equal(s.state().stateId, 0, "the opened scene's state again: its render is reused");
+  s.apply({ op: "undo" });
+  assert.deepEqual(snapshot(s.scene), edited);
   s.apply({ op: "redo" });
-  assert.equal(s.state().last, "paint vegetation");
+  assert.deepEqual(snapshot(s.scene), opened);
 
   // a restored session: the current scene differs from the initial one and has no history
-  const edited = testScene();
-  edited.remove(24000);
-  const restored = new StudioSession(MODEL, cloneScene(edited), testScene(), "restored");
+  const saved = testScene();
+  saved.remove(24000);
+  const restored = new StudioSession(MODEL, cloneScene(saved), testScene(), "restored");
   restored.apply({ op: "reset" });
   assert.deepEqual(snapshot(restored.scene), opened);
 });
