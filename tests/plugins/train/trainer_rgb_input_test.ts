@@ -4,6 +4,7 @@ import { decode } from "fast-png";
 import { createLogger } from "../../../kernel/log.ts";
 import { tf } from "../../../kernel/tf.ts";
 import { loadCheckpoint } from "../../../plugins/train/checkpoint.ts";
+import { readLossLog } from "../../../plugins/train/loss_log.ts";
 import { train } from "../../../plugins/train/trainer.ts";
 import { tinyOptions, trainingBackend, writeTinyRgbDataset } from "./_fixtures.ts";
 
@@ -39,5 +40,44 @@ Deno.test(`train() with label_nc 0 and instance maps: G and D take the RGB input
     worst <= 1,
     `the page's input image is the RGB input (tensor2im truncation: ≤ 1 level), off by ${worst}`,
   );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test(`label_nc 0 with instance maps is the official input: continued from the official train.py's save, the next losses are its own (${backend})`, async () => {
+  // tests/fixtures/official_run/make_official_rgb_run.py: the official run on these samples, saved at
+  // epoch 2, iteration 1; its loss_log.txt has the losses of epoch 2, iteration 2.
+  const official = new URL("../../fixtures/official_run/official_rgb", import.meta.url).pathname;
+  const root = await writeTinyRgbDataset(2);
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(join(dir, "tiny"));
+  for await (const e of Deno.readDir(official)) {
+    await Deno.copyFile(join(official, e.name), join(dir, "tiny", e.name));
+  }
+  const result = await train(
+    tinyOptions(root, dir, {
+      label_nc: 0,
+      continue_train: true,
+      niter_decay: 1,
+      save_latest_freq: 3,
+      no_flip: true,
+      serial_batches: true,
+      no_html: true,
+    }),
+    { log: quiet },
+  );
+  assert.deepEqual([result.status, result.totalSteps], ["finished", 4]);
+  const [record] = await readLossLog(join(dir, "tiny", "loss_log.jsonl"));
+  assert.deepEqual([record.epoch, record.epoch_iter], [2, 2]);
+  const line = (await Deno.readTextFile(join(official, "loss_log.txt"))).split("\n")
+    .find((l) => l.startsWith("(epoch: 2, iters: 2,"))!;
+  const expected = Object.fromEntries(
+    [...line.matchAll(/(\w+): (-?[\d.]+)/g)].map((m) => [m[1], Number(m[2])]),
+  );
+  for (const k of ["G_GAN", "G_GAN_Feat", "D_real", "D_fake"] as const) {
+    assert.ok(
+      Math.abs(record[k] - expected[k]) <= 0.0015,
+      `${k}: ours ${record[k]}, official ${expected[k]}`,
+    );
+  }
   await Deno.remove(dir, { recursive: true });
 });
