@@ -6,6 +6,7 @@ import { OptionsError } from "../../../kernel/errors.ts";
 import { createLogger } from "../../../kernel/log.ts";
 import { tf } from "../../../kernel/tf.ts";
 import { loadCheckpoint } from "../../../plugins/train/checkpoint.ts";
+import { readLossLog } from "../../../plugins/train/loss_log.ts";
 import { epochBatches, openTrainingData } from "../../../plugins/train/data.ts";
 import { resolveTrainOptions } from "../../../plugins/train/options.ts";
 import { train } from "../../../plugins/train/trainer.ts";
@@ -136,5 +137,49 @@ Deno.test(`the official 1024p feature recipe: precompute_feature_maps, then trai
   // D's input: the labels and boundary, not the features (official netD_input_nc)
   assert.deepEqual(ck.networks.get("D")!.get("scale0_layer0.0.weight")!.shape, [4, 8, 4, 4]);
   assert.equal(ck.config.load_features, true);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test(`--load_features is the official one: continued from the official train.py's save, the next losses are its own (${backend})`, async () => {
+  // tests/fixtures/official_run/make_official_feat_run.py: the official run with --instance_feat
+  // --load_features on these samples and pictures (scale_width to 32: the pictures are resized too),
+  // saved at epoch 2, iteration 1; its loss_log.txt has the losses of epoch 2, iteration 2.
+  const official = new URL("../../fixtures/official_run/official_feat", import.meta.url).pathname;
+  const root = await writeTinyDataset(2);
+  await writeFeatures(root, 2);
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(join(dir, "tiny"));
+  for await (const e of Deno.readDir(official)) {
+    await Deno.copyFile(join(official, e.name), join(dir, "tiny", e.name));
+  }
+  const result = await train(
+    tinyOptions(root, dir, {
+      instance_feat: true,
+      load_features: true,
+      resize_or_crop: "scale_width",
+      loadSize: 32,
+      continue_train: true,
+      niter_decay: 1,
+      save_latest_freq: 3,
+      no_flip: true,
+      serial_batches: true,
+      no_html: true,
+    }),
+    { log: quiet },
+  );
+  assert.deepEqual([result.status, result.totalSteps], ["finished", 4]);
+  const [record] = await readLossLog(join(dir, "tiny", "loss_log.jsonl"));
+  assert.deepEqual([record.epoch, record.epoch_iter], [2, 2]);
+  const line = (await Deno.readTextFile(join(official, "loss_log.txt"))).split("\n")
+    .find((l) => l.startsWith("(epoch: 2, iters: 2,"))!;
+  const expected = Object.fromEntries(
+    [...line.matchAll(/(\w+): (-?[\d.]+)/g)].map((m) => [m[1], Number(m[2])]),
+  );
+  for (const k of ["G_GAN", "G_GAN_Feat", "D_real", "D_fake"] as const) {
+    assert.ok(
+      Math.abs(record[k] - expected[k]) <= 0.0015,
+      `${k}: ours ${record[k]}, official ${expected[k]}`,
+    );
+  }
   await Deno.remove(dir, { recursive: true });
 });
