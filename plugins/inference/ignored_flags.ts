@@ -17,6 +17,13 @@ export const ignoredFlagsSchema = defineSchema({
     choices: ["pix2pixHD"],
     doc: "which model (only pix2pixHD)",
   },
+  input_nc: {
+    type: "int",
+    default: 3,
+    min: 3,
+    max: 3,
+    doc: "image channels with --label_nc 0: images are read as RGB, 3 channels",
+  },
   batchSize: {
     type: "int",
     default: 1,
