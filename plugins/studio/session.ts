@@ -45,6 +45,9 @@ export interface SessionState {
   preview: number | null;
 }
 
+/** Bytes of rendered PNGs a session keeps (by state), so undo and redo show the very image seen before. */
+const PNG_CACHE_BYTES = 64 * 2 ** 20;
+
 /** Scenes wider than this get a quick preview at half, quarter, … width first. */
 export const PREVIEW_WIDTH = 512;
 
@@ -92,6 +95,8 @@ export class StudioSession {
   /** Scene undo steps per studio operation (move is two). */
   #groups: number[] = [];
   #redoGroups: number[] = [];
+  /** Rendered PNGs by state id, oldest first. */
+  #pngs = new Map<number, Uint8Array>();
   /** Whether the scene was created as opened (its own `reset` goes back there). */
   #createdAsOpened: boolean;
 
@@ -207,17 +212,33 @@ export class StudioSession {
   }
 
   /**
-   * The current scene synthesized (cached per state).
+   * The current scene synthesized (the PNG of each state is kept, up to 64 MiB in all: undo and redo
+   * give the very bytes shown before, even where the backend's kernels might round differently later).
    *
    * @returns PNG bytes
    */
   async png(): Promise<Uint8Array> {
+    const id = this.#scene.stateId, cached = this.#pngs.get(id);
+    if (cached) {
+      this.#pngs.delete(id);
+      this.#pngs.set(id, cached);
+      return cached;
+    }
     const image = await this.#renderer.render();
+    let png: Uint8Array;
     try {
-      return await imageToPng(image);
+      png = await imageToPng(image);
     } finally {
       image.dispose();
     }
+    this.#pngs.set(id, png);
+    let total = [...this.#pngs.values()].reduce((n, b) => n + b.length, 0);
+    for (const [key, bytes] of this.#pngs) {
+      if (total <= PNG_CACHE_BYTES || key === id) break;
+      this.#pngs.delete(key);
+      total -= bytes.length;
+    }
+    return png;
   }
 
   /**
@@ -297,6 +318,7 @@ export class StudioSession {
       return;
     }
     const fresh = cloneScene(this.#initial);
+    this.#pngs.clear(); // the new scene's state ids start again
     this.#renderer.dispose();
     this.#scene = fresh;
     this.#renderer = this.#newRenderer(fresh);

@@ -151,6 +151,18 @@ Deno.test({
         `stroke region changed by ${near.toFixed(1)}, far region by ${away.toFixed(1)}`,
       );
 
+      // a second tab edits a scene of its own: it opens the default scene, not this tab's edit
+      const other = await browser.newPage({ viewport: { width: 1400, height: 760 } });
+      await other.goto(url);
+      await settled(other);
+      const fresh = await photo(other); // the same scene; oneDNN may pick other kernels: equal up to rounding
+      assert.ok(diffIn(p0, fresh, stroke) < 1 && diffIn(p1, fresh, stroke) > 8);
+      assert.notEqual(
+        await other.evaluate(() => sessionStorage.getItem("studio-sid")),
+        await page.evaluate(() => sessionStorage.getItem("studio-sid")),
+      );
+      await other.close();
+
       // undo with the button, redo with Ctrl-Shift-Z, undo with Ctrl-Z: exactly the earlier images
       await page.click("[data-testid=undo]");
       assert.equal(await settled(page), s0);

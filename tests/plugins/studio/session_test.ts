@@ -120,3 +120,24 @@ Deno.test("rendering and style previews leave no tensors behind; preview widths 
     300,
   ]);
 });
+
+Deno.test("undo far back shows the very PNG rendered before, even when the generator would now round differently", async () => {
+  let calls = 0;
+  const drifting = {
+    ...MODEL,
+    synthesize: (x: tf.Tensor4D) =>
+      tf.tidy(() => tf.add(tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 3]), ++calls * 0.01)),
+  } as unknown as TrainedModel;
+  const scene = testScene();
+  const s = new StudioSession(drifting, scene, cloneScene(scene), "test");
+  const first = await s.png();
+  for (let i = 0; i < 6; i++) {
+    s.apply({ op: "paint", class: i % 2 ? 21 : 22, points: [[i, 7]], radius: 1 });
+    await s.png();
+  }
+  for (let i = 0; i < 6; i++) s.apply({ op: "undo" });
+  assert.equal(calls, 7);
+  assert.deepEqual(await s.png(), first);
+  assert.equal(calls, 7, "no render: the first state's PNG was kept");
+  s.dispose();
+});
