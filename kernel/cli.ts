@@ -220,7 +220,8 @@ function describe(spec: OptionSpec): string {
     else if (spec.min !== undefined) parts.push(`≥ ${spec.min}`);
     else if (spec.max !== undefined) parts.push(`≤ ${spec.max}`);
   }
-  if (spec.type !== "boolean") {
+  if (spec.type === "list") parts.push("repeatable");
+  else if (spec.type !== "boolean") {
     parts.push(spec.default === null ? "optional" : `default: ${shownValue(spec.default)}`);
   }
   return parts.length > 1 ? `${parts[0]} (${parts.slice(1).join("; ")})` : parts[0];
@@ -231,11 +232,17 @@ const PLACEHOLDER: Record<Exclude<OptionSpec["type"], "boolean">, string> = {
   number: "<number>",
   string: "<text>",
   enum: "<choice>",
+  list: "<text>",
 };
 
 function addSchemaOptions(cmd: Command, schema: Schema): void {
   for (const [key, spec] of Object.entries(schema)) {
-    if (spec.type !== "boolean") {
+    if (spec.type === "list") {
+      cmd.addOption(
+        new Option(`--${key} ${PLACEHOLDER.list}`, describe(spec))
+          .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+      );
+    } else if (spec.type !== "boolean") {
       cmd.addOption(new Option(`--${key} ${PLACEHOLDER[spec.type]}`, describe(spec)));
     } else if (!spec.default) {
       cmd.addOption(new Option(`--${key}`, spec.doc));

@@ -45,13 +45,20 @@ export interface EnumSpec<C extends string = string> {
   choices: readonly C[];
   doc: string;
 }
+/** A list of strings: a flag given once per value on the command line (`--plugin a.ts --plugin b.ts`). */
+export interface ListSpec {
+  type: "list";
+  default: readonly string[];
+  doc: string;
+}
 /** Any option. */
-export type OptionSpec = IntSpec | NumberSpec | BooleanSpec | StringSpec | EnumSpec;
+export type OptionSpec = IntSpec | NumberSpec | BooleanSpec | StringSpec | EnumSpec | ListSpec;
 /** A plugin's or command's options: key → spec. */
 export type Schema = Record<string, OptionSpec>;
 
 type ValueOf<S extends OptionSpec> = S extends EnumSpec<infer C> ? C
   : S extends BooleanSpec ? boolean
+  : S extends ListSpec ? string[]
   : S extends StringSpec ? (S["default"] extends null ? string | null : string)
   : S extends IntSpec | NumberSpec ? (S["default"] extends null ? number | null : number)
   : never;
@@ -74,7 +81,9 @@ export function defineSchema<const S extends Schema>(schema: S): S {
 /** The defaults of a schema as an options object. */
 export function defaultsOf<S extends Schema>(schema: S): OptionsOf<S> {
   const out: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(schema)) out[key] = spec.default;
+  for (const [key, spec] of Object.entries(schema)) {
+    out[key] = spec.type === "list" ? [...spec.default] : spec.default;
+  }
   return out as OptionsOf<S>;
 }
 
@@ -108,7 +117,10 @@ function checkValue(owner: string, key: string, spec: OptionSpec, value: unknown
   const fail = (constraint: string): never => {
     throw new OptionsError(owner, key, `${constraint}: current value is ${JSON.stringify(value)}`);
   };
-  if (value === null && spec.type !== "boolean" && spec.type !== "enum" && spec.default === null) {
+  if (
+    value === null && spec.type !== "boolean" && spec.type !== "enum" && spec.type !== "list" &&
+    spec.default === null
+  ) {
     return null;
   }
   switch (spec.type) {
@@ -137,6 +149,13 @@ function checkValue(owner: string, key: string, spec: OptionSpec, value: unknown
         fail(`must be one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
       }
       return value;
+    case "list": {
+      const list = typeof value === "string" ? [value] : value;
+      if (!Array.isArray(list) || !list.every((v) => typeof v === "string")) {
+        fail(`must be a list of strings`);
+      }
+      return [...(list as string[])];
+    }
   }
 }
 
@@ -178,7 +197,10 @@ export function diffFromDefaults<S extends Schema>(schema: S, options: OptionsOf
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(schema)) {
     const value = (options as Record<string, unknown>)[key];
-    if (value !== spec.default) out[key] = value;
+    const same = spec.type === "list"
+      ? Array.isArray(value) && JSON.stringify(value) === JSON.stringify(spec.default)
+      : value === spec.default;
+    if (!same) out[key] = value;
   }
   return out as Partial<OptionsOf<S>>;
 }

@@ -7,6 +7,7 @@
 import { defineCommand, main } from "../kernel/cli.ts";
 import { defineSchema } from "../kernel/options.ts";
 import { runDemo } from "../plugins/inference/demo.ts";
+import { datasetOptionSchema } from "../plugins/data/dataset_option.ts";
 
 const schema = defineSchema({
   weights: {
@@ -15,6 +16,7 @@ const schema = defineSchema({
     doc: "the model folder (latest_net_G, clusters)",
   },
   dataroot: { type: "string", default: "datasets/cityscapes", doc: "the bundled Cityscapes sample" },
+  ...datasetOptionSchema,
   out: { type: "string", default: "results/demo", doc: "where the report and images go" },
   width: {
     type: "int",

@@ -19,6 +19,7 @@ import { defineSchema } from "../kernel/options.ts";
 import { clustersFileName, saveClusters } from "../plugins/features/clusters.ts";
 import { encodeFeatures } from "../plugins/features/encode_features.ts";
 import { encodeSource } from "../plugins/features/encode_source.ts";
+import { datasetOptionSchema, loadPlugins } from "../plugins/data/dataset_option.ts";
 import { loadTrainedModel } from "../plugins/features/trained_model.ts";
 import { checkModelFlags, modelFlagsSchema } from "../plugins/features/model_flags.ts";
 import { typedOnly } from "../plugins/networks/arch_flags.ts";
@@ -32,6 +33,7 @@ export const encodeFeaturesSchema = defineSchema({
   checkpoints_dir: { type: "string", default: "./checkpoints", doc: "where models are saved" },
   which_epoch: { type: "string", default: "latest", doc: "which checkpoint to load" },
   dataroot: { type: "string", default: null, doc: "the dataset (default: the one the model was trained on)" },
+  ...datasetOptionSchema,
   phase: {
     type: "string",
     default: "train",
@@ -103,6 +105,7 @@ export const encodeFeaturesCommand = defineCommand({
         );
       }
       const kernel = { backend: tf.getBackend(), log: ctx.log };
+      await loadPlugins(o.plugin);
       const source = encodeSource(model.config, o, kernel);
       const rows = {
         rows_dir: o.rows_dir ?? join(dir, "feature_rows"),

@@ -2,7 +2,7 @@
  * `inspect`: describe a label map, or check a whole dataset before training.
  *
  *   deno run -A scripts/inspect.ts <label.png> [--inst <inst.png>] [--label_nc N] [--palette NAME] [--json]
- *   deno run -A scripts/inspect.ts --dataroot DIR [--label_nc N] [--phase train] [--dataset auto] [--json]
+ *   deno run -A scripts/inspect.ts --dataroot DIR [--label_nc N] [--phase train] [--dataset NAME] [--plugin PATH] [--json]
  *
  * Exits 1 when a problem is found (every problem is listed), 2 on wrong usage.
  *
@@ -20,6 +20,7 @@ import {
 } from "../plugins/data/inspect.ts";
 import type { Palette } from "../plugins/data/palette.ts";
 import { loadPalette } from "../plugins/data/palettes/mod.ts";
+import { datasetOptionSchema, loadPlugins } from "../plugins/data/dataset_option.ts";
 import type { Problem } from "../plugins/data/source.ts";
 import { resolveShard, shardSchema } from "../kernel/shard.ts";
 import { ShardJob } from "../kernel/shard_job.ts";
@@ -72,12 +73,7 @@ const schema = defineSchema({
   dataroot: { type: "string", default: null, doc: "check a whole dataset instead" },
   label_nc: { type: "int", default: null, min: 0, doc: "number of label classes (suggested when not given)" },
   phase: { type: "string", default: "train", doc: "dataset phase" },
-  dataset: {
-    type: "enum",
-    default: "auto",
-    choices: ["auto", "aligned", "cityscapes", "ade20k", "helen"],
-    doc: "dataset layout",
-  },
+  ...datasetOptionSchema,
   no_instance: { type: "boolean", default: false, doc: "do not check instance maps" },
   palette: {
     type: "string",
@@ -119,6 +115,7 @@ export const inspectCommand = defineCommand({
         join("results", "inspect", `${basename(resolve(o.dataroot))}_${o.phase}`);
       let job: ShardJob | undefined;
       let progress: Progress | undefined;
+      await loadPlugins(o.plugin);
       const report = await inspectDataset(o.dataroot, {
         dataset: o.dataset,
         phase: o.phase,

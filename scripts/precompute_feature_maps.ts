@@ -15,6 +15,7 @@ import { OptionsError } from "../kernel/errors.ts";
 import { defineSchema } from "../kernel/options.ts";
 import { tf } from "../kernel/tf.ts";
 import { encodeSource } from "../plugins/features/encode_source.ts";
+import { datasetOptionSchema, loadPlugins } from "../plugins/data/dataset_option.ts";
 import { precomputeFeatureMaps } from "../plugins/features/precompute.ts";
 import { loadTrainedModel } from "../plugins/features/trained_model.ts";
 import { checkModelFlags, modelFlagsSchema } from "../plugins/features/model_flags.ts";
@@ -29,6 +30,7 @@ export const precomputeSchema = defineSchema({
   checkpoints_dir: { type: "string", default: "./checkpoints", doc: "where models are saved" },
   which_epoch: { type: "string", default: "latest", doc: "which checkpoint to load" },
   dataroot: { type: "string", default: null, doc: "the dataset (default: the one the model was trained on)" },
+  ...datasetOptionSchema,
   phase: { type: "string", default: "train", doc: "reads {phase}_label/_inst/_img, writes {phase}_feat" },
   max_dataset_size: { type: "int", default: null, min: 1, doc: "at most this many images" },
   resize_or_crop: {
@@ -77,6 +79,7 @@ export const precomputeFeatureMapsCommand = defineCommand({
         );
       }
       const kernel = { backend: tf.getBackend(), log: ctx.log };
+      await loadPlugins(o.plugin);
       const source = encodeSource(model.config, o, kernel);
       const dataroot = o.dataroot ?? String(model.config.dataroot ?? "./datasets/cityscapes/");
       const outDir = join(dataroot, `${o.phase}_feat`);

@@ -18,7 +18,9 @@ import { defineSchema } from "../kernel/options.ts";
 import { OptionsError } from "../kernel/errors.ts";
 import { tf } from "../kernel/tf.ts";
 import { log } from "../kernel/log.ts";
-import { indexAligned } from "../plugins/data/datasets/aligned.ts";
+import { datasetOptionSchema, resolveDataset } from "../plugins/data/dataset_option.ts";
+import { datasetOptionsOf } from "../plugins/data/dataset_plugin.ts";
+import type { Palette } from "../plugins/data/palette.ts";
 import { assertIndexOk } from "../plugins/data/source.ts";
 import type { Entry } from "../plugins/data/sample_reader.ts";
 import { imageToRaster, writePng } from "../plugins/data/write_image.ts";
@@ -58,9 +60,10 @@ const schema = defineSchema({
     type: "string",
     default: null,
     doc:
-      "synthesize a folder in the official layout ({phase}_label, {phase}_inst); without --label: ./datasets/cityscapes/ as the official test.py",
+      "synthesize a dataset's folder (any --dataset layout; default: detected); without --label: ./datasets/cityscapes/ as the official test.py",
   },
   phase: { type: "string", default: "test", doc: "which folders of dataroot" },
+  ...datasetOptionSchema,
   results_dir: { type: "string", default: "./results", doc: "where folder results and their index.html go" },
   how_many: { type: "int", default: 50, min: 1, doc: "at most this many images from dataroot" },
   instance_feat: {
@@ -295,6 +298,7 @@ export const synthCommand = defineCommand({
     }, features);
     let entries: Entry[];
     let outDir: string;
+    let palette: Palette | null = null;
     if (o.label) {
       const stem = basename(o.label).replace(/\.[^.]+$/, "");
       entries = [{
@@ -312,15 +316,16 @@ export const synthCommand = defineCommand({
       }
       outDir = "";
     } else {
-      const index = indexAligned({
+      const dataset = await resolveDataset(o);
+      const read = datasetOptionsOf(dataset, {
         dataroot: o.dataroot,
         phase: o.phase,
         label_nc: flags.label_nc,
         no_instance: flags.no_instance,
-        load_features: false,
-        match: "name",
       });
+      const index = dataset.dataset.index(read);
       assertIndexOk(index, o.dataroot!);
+      palette = dataset.dataset.labelColors?.(read) ?? null;
       entries = index.entries.slice(0, Math.min(o.how_many, o.max_dataset_size ?? Infinity));
       if (shard && entries.length < index.entries.length) {
         ctx.log.warn(
@@ -358,7 +363,7 @@ export const synthCommand = defineCommand({
         continue;
       }
       const start = performance.now();
-      const sample = await synth.prepare(entry);
+      const sample = await synth.prepare(entry, palette);
       const image = synth.generate(sample);
       const seconds = (performance.now() - start) / 1000;
       await writePng(file, await imageToRaster(image));

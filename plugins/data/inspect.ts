@@ -7,22 +7,18 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { DataError } from "../../kernel/errors.ts";
 import { tf } from "../../kernel/tf.ts";
-import { indexAde20k } from "./datasets/ade20k.ts";
-import { indexAligned } from "./datasets/aligned.ts";
-import { indexCityscapes } from "./datasets/cityscapes.ts";
-import { indexHelen } from "./datasets/helen.ts";
+import { datasetOptionsOf, type DatasetPlugin } from "./dataset_plugin.ts";
+import { datasetByName, detectDatasets, notALayoutMessage } from "./dataset_option.ts";
 import { type DecodedImage, readImageFile } from "./decode.ts";
 import { boundaryMap } from "./edges.ts";
 import { checkInstanceDepth, classOfInstance, toInstanceIds, toLabelIds, toRgb } from "./maps.ts";
-import { isDir } from "./match_files.ts";
 import type { Palette } from "./palette.ts";
 import { loadPalette } from "./palettes/mod.ts";
 import type { Raster } from "./raster.ts";
 import { type Entry, readMasksArgmax } from "./sample_reader.ts";
-import type { DatasetIndex, Problem } from "./source.ts";
+import type { Problem } from "./source.ts";
 
 /** One instance of an instance map. */
 export interface InstanceInfo {
@@ -166,11 +162,11 @@ export async function inspectLabel(
 
 /** Options of `inspectDataset`. */
 export interface InspectDatasetOptions {
-  /** Layout: "auto" (default) detects aligned, cityscapes, ade20k or helen. */
-  dataset?: "auto" | "aligned" | "cityscapes" | "ade20k" | "helen";
+  /** The dataset plugin, or a registered one's name; "auto" or none: detected from the layout. */
+  dataset?: DatasetPlugin | string | null;
   /** Default "train". */
   phase?: string;
-  /** Check ids against it; when missing a value is suggested. Default: the layout's (35/151/11), null for aligned. */
+  /** Check ids against it; when missing a value is suggested. Default: the dataset's (35/151/11), null for aligned. */
   label_nc?: number | null;
   no_instance?: boolean;
   /** Also check the precomputed feature maps `{phase}_feat` (aligned layout). */
@@ -205,24 +201,6 @@ export interface DatasetReport {
   problems: Problem[];
 }
 
-function detectLayout(
-  root: string,
-  phase: string,
-): "aligned" | "cityscapes" | "ade20k" | "helen" | undefined {
-  if (isDir(join(root, `${phase}_label`)) || isDir(join(root, `${phase}_A`))) return "aligned";
-  if (isDir(join(root, "gtFine"))) return "cityscapes";
-  if (isDir(join(root, "annotations")) && isDir(join(root, "images"))) return "ade20k";
-  if (isDir(join(root, "labels")) && isDir(join(root, "images"))) return "helen";
-  return undefined;
-}
-
-const DEFAULT_LABEL_NC: Record<string, number | null> = {
-  aligned: null,
-  cityscapes: 35,
-  ade20k: 151,
-  helen: 11,
-};
-
 async function readLabel(entry: Entry, labelNc: number | null, palette?: Palette): Promise<Raster> {
   if (entry.labelMasks) return await readMasksArgmax(entry.labelMasks, entry.label);
   const decoded = await readImageFile(entry.label);
@@ -238,11 +216,16 @@ async function readLabel(entry: Entry, labelNc: number | null, palette?: Palette
  */
 export async function inspectDataset(root: string, opts: InspectDatasetOptions = {}): Promise<DatasetReport> {
   const phase = opts.phase ?? "train";
-  const dataset = opts.dataset && opts.dataset !== "auto" ? opts.dataset : detectLayout(root, phase);
-  const labelNc = opts.label_nc !== undefined ? opts.label_nc : DEFAULT_LABEL_NC[dataset ?? "aligned"];
+  const chosen = typeof opts.dataset === "object" && opts.dataset
+    ? [opts.dataset]
+    : opts.dataset && opts.dataset !== "auto"
+    ? [datasetByName(opts.dataset)]
+    : detectDatasets(root, phase);
+  const dataset = chosen.length === 1 ? chosen[0] : undefined;
+  const labelNc = opts.label_nc !== undefined ? opts.label_nc : dataset?.dataset.label_nc ?? null;
   const report: DatasetReport = {
     root,
-    dataset: dataset ?? "unknown",
+    dataset: dataset?.name ?? "unknown",
     phase,
     folders: {},
     counts: {},
@@ -256,38 +239,35 @@ export async function inspectDataset(root: string, opts: InspectDatasetOptions =
   if (!dataset) {
     report.problems.push({
       file: root,
-      message: isDir(root)
-        ? `is not a known dataset layout: expected ${phase}_label/ (aligned), gtFine/ (cityscapes), ` +
-          `annotations/ + images/ (ade20k) or labels/ + images/ (helen)`
-        : "does not exist",
+      message: chosen.length
+        ? `holds the layouts of several datasets (${
+          chosen.map((d) => d.name).join(", ")
+        }): pass --dataset NAME`
+        : notALayoutMessage(root, phase),
     });
     return report;
   }
-  const noInstance = opts.no_instance ?? false;
-  const base = { dataroot: root, phase, no_instance: noInstance };
-  const index: DatasetIndex = dataset === "cityscapes"
-    ? indexCityscapes(base)
-    : dataset === "ade20k"
-    ? indexAde20k(base)
-    : dataset === "helen"
-    ? indexHelen(base)
-    : indexAligned({
-      ...base,
-      label_nc: labelNc ?? 1,
-      load_features: opts.load_features ?? false,
-      match: "name",
-    });
+  const o = datasetOptionsOf(dataset, {
+    dataroot: root,
+    phase,
+    no_instance: opts.no_instance ?? false,
+    label_nc: labelNc,
+    load_features: opts.load_features ?? false,
+  });
+  const index = dataset.dataset.index(o);
   Object.assign(report, { folders: index.folders, counts: index.counts, samples: index.entries.length });
   report.problems.push(...index.problems);
   let palette: Palette | undefined;
   try {
-    palette = opts.label_palette ? loadPalette(opts.label_palette) : undefined;
+    palette = opts.label_palette
+      ? loadPalette(opts.label_palette)
+      : dataset.dataset.labelColors?.(o) ?? undefined;
   } catch (error) {
     report.problems.push(errorProblem(error));
   }
   const hist = new Map<number, number>();
-  const chosen = opts.select?.(index.entries.map((entry) => entry.name));
-  const entries = chosen ? index.entries.filter((entry) => chosen.has(entry.name)) : index.entries;
+  const selected = opts.select?.(index.entries.map((entry) => entry.name));
+  const entries = selected ? index.entries.filter((entry) => selected.has(entry.name)) : index.entries;
   for (const [i, entry] of entries.entries()) {
     opts.onProgress?.(i, entries.length);
     let ids: Raster;

@@ -1,5 +1,6 @@
 /**
- * Data: reading label/instance maps and photos, dataset plugins (aligned, cityscapes, ade20k, helen),
+ * Data: reading label/instance maps and photos, dataset plugins (aligned, cityscapes, ade20k, helen;
+ * `defineDataset` for your own, `resolveDataset` for `--dataset`/`--plugin`),
  * preprocessing with the official options, boundaries, one-hot, the loader and dataset checks.
  *
  * @module
@@ -44,3 +45,22 @@ export { cityscapesDataset, indexCityscapes } from "./datasets/cityscapes.ts";
 export { ade20kDataset, indexAde20k } from "./datasets/ade20k.ts";
 export { helenDataset, indexHelen } from "./datasets/helen.ts";
 export { encodePng, imageToPng, imageToRaster, writePng } from "./write_image.ts";
+export {
+  type DatasetFacts,
+  datasetOptionsOf,
+  type DatasetPlugin,
+  datasetSource,
+  defineDataset,
+  isDatasetPlugin,
+  readOptionsFor,
+} from "./dataset_plugin.ts";
+export {
+  builtinDatasets,
+  chooseDataset,
+  datasetByName,
+  datasetOptionSchema,
+  detectDatasets,
+  loadPlugins,
+  registeredDatasets,
+  resolveDataset,
+} from "./dataset_option.ts";

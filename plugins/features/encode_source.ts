@@ -2,18 +2,21 @@
  * The samples `encode_features` and `precompute_feature_maps` read: the training set as the model was
  * trained on it (dataset layout and preprocessing from the checkpoint's training config), in sorted
  * order, without flips, one image at a time — the official scripts set `serial_batches`, `no_flip`
- * and `batchSize 1` the same way.
+ * and `batchSize 1` the same way. A `--label_feat` model's features are pooled per class (its label
+ * map stands for the instance map, as in its training).
  *
  * @module
  */
-import { resolveOptions } from "../../kernel/options.ts";
 import type { KernelContext } from "../../kernel/plugin.ts";
-import { alignedDataset, alignedSchema } from "../data/datasets/aligned.ts";
-import { cityscapesDataset, cityscapesSchema } from "../data/datasets/cityscapes.ts";
+import { tf } from "../../kernel/tf.ts";
+import { chooseDataset } from "../data/dataset_option.ts";
+import { datasetOptionsOf } from "../data/dataset_plugin.ts";
 import type { DatasetSource } from "../data/source.ts";
 
 /** What to read, beyond the training config. */
 export interface EncodeSourceOptions {
+  /** The dataset plugin's name (default: the config's; detected from the folder when neither says). */
+  dataset?: string | null;
   /** The dataset folder (default: the config's). */
   dataroot?: string | null;
   /** The phase (default "train"). */
@@ -36,21 +39,24 @@ export interface EncodeSourceOptions {
  * @param ctx the kernel context
  * @returns the source (each `samples()` call is one pass)
  * @throws {OptionsError} when the config holds an invalid dataset option
- * @throws {DataError} when the dataset folder has problems
+ * @throws {UsageError} for an unknown dataset name (load a plugin's with `loadPlugins` first)
+ * @throws {DataError} when the dataset folder has problems, or holds no known layout
  */
 export function encodeSource(
   config: Record<string, unknown>,
   options: EncodeSourceOptions,
   ctx: KernelContext,
 ): DatasetSource {
-  const cityscapes = config.dataset === "cityscapes";
-  const schema = cityscapes ? cityscapesSchema : alignedSchema;
+  const dataroot = options.dataroot ?? config.dataroot ?? "./datasets/cityscapes/";
+  const phase = options.phase ?? "train";
+  const stored = typeof config.dataset === "string" ? config.dataset : null;
+  const dataset = chooseDataset({ dataset: options.dataset ?? stored, dataroot: String(dataroot), phase });
   const given: Record<string, unknown> = {};
-  for (const key of Object.keys(schema)) if (key in config) given[key] = config[key];
-  if (!cityscapes) given.load_features = false;
+  for (const key of Object.keys(dataset.schema)) if (key in config) given[key] = config[key];
+  if ("load_features" in dataset.schema) given.load_features = false;
   Object.assign(given, {
-    dataroot: options.dataroot ?? config.dataroot ?? "./datasets/cityscapes/",
-    phase: options.phase ?? "train",
+    dataroot,
+    phase,
     max_dataset_size: options.max_dataset_size ?? null,
     resize_or_crop: options.resize_or_crop ?? given.resize_or_crop,
     loadSize: options.loadSize ?? given.loadSize,
@@ -59,7 +65,23 @@ export function encodeSource(
     no_flip: true,
     batchSize: 1,
   });
-  return cityscapes
-    ? cityscapesDataset.create(resolveOptions("encode_features", cityscapesSchema, given), ctx)
-    : alignedDataset.create(resolveOptions("encode_features", alignedSchema, given), ctx);
+  const source = dataset.create(datasetOptionsOf(dataset, given), ctx);
+  return config.label_feat === true ? poolByLabel(source) : source;
+}
+
+/**
+ * Makes a source's samples give their label map as `inst`: a `--label_feat` model's encoder pools
+ * its features per class, as the official training does (`inst_map = label_map`), with or without
+ * instance maps (ADE20K and Helen have none).
+ */
+function poolByLabel(source: DatasetSource): DatasetSource {
+  const samples = source.samples.bind(source);
+  source.samples = async function* (ctx) {
+    for await (const sample of samples(ctx)) {
+      if (sample.inst instanceof tf.Tensor) sample.inst.dispose();
+      yield { ...sample, inst: (sample.label as tf.Tensor).clone(), instPath: sample.labelPath };
+    }
+  };
+  if (!source.gives.includes("inst")) source.gives = [...source.gives, "inst"];
+  return source;
 }

@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { tf } from "../../kernel/tf.ts";
 import type { Logger } from "../../kernel/log.ts";
 import { disposeAll } from "../../kernel/memory.ts";
-import { indexAligned } from "../data/datasets/aligned.ts";
+import { OptionsError } from "../../kernel/errors.ts";
+import { datasetOptionsOf, type DatasetPlugin } from "../data/dataset_plugin.ts";
+import { resolveDataset } from "../data/dataset_option.ts";
 import { assertIndexOk } from "../data/source.ts";
 import type { Entry } from "../data/sample_reader.ts";
 import { idsToColors } from "../data/palette.ts";
@@ -24,8 +26,12 @@ import { type ReportRow, writeReport } from "./report.ts";
 export interface DemoOptions {
   /** Folder of the shipped model (`latest_net_G.safetensors`, clusters). */
   weights: string;
-  /** The bundled dataset (aligned layout). */
+  /** The scenes (the bundled Cityscapes sample by default). */
   dataroot: string;
+  /** Their dataset plugin's name (null: detected from the layout). */
+  dataset: string | null;
+  /** Plugin modules to load first (a dataset of your own). */
+  plugin: readonly string[];
   /** Where the report goes. */
   out: string;
   /** Width the scenes are synthesized at (the shipped model was trained at 256). */
@@ -48,15 +54,8 @@ export interface DemoResult {
   backend: string;
 }
 
-function entriesOf(dataroot: string, phase: string, howMany: number): Entry[] {
-  const index = indexAligned({
-    dataroot,
-    phase,
-    label_nc: 35,
-    no_instance: false,
-    load_features: false,
-    match: "name",
-  });
+function entriesOf(dataset: DatasetPlugin, dataroot: string, phase: string, howMany: number): Entry[] {
+  const index = dataset.dataset.index(datasetOptionsOf(dataset, { dataroot, phase, label_nc: 35 }));
   assertIndexOk(index, dataroot);
   return index.entries.slice(0, howMany);
 }
@@ -76,13 +75,23 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const start = performance.now();
   const model = await openModelFolder(o.weights, o.width);
   const { generator, weights } = model;
-  const palette = labelColormap(35);
+  const dataset = await resolveDataset({ ...o, phase: "test" });
+  if (!dataset.dataset.instances) {
+    throw new OptionsError(
+      "demo",
+      "dataset",
+      `needs instance maps (the shipped model reads boundary maps); dataset "${dataset.name}" has none: current value is ${
+        JSON.stringify(o.dataset)
+      }`,
+    );
+  }
+  const palette = dataset.dataset.palette ?? labelColormap(35);
   const images = join(o.out, "images");
   const rows: ReportRow[] = [];
   let count = 0;
   const scenes = [
-    ...entriesOf(o.dataroot, "test", o.how_many).map((e) => ({ entry: e, phase: "test" })),
-    ...entriesOf(o.dataroot, "train", o.how_many).map((e) => ({ entry: e, phase: "train" })),
+    ...entriesOf(dataset, o.dataroot, "test", o.how_many).map((e) => ({ entry: e, phase: "test" })),
+    ...entriesOf(dataset, o.dataroot, "train", o.how_many).map((e) => ({ entry: e, phase: "train" })),
   ];
   const styles = model.clusters ? o.styles : 0;
   const progress = o.log.progress("demo", scenes.length + styles + 1);

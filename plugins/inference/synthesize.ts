@@ -15,6 +15,7 @@ import { rawToSample } from "../data/sample_tensors.ts";
 import { encodeSample } from "../data/transforms.ts";
 import { restoreSize } from "../data/restore_size.ts";
 import type { GeometryPlan } from "../data/preprocess.ts";
+import type { Palette } from "../data/palette.ts";
 import type { OpenedGenerator } from "./generator_file.ts";
 import { checkForwardFits } from "./memory_check.ts";
 
@@ -95,16 +96,17 @@ export class Synthesizer {
    * Reads one sample's files and prepares the generator input.
    *
    * @param entry the label map (and instance map, photo) of one sample
+   * @param palette the colours of a colour-coded label map (its dataset's), or null for an id map
    * @returns the sample with `label`, `inst`, `edge`, `oneHot`, `input` and `plan`; the caller disposes it
    * @throws {DataError} naming the file for unreadable files, size mismatches or bad label ids
    */
-  async prepare(entry: Entry): Promise<Sample> {
+  async prepare(entry: Entry, palette: Palette | null = null): Promise<Sample> {
     const o = this.options;
     const g = this.generator;
     const nDown = Math.log2(g.multiple);
     const raw = await readRawSample(entry, {
       label_nc: o.label_nc,
-      palette: null,
+      palette,
       check_inst_ids: true,
       preprocess: {
         resize_or_crop: o.resize_or_crop,

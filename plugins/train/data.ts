@@ -6,26 +6,24 @@
  *
  * @module
  */
-import { DataError } from "../../kernel/errors.ts";
+import { DataError, OptionsError } from "../../kernel/errors.ts";
 import { disposeAll } from "../../kernel/memory.ts";
-import { resolveOptions } from "../../kernel/options.ts";
 import type { Sample } from "../../kernel/plugin.ts";
 import { Rng } from "../../kernel/random.ts";
 import type { Logger } from "../../kernel/log.ts";
-import { type AlignedOptions, alignedSchema, indexAligned } from "../data/datasets/aligned.ts";
-import { indexCityscapes } from "../data/datasets/cityscapes.ts";
-import { readOptionsOf, sourceOptionsOf } from "../data/datasets/common.ts";
+import { sourceOptionsOf } from "../data/datasets/common.ts";
+import { datasetOptionsOf, readOptionsFor } from "../data/dataset_plugin.ts";
+import { impliedOptions, resolveDataset } from "../data/dataset_option.ts";
 import { type DatasetReport, inspectDataset } from "../data/inspect.ts";
 import { stackSamples } from "../data/loader.ts";
 import type { Palette } from "../data/palette.ts";
-import { CITYSCAPES_PALETTE } from "../data/palettes/cityscapes.ts";
 import { labelColormap } from "../data/palettes/label_colormap.ts";
 import { readAhead } from "../data/prefetch.ts";
 import { rawToSample } from "../data/sample_tensors.ts";
 import type { Entry, ReadOptions } from "../data/sample_reader.ts";
 import { epochJobs, type SourceOptions } from "../data/source.ts";
 import { encodeSample } from "../data/transforms.ts";
-import type { TrainOptions } from "./options.ts";
+import { resolveTrainOptions, type TrainOptions } from "./options.ts";
 
 /** A run's dataset: its files, how to read and order them, and its display palette. */
 export interface TrainingData {
@@ -43,14 +41,6 @@ export interface TrainingData {
   palette: Palette;
 }
 
-function datasetOptions(opts: TrainOptions): AlignedOptions {
-  const given: Record<string, unknown> = { prefetch: opts.nThreads };
-  for (const key of Object.keys(alignedSchema)) {
-    if (key in opts) given[key] = (opts as Record<string, unknown>)[key];
-  }
-  return resolveOptions("train", alignedSchema, given);
-}
-
 function reportText(report: DatasetReport): string {
   const shown = report.problems.slice(0, 8).map((p) => `${p.file}: ${p.message}`);
   const more = report.problems.length > 8 ? `; … and ${report.problems.length - 8} more` : "";
@@ -63,6 +53,22 @@ function reportText(report: DatasetReport): string {
 }
 
 /**
+ * The options of a new run once its dataset is known: the dataset plugin's name (detected from
+ * dataroot when not given; `--plugin` modules loaded first) and what it implies for the options the
+ * user did not give (its label_nc; no_instance without instance maps). A resumed run keeps the
+ * options stored in its checkpoint.
+ *
+ * @param given the options the user gave
+ * @returns them with the dataset's name and implied options
+ * @throws {UsageError} for an unknown --dataset; {DataError} when dataroot holds no known layout
+ */
+export async function withDatasetDefaults(given: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (given.continue_train) return given;
+  const dataset = await resolveDataset(resolveTrainOptions(given));
+  return { ...impliedOptions(dataset, given), ...given, dataset: dataset.name };
+}
+
+/**
  * Checks a run's dataset with `inspectDataset` and indexes it.
  *
  * @param opts the run's options (dataroot, dataset, phase, label_nc, no_instance, preprocessing, …)
@@ -72,11 +78,19 @@ function reportText(report: DatasetReport): string {
  */
 export async function openTrainingData(opts: TrainOptions, log: Logger): Promise<TrainingData> {
   const root = opts.dataroot;
-  const o = datasetOptions(opts);
+  const dataset = await resolveDataset(opts);
+  if (opts.load_features && !dataset.dataset.features) {
+    throw new OptionsError(
+      "train",
+      "load_features",
+      `reads precomputed feature maps, which dataset "${dataset.name}" has none of: current value is true`,
+    );
+  }
+  const o = datasetOptionsOf(dataset, { ...opts, prefetch: opts.nThreads });
   if (!opts.skip_inspect) {
     let progress: ReturnType<Logger["progress"]> | undefined;
     const report = await inspectDataset(root, {
-      dataset: opts.dataset,
+      dataset,
       phase: opts.phase,
       label_nc: opts.label_nc,
       no_instance: opts.no_instance,
@@ -89,7 +103,7 @@ export async function openTrainingData(opts: TrainOptions, log: Logger): Promise
     progress?.stop();
     if (report.problems.length) throw new DataError(root, reportText(report));
   }
-  const index = opts.dataset === "cityscapes" ? indexCityscapes(o) : indexAligned(o);
+  const index = dataset.dataset.index(o);
   if (index.problems.length) throw new DataError(index.problems[0].file, index.problems[0].message);
   if (!index.entries.length || !index.entries[0].image) {
     throw new DataError(
@@ -111,10 +125,10 @@ export async function openTrainingData(opts: TrainOptions, log: Logger): Promise
   return {
     root,
     entries: index.entries,
-    read: readOptionsOf(o, null),
+    read: readOptionsFor(dataset, o),
     order,
     batches,
-    palette: opts.dataset === "cityscapes" ? CITYSCAPES_PALETTE : labelColormap(opts.label_nc),
+    palette: dataset.dataset.palette ?? labelColormap(opts.label_nc),
   };
 }
 

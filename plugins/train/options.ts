@@ -8,6 +8,7 @@
 import { defineSchema, type OptionsOf, resolveOptions } from "../../kernel/options.ts";
 import { OptionsError } from "../../kernel/errors.ts";
 import { deviceSchema } from "../../kernel/device_flags.ts";
+import { datasetOptionSchema } from "../data/dataset_option.ts";
 
 /** Every training option, its default and its help line. */
 export const trainSchema = defineSchema({
@@ -15,13 +16,7 @@ export const trainSchema = defineSchema({
   name: { type: "string", default: "label2city", doc: "name of the experiment: where samples and models go" },
   checkpoints_dir: { type: "string", default: "./checkpoints", doc: "models are saved here" },
   dataroot: { type: "string", default: "./datasets/cityscapes/", doc: "the dataset folder" },
-  dataset: {
-    type: "enum",
-    default: "aligned",
-    choices: ["aligned", "cityscapes"],
-    doc:
-      "layout: aligned ({phase}_label, _inst, _img) or the original Cityscapes tree (gtFine/, leftImg8bit/)",
-  },
+  ...datasetOptionSchema,
   phase: { type: "string", default: "train", doc: "dataset subfolders used: {phase}_label, {phase}_img, …" },
   nThreads: { type: "int", default: 2, min: 0, doc: "samples read ahead in background workers (0: inline)" },
   skip_inspect: { type: "boolean", default: false, doc: "skip the up-front check of every dataset file" },
@@ -172,6 +167,7 @@ export const RUN_CONTROL_KEYS: ReadonlySet<string> = new Set([
   "no_html",
   "vgg_weights",
   "gpu_ids",
+  "plugin",
 ]);
 
 /**
@@ -241,9 +237,6 @@ function checkLoadFeatures(opts: TrainOptions): void {
   }
   if (opts.feat_num !== 3) {
     fail(`needs --feat_num 3 (the feature maps are RGB pictures), not ${opts.feat_num}`);
-  }
-  if (opts.dataset !== "aligned") {
-    fail(`reads {phase}_feat of the aligned layout; --dataset ${opts.dataset} has none`);
   }
 }
 

@@ -26,7 +26,7 @@ import {
   writeDurably,
 } from "./checkpoint.ts";
 import { mergeStoredConfig } from "./config_check.ts";
-import { epochBatches, openTrainingData } from "./data.ts";
+import { epochBatches, openTrainingData, withDatasetDefaults } from "./data.ts";
 import { appendLossLog, type LossRecord, truncateLossLog } from "./loss_log.ts";
 import { estimateTrainingMemory, formatMemoryEstimate } from "./memory_estimate.ts";
 import { loadPretrained } from "./models.ts";
@@ -196,7 +196,7 @@ async function loadStartingPoint(
 export async function train(given: Record<string, unknown>, hooks: TrainHooks = {}): Promise<TrainResult> {
   const log = hooks.log ?? createLogger();
   await tf.ready();
-  const start = await resolveRun(given);
+  const start = await resolveRun(await withDatasetDefaults(given));
   const { opts, dir, resume } = start;
   const changed = diffFromDefaults(trainSchema, opts);
   log.info(

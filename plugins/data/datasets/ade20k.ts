@@ -8,11 +8,10 @@
  */
 import { join } from "node:path";
 import { defineSchema, type OptionsOf } from "../../../kernel/options.ts";
-import { definePlugin } from "../../../kernel/plugin.ts";
+import { type DatasetPlugin, defineDataset } from "../dataset_plugin.ts";
 import { type Folder, isDir, listImages, matchFolders } from "../match_files.ts";
 import { ADE20K_PALETTE } from "../palettes/ade20k.ts";
-import { createSource, type DatasetIndex, datasetSchema, type DatasetSource } from "../source.ts";
-import { readOptionsOf, requireRoot, sourceOptionsOf } from "./common.ts";
+import { type DatasetIndex, datasetSchema } from "../source.ts";
 
 /** Options of the ADE20K dataset: label_nc 151, no instance maps. */
 export const ade20kSchema = defineSchema({
@@ -45,16 +44,19 @@ export function indexAde20k(opts: Pick<OptionsOf<typeof ade20kSchema>, "dataroot
 }
 
 /** ADE20K SceneParsing, with its palette for display. */
-export const ade20kDataset = definePlugin({
+export const ade20kDataset: DatasetPlugin<typeof ade20kSchema> = defineDataset({
   name: "ade20k",
-  role: "dataset",
   description: "ADE20K SceneParsing: images/{training,validation}/*.jpg, annotations/…/*.png (151 classes)",
-  provides: ["dataset"],
   schema: ade20kSchema,
-  create(opts): DatasetSource {
-    const root = requireRoot("ade20k", opts.dataroot);
-    const read = readOptionsOf({ ...opts, no_instance: true }, null);
-    return createSource("ade20k", root, indexAde20k(opts), read, sourceOptionsOf(opts), opts.seed);
+  dataset: {
+    layout: "annotations/{training,validation}/*.png, images/{training,validation}/*.jpg",
+    detect: (root) => isDir(join(root, "annotations")) && isDir(join(root, "images")),
+    index: indexAde20k,
+    label_nc: 151,
+    palette: ADE20K_PALETTE,
+    instances: false,
+    photos: true,
+    features: false,
   },
 });
 

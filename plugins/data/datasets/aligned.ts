@@ -9,11 +9,10 @@
  */
 import { join } from "node:path";
 import { defineSchema, type OptionsOf } from "../../../kernel/options.ts";
-import { definePlugin } from "../../../kernel/plugin.ts";
+import { type DatasetPlugin, defineDataset } from "../dataset_plugin.ts";
 import { type Folder, isDir, listImages, matchFolders } from "../match_files.ts";
 import { loadPalette } from "../palettes/mod.ts";
-import { createSource, type DatasetIndex, datasetSchema, type DatasetSource } from "../source.ts";
-import { readOptionsOf, requireRoot, sourceOptionsOf } from "./common.ts";
+import { type DatasetIndex, datasetSchema } from "../source.ts";
 
 /** Options of the aligned dataset. */
 export const alignedSchema = defineSchema({
@@ -65,23 +64,19 @@ export function indexAligned(
 }
 
 /** The official folder layout ({phase}_label, {phase}_inst, {phase}_img, {phase}_feat). */
-export const alignedDataset = definePlugin({
+export const alignedDataset: DatasetPlugin<typeof alignedSchema> = defineDataset({
   name: "aligned",
-  role: "dataset",
   description: "pix2pixHD's folder layout: {phase}_label, {phase}_inst, {phase}_img (or {phase}_A/{phase}_B)",
-  provides: ["dataset"],
   schema: alignedSchema,
-  create(opts): DatasetSource {
-    const root = requireRoot("aligned", opts.dataroot);
-    const index = indexAligned(opts);
-    const palette = opts.label_palette ? loadPalette(opts.label_palette) : null;
-    return createSource(
-      "aligned",
-      root,
-      index,
-      readOptionsOf(opts, palette),
-      sourceOptionsOf(opts),
-      opts.seed,
-    );
+  dataset: {
+    layout: "{phase}_label/ (or {phase}_A/), {phase}_inst/, {phase}_img/ (or {phase}_B/)",
+    detect: (root, phase) => isDir(join(root, `${phase}_label`)) || isDir(join(root, `${phase}_A`)),
+    index: indexAligned,
+    label_nc: null,
+    palette: null,
+    instances: true,
+    photos: true,
+    features: true,
+    labelColors: (opts) => opts.label_palette ? loadPalette(opts.label_palette) : null,
   },
 });

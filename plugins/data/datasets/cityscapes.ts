@@ -8,11 +8,10 @@
  */
 import { join } from "node:path";
 import { defineSchema, type OptionsOf } from "../../../kernel/options.ts";
-import { definePlugin } from "../../../kernel/plugin.ts";
+import { type DatasetPlugin, defineDataset } from "../dataset_plugin.ts";
 import { type Folder, isDir, listImages, matchFolders } from "../match_files.ts";
 import { CITYSCAPES_PALETTE } from "../palettes/cityscapes.ts";
-import { createSource, type DatasetIndex, datasetSchema, type DatasetSource } from "../source.ts";
-import { readOptionsOf, requireRoot, sourceOptionsOf } from "./common.ts";
+import { type DatasetIndex, datasetSchema } from "../source.ts";
 
 /** Options of the Cityscapes dataset (label_nc 35 by default). */
 export const cityscapesSchema = defineSchema({ ...datasetSchema });
@@ -43,22 +42,19 @@ export function indexCityscapes(
 }
 
 /** The original Cityscapes folder tree, with its palette for display. */
-export const cityscapesDataset = definePlugin({
+export const cityscapesDataset: DatasetPlugin<typeof cityscapesSchema> = defineDataset({
   name: "cityscapes",
-  role: "dataset",
   description: "Cityscapes tree: gtFine/{phase}/{city}/*_labelIds|_instanceIds.png, leftImg8bit/{phase}/…",
-  provides: ["dataset"],
   schema: cityscapesSchema,
-  create(opts): DatasetSource {
-    const root = requireRoot("cityscapes", opts.dataroot);
-    return createSource(
-      "cityscapes",
-      root,
-      indexCityscapes(opts),
-      readOptionsOf(opts, null),
-      sourceOptionsOf(opts),
-      opts.seed,
-    );
+  dataset: {
+    layout: "gtFine/{phase}/{city}/*_gtFine_labelIds.png, leftImg8bit/{phase}/{city}/*_leftImg8bit.png",
+    detect: (root) => isDir(join(root, "gtFine")),
+    index: indexCityscapes,
+    label_nc: 35,
+    palette: CITYSCAPES_PALETTE,
+    instances: true,
+    photos: true,
+    features: false,
   },
 });
 

@@ -9,18 +9,11 @@
  */
 import { basename, extname, join } from "node:path";
 import { defineSchema, type OptionsOf } from "../../../kernel/options.ts";
-import { definePlugin } from "../../../kernel/plugin.ts";
+import { type DatasetPlugin, defineDataset } from "../dataset_plugin.ts";
 import { isDir, listImages } from "../match_files.ts";
 import { HELEN_PALETTE } from "../palettes/helen.ts";
 import type { Entry } from "../sample_reader.ts";
-import {
-  createSource,
-  type DatasetIndex,
-  datasetSchema,
-  type DatasetSource,
-  type Problem,
-} from "../source.ts";
-import { readOptionsOf, requireRoot, sourceOptionsOf } from "./common.ts";
+import { type DatasetIndex, datasetSchema, type Problem } from "../source.ts";
 
 /** Options of the Helen dataset: label_nc 11, no instance maps. */
 export const helenSchema = defineSchema({
@@ -99,16 +92,19 @@ export function indexHelen(opts: Pick<OptionsOf<typeof helenSchema>, "dataroot" 
 }
 
 /** Helen face parsing, with a palette for display. */
-export const helenDataset = definePlugin({
+export const helenDataset: DatasetPlugin<typeof helenSchema> = defineDataset({
   name: "helen",
-  role: "dataset",
   description: "Helen face parsing: images/*.jpg, labels/{name}/{name}_lbl00…10.png, 11 classes",
-  provides: ["dataset"],
   schema: helenSchema,
-  create(opts): DatasetSource {
-    const root = requireRoot("helen", opts.dataroot);
-    const read = readOptionsOf({ ...opts, no_instance: true }, null);
-    return createSource("helen", root, indexHelen(opts), read, sourceOptionsOf(opts), opts.seed);
+  dataset: {
+    layout: "images/*.jpg, labels/{name}/{name}_lbl00.png … _lbl10.png",
+    detect: (root) => isDir(join(root, "labels")) && isDir(join(root, "images")),
+    index: indexHelen,
+    label_nc: CLASSES,
+    palette: HELEN_PALETTE,
+    instances: false,
+    photos: true,
+    features: false,
   },
 });
 
