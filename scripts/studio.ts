@@ -10,6 +10,7 @@
  */
 import { defineCommand, main, UsageError } from "../kernel/cli.ts";
 import { defineSchema } from "../kernel/options.ts";
+import { OptionsError } from "../kernel/errors.ts";
 import { openStudio } from "../plugins/studio/open.ts";
 
 /** Options of `studio`. */
@@ -44,6 +45,29 @@ export const studioSchema = defineSchema({
   max_upload_mb: { type: "number", default: 16, min: 0.01, doc: "largest upload accepted, in MiB" },
 });
 
+/** Deno.serve, with a busy port or an unknown host said in one line. */
+function listen(options: Deno.ServeTcpOptions, handler: Deno.ServeHandler): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    return Deno.serve(options, handler);
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new OptionsError(
+        "studio",
+        "port",
+        `${options.port} is in use on ${options.hostname}: pick another (0: any free port)`,
+      );
+    }
+    if (error instanceof Deno.errors.AddrNotAvailable || /lookup|resolve/i.test((error as Error).message)) {
+      throw new OptionsError(
+        "studio",
+        "host",
+        `"${options.hostname}" cannot be listened on here (${(error as Error).message})`,
+      );
+    }
+    throw error;
+  }
+}
+
 /** The command. */
 export const studioCommand = defineCommand({
   name: "studio",
@@ -71,7 +95,7 @@ export const studioCommand = defineCommand({
     const stop = () => ac.abort();
     for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
     try {
-      const server = Deno.serve({
+      const server = listen({
         hostname: o.host,
         port: o.port,
         signal: ac.signal,

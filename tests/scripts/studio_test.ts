@@ -25,6 +25,17 @@ Deno.test("studio refuses bad options with one line before serving anything", as
     assert.equal(r.code, 1);
     assert.match(r.stderr, /missing\.png: cannot be read \(file not found\)/);
     assert.doesNotMatch(r.stderr, /studio: http/);
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      r = await studio("--port", String(taken.addr.port), "--state", dir, "--backend", "wasm");
+    } finally {
+      taken.close();
+    }
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(`"port" ${taken.addr.port} is in use on 127\\.0\\.0\\.1: pick another`),
+    );
     r = await studio("--dataroot", dir, "--state", dir, "--backend", "wasm");
     assert.equal(r.code, 1);
     assert.match(r.stderr, /"dataroot" has no label maps/);
