@@ -178,7 +178,7 @@ async function edit(op) {
     })).json();
     if (mine < appliedSeq) return;
     appliedSeq = mine;
-    if (next.selected !== null && next.selected !== undefined) selected = { id: next.selected };
+    if (["relabel", "duplicate", "move"].includes(op.op)) selected = { id: next.selected }; // the new object
     else if (op.op === "remove") selected = null;
     const done = {
       undo: "undone",
@@ -220,10 +220,10 @@ async function select(id, loadStyles = true) {
     const instance = await (await call("instance", {}, { id })).json();
     selected = instance;
     showSelection(instance);
+    const current = (canvas) =>
+      canvas.classList.toggle("current", canvas.dataset.testid === `style-${instance.cluster}`);
     if (loadStyles) await showStyles(instance);
-    else {for (const c of $("styles").children) {
-        c.classList.toggle("current", c.dataset.testid === `style-${instance.cluster}`);
-      }}
+    else [...$("styles").children].forEach(current);
   } catch (error) {
     say(error.message, true);
   }
