@@ -69,12 +69,11 @@ function shortName(name: string): string {
  *
  * @param o weights, data, output folder and sizes
  * @returns the report's path and what it took
- * @throws {CheckpointError}/{OptionsError} when the shipped weights or clusters are missing
+ * @throws {CheckpointError}/{OptionsError} when the shipped weights or clusters are missing, or the
+ *   dataset has no instance maps; {UsageError} for an unknown dataset
  */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const start = performance.now();
-  const model = await openModelFolder(o.weights, o.width);
-  const { generator, weights } = model;
   const dataset = await resolveDataset({ ...o, phase: "test" });
   if (!dataset.dataset.instances) {
     throw new OptionsError(
@@ -85,6 +84,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       }`,
     );
   }
+  const model = await openModelFolder(o.weights, o.width);
+  const { generator, weights } = model;
   const palette = dataset.dataset.palette ?? labelColormap(35);
   const images = join(o.out, "images");
   const rows: ReportRow[] = [];

@@ -315,3 +315,23 @@ Deno.test("ctx.typed holds exactly the options given on the command line, even a
   assert.equal(await runCli(probe, [], captureIO()), 0);
   assert.deepEqual(typed, []);
 });
+
+Deno.test("a list option is repeatable on the command line and says so in --help", async () => {
+  let plugins: string[] = [];
+  const probe = defineCommand({
+    name: "probe",
+    description: "records a list option",
+    schema: defineSchema({ plugin: { type: "list", default: [], doc: "a plugin module" } }),
+    backend: false,
+    run(ctx) {
+      plugins = ctx.options.plugin;
+    },
+  });
+  assert.equal(await runCli(probe, ["--plugin", "a.ts", "--plugin", "https://x.test/b.ts"], captureIO()), 0);
+  assert.deepEqual(plugins, ["a.ts", "https://x.test/b.ts"]);
+  assert.equal(await runCli(probe, [], captureIO()), 0);
+  assert.deepEqual(plugins, []);
+  const io = captureIO();
+  assert.equal(await runCli(probe, ["--help"], io), 0);
+  assert.match(io.out, /--plugin <text>\s+a plugin module \(repeatable\)/);
+});

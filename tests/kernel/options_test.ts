@@ -59,3 +59,18 @@ Deno.test("closest() suggests near misses only", () => {
   assert.equal(closest("label_ncc", ["label_nc", "ngf"]), "label_nc");
   assert.equal(closest("zzzzzz", ["label_nc", "ngf"]), undefined);
 });
+
+Deno.test("a list option defaults to a fresh empty list, takes a string or strings, and rejects anything else", () => {
+  const lists = defineSchema({ plugin: { type: "list", default: [], doc: "plugin modules" } });
+  const a = resolveOptions("cmd", lists), b = resolveOptions("cmd", lists);
+  assert.equal(a.plugin.length, 0);
+  a.plugin.push("x.ts");
+  assert.deepEqual(b.plugin, [], "each resolution gets its own list");
+  assert.deepEqual(resolveOptions("cmd", lists, { plugin: "a.ts" }).plugin, ["a.ts"]);
+  assert.deepEqual(resolveOptions("cmd", lists, { plugin: ["a.ts", "b.ts"] }).plugin, ["a.ts", "b.ts"]);
+  assert.throws(() => resolveOptions("cmd", lists, { plugin: [1] }), /"plugin" must be a list of strings/);
+  assert.deepEqual(diffFromDefaults(lists, resolveOptions("cmd", lists)), {});
+  assert.deepEqual(diffFromDefaults(lists, resolveOptions("cmd", lists, { plugin: "a.ts" })), {
+    plugin: ["a.ts"],
+  });
+});
