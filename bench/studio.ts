@@ -104,9 +104,11 @@ async function benchShipped(reps: number): Promise<StudioBenchRow[]> {
       reps,
       (i) => editThenImage({ op: "style", id: car, cluster: (i + 2) % clusters }),
     );
+    const undo = await timed(reps, (i) => editThenImage({ op: i % 2 ? "redo" : "undo" }));
     return [
       row("shipped", "brush stroke: edit (+ autosave snapshot) + synthesis + PNG", size, paint),
       row("shipped", "a car's style: edit (+ autosave snapshot) + synthesis + PNG", size, style),
+      row("shipped", "undo or redo: edit (+ autosave snapshot) + the state's kept PNG", size, undo),
     ];
   } finally {
     await opened.studio.flush();
