@@ -19,7 +19,7 @@ import { defineSchema } from "../kernel/options.ts";
 import { clustersFileName, saveClusters } from "../plugins/features/clusters.ts";
 import { encodeFeatures } from "../plugins/features/encode_features.ts";
 import { encodeSource } from "../plugins/features/encode_source.ts";
-import { datasetOptionSchema, loadPlugins } from "../plugins/data/dataset_option.ts";
+import { datasetOptionSchema, loadDatasetOption } from "../plugins/data/dataset_option.ts";
 import { loadTrainedModel } from "../plugins/features/trained_model.ts";
 import { checkModelFlags, modelFlagsSchema } from "../plugins/features/model_flags.ts";
 import { typedOnly } from "../plugins/networks/arch_flags.ts";
@@ -83,6 +83,7 @@ export const encodeFeaturesCommand = defineCommand({
   ],
   async run(ctx) {
     const o = ctx.options;
+    await loadDatasetOption(o);
     const shard = resolveShard(o, (name) => Deno.env.get(name), o.merge ? "a --merge" : undefined);
     if (!o.name) {
       throw new OptionsError(
@@ -105,7 +106,6 @@ export const encodeFeaturesCommand = defineCommand({
         );
       }
       const kernel = { backend: tf.getBackend(), log: ctx.log };
-      await loadPlugins(o.plugin);
       const source = encodeSource(model.config, o, kernel);
       const rows = {
         rows_dir: o.rows_dir ?? join(dir, "feature_rows"),

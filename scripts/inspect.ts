@@ -20,7 +20,7 @@ import {
 } from "../plugins/data/inspect.ts";
 import type { Palette } from "../plugins/data/palette.ts";
 import { loadPalette } from "../plugins/data/palettes/mod.ts";
-import { datasetOptionSchema, loadPlugins } from "../plugins/data/dataset_option.ts";
+import { datasetOptionSchema, loadDatasetOption } from "../plugins/data/dataset_option.ts";
 import type { Problem } from "../plugins/data/source.ts";
 import { resolveShard, shardSchema } from "../kernel/shard.ts";
 import { ShardJob } from "../kernel/shard_job.ts";
@@ -103,6 +103,7 @@ export const inspectCommand = defineCommand({
   ],
   async run(ctx) {
     const o = ctx.options;
+    await loadDatasetOption(o);
     const label = ctx.args.label as string | undefined;
     if (!label === !o.dataroot) {
       ctx.log.error("give either a label map or --dataroot DIR (see --help)");
@@ -115,7 +116,6 @@ export const inspectCommand = defineCommand({
         join("results", "inspect", `${basename(resolve(o.dataroot))}_${o.phase}`);
       let job: ShardJob | undefined;
       let progress: Progress | undefined;
-      await loadPlugins(o.plugin);
       const report = await inspectDataset(o.dataroot, {
         dataset: o.dataset,
         phase: o.phase,

@@ -15,7 +15,7 @@ import { OptionsError } from "../kernel/errors.ts";
 import { defineSchema } from "../kernel/options.ts";
 import { tf } from "../kernel/tf.ts";
 import { encodeSource } from "../plugins/features/encode_source.ts";
-import { datasetOptionSchema, loadPlugins } from "../plugins/data/dataset_option.ts";
+import { datasetOptionSchema, loadDatasetOption } from "../plugins/data/dataset_option.ts";
 import { precomputeFeatureMaps } from "../plugins/features/precompute.ts";
 import { loadTrainedModel } from "../plugins/features/trained_model.ts";
 import { checkModelFlags, modelFlagsSchema } from "../plugins/features/model_flags.ts";
@@ -57,6 +57,7 @@ export const precomputeFeatureMapsCommand = defineCommand({
   ],
   async run(ctx) {
     const o = ctx.options;
+    await loadDatasetOption(o);
     const shard = resolveShard(o, (name) => Deno.env.get(name));
     if (!o.name) {
       throw new OptionsError(
@@ -79,7 +80,6 @@ export const precomputeFeatureMapsCommand = defineCommand({
         );
       }
       const kernel = { backend: tf.getBackend(), log: ctx.log };
-      await loadPlugins(o.plugin);
       const source = encodeSource(model.config, o, kernel);
       const dataroot = o.dataroot ?? String(model.config.dataroot ?? "./datasets/cityscapes/");
       const outDir = join(dataroot, `${o.phase}_feat`);

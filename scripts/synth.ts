@@ -18,7 +18,7 @@ import { defineSchema } from "../kernel/options.ts";
 import { OptionsError } from "../kernel/errors.ts";
 import { tf } from "../kernel/tf.ts";
 import { log } from "../kernel/log.ts";
-import { datasetOptionSchema, resolveDataset } from "../plugins/data/dataset_option.ts";
+import { datasetOptionSchema, loadDatasetOption, resolveDataset } from "../plugins/data/dataset_option.ts";
 import { datasetOptionsOf } from "../plugins/data/dataset_plugin.ts";
 import type { Palette } from "../plugins/data/palette.ts";
 import { assertIndexOk } from "../plugins/data/source.ts";
@@ -244,6 +244,7 @@ export const synthCommand = defineCommand({
   ],
   async run(ctx) {
     const o = ctx.options;
+    await loadDatasetOption(o);
     const weights = o.weights ??
       (o.name ? locateNetwork(o.checkpoints_dir, o.name, o.which_epoch, "G") : null);
     if (!weights) {

@@ -106,6 +106,23 @@ export async function loadPlugins(specifiers: readonly string[], target: Registr
 }
 
 /**
+ * Loads the `--plugin` modules and checks `--dataset` at the start of a recipe, before anything slow
+ * (a model) is opened.
+ *
+ * @param choice dataset name (or null) and plugin modules
+ * @param target the registry
+ * @returns the named dataset, or null when none is named
+ * @throws {UsageError} for an unknown name; {PipelineError} when a plugin module cannot be loaded
+ */
+export async function loadDatasetOption(
+  choice: DatasetChoice,
+  target: Registry = registry,
+): Promise<DatasetPlugin | null> {
+  await loadPlugins(choice.plugin ?? [], target);
+  return choice.dataset ? datasetByName(choice.dataset, target) : null;
+}
+
+/**
  * The dataset plugin a recipe reads: `--plugin` modules are loaded first; then the dataset of that
  * name, or, without a name, the one whose layout `dataroot` holds.
  *

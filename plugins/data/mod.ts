@@ -60,6 +60,7 @@ export {
   datasetByName,
   datasetOptionSchema,
   detectDatasets,
+  loadDatasetOption,
   loadPlugins,
   registeredDatasets,
   resolveDataset,
