@@ -25,3 +25,11 @@ Deno.test("the README's pipeline example runs as written and writes its report",
     await Deno.remove(file);
   }
 });
+
+Deno.test("the README's 'Writing a plugin' shows the whole example plugin file, as it is", async () => {
+  const readme = await Deno.readTextFile(`${root}README.md`);
+  const example = await Deno.readTextFile(`${root}plugins/examples/paired_folder.ts`);
+  const section = readme.slice(readme.indexOf("## Writing a plugin"), readme.indexOf("## Layout"));
+  assert.ok(section.includes("```ts\n" + example + "```"), "README shows plugins/examples/paired_folder.ts");
+  assert.match(section, /deno task train --plugin plugins\/examples\/paired_folder\.ts --dataset paired-folder/);
+});
