@@ -7,15 +7,7 @@
  */
 import { registry } from "../kernel/registry.ts";
 import type { Plugin } from "../kernel/plugin.ts";
-import {
-  ade20kDataset,
-  alignedDataset,
-  boundaries,
-  cityscapesDataset,
-  generatorInput,
-  helenDataset,
-  oneHotTransform,
-} from "./data/mod.ts";
+import { boundaries, builtinDatasets, generatorInput, oneHotTransform } from "./data/mod.ts";
 import { networkPlugins } from "./networks/mod.ts";
 import { lossPlugins } from "./losses/mod.ts";
 import { adamPlugin } from "./optim/adam.ts";
@@ -23,10 +15,7 @@ import { inferencePlugins } from "./inference/mod.ts";
 
 /** Every plugin this project ships. */
 export const builtinPlugins: readonly Plugin[] = [
-  alignedDataset,
-  cityscapesDataset,
-  ade20kDataset,
-  helenDataset,
+  ...builtinDatasets,
   boundaries,
   oneHotTransform,
   generatorInput,
