@@ -149,7 +149,8 @@ const FROM_CONFIG = ["label_nc", "no_instance", "resize_or_crop", "loadSize", "f
 
 /**
  * The data flags of a synthesis: the ones typed, else the checkpoint's training config, else the
- * official test defaults. A crop mode in the config becomes its resize alone (testing does not crop).
+ * official test defaults. A crop mode in the config is not repeated at test time: crop → none, scale_width_and_crop and
+ * resize_and_crop → scale_width (the whole image, loadSize wide).
  */
 function dataFlags(
   o: Record<string, unknown>,
