@@ -33,8 +33,9 @@ export const datasetOptionSchema = defineSchema({
   dataset: {
     type: "string",
     default: null,
-    doc:
-      "dataset plugin: aligned, cityscapes, ade20k, helen or one a --plugin registers (default: detected from dataroot's layout)",
+    doc: `dataset plugin: ${
+      builtinDatasets.map((d) => d.name).join(", ")
+    } or one a --plugin registers (default: detected from dataroot's layout)`,
   },
   plugin: {
     type: "list",

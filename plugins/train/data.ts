@@ -79,6 +79,9 @@ export async function withDatasetDefaults(given: Record<string, unknown>): Promi
 export async function openTrainingData(opts: TrainOptions, log: Logger): Promise<TrainingData> {
   const root = opts.dataroot;
   const dataset = await resolveDataset(opts);
+  if (!dataset.dataset.photos) {
+    throw new DataError(root, `is a "${dataset.name}" dataset, which has no photos to train on`);
+  }
   if (opts.load_features && !dataset.dataset.features) {
     throw new OptionsError(
       "train",
