@@ -137,3 +137,12 @@ Deno.test("every recipe that reads a dataset refuses an unknown --dataset in one
     );
   }
 });
+
+Deno.test("the demo refuses a dataset without instance maps in one line, before opening the model", async () => {
+  const out = await script("demo", ["--dataroot", LAYOUTS.ade20k, "--weights", "no/such/folder"]);
+  assert.equal(out.code, 1, out.stderr);
+  assert.match(
+    out.stderr,
+    /^error: .*"dataset" needs instance maps \(the shipped model reads boundary maps\); dataset "ade20k" has none/m,
+  );
+});

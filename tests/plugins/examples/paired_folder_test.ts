@@ -12,6 +12,19 @@ import { trainingBackend } from "../train/_fixtures.ts";
 const backend = await trainingBackend();
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
+async function script(
+  name: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", `scripts/${name}.ts`, ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", P2PHD_BACKEND: backend },
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
 Deno.test("the paired folder pairs <name>_label.png with <name>.jpg and names a label map without its photo", async () => {
   const root = await writeTinyPairedFolder(2);
   const index = indexPairedFolder({ dataroot: root });
@@ -54,34 +67,16 @@ Deno.test("the paired folder's source reads the Cityscapes colours back as class
   assert.equal(tf.memory().numTensors, before);
 });
 
-Deno.test(`deno task train --plugin plugins/examples/paired_folder.ts --dataset paired-folder trains (${backend})`, async () => {
+Deno.test(`deno task train --plugin plugins/examples/paired_folder.ts --dataset paired-folder trains; inspect and synth read it with --plugin (${backend})`, async () => {
   const root = await writeTinyPairedFolder(2);
   const checkpoints = await Deno.makeTempDir();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--no-check",
-      "scripts/train.ts",
-      ...["--plugin", "plugins/examples/paired_folder.ts", "--dataset", "paired-folder", "--dataroot", root],
-      ...["--label_nc", "35", "--no_instance", "--name", "paired", "--checkpoints_dir", checkpoints],
-      ...[
-        "--ngf",
-        "8",
-        "--n_downsample_global",
-        "2",
-        "--n_blocks_global",
-        "1",
-        "--ndf",
-        "8",
-        "--no_vgg_loss",
-      ],
-      ...["--loadSize", "64", "--niter", "1", "--niter_decay", "0", "--print_freq", "1", "--nThreads", "0"],
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", P2PHD_BACKEND: backend },
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
+  const out = await script("train", [
+    ...["--plugin", "plugins/examples/paired_folder.ts", "--dataset", "paired-folder", "--dataroot", root],
+    ...["--label_nc", "35", "--no_instance", "--name", "paired", "--checkpoints_dir", checkpoints],
+    ..."--ngf 8 --n_downsample_global 2 --n_blocks_global 1 --ndf 8 --no_vgg_loss".split(" "),
+    ..."--loadSize 64 --niter 1 --niter_decay 0 --print_freq 1 --nThreads 0".split(" "),
+  ]);
+  const stderr = out.stderr;
   assert.equal(out.code, 0, stderr);
   assert.match(stderr, /"dataset":"paired-folder","plugin":\["plugins\/examples\/paired_folder\.ts"\]/);
   assert.match(stderr, /finished "paired" after 2 samples/);
@@ -89,5 +84,23 @@ Deno.test(`deno task train --plugin plugins/examples/paired_folder.ts --dataset 
   assert.equal(log.length, 2);
   assert.ok(log.every((r) => [r.G_GAN, r.G_GAN_Feat, r.D_real, r.D_fake].every(Number.isFinite)));
   await Deno.stat(join(checkpoints, "paired", "latest_net_G.safetensors"));
-  await Deno.remove(checkpoints, { recursive: true });
+
+  const plugin = ["--plugin", "plugins/examples/paired_folder.ts"];
+  const inspected = await script("inspect", [...plugin, "--dataroot", root, "--json"]);
+  assert.equal(inspected.code, 0, inspected.stderr);
+  const report = JSON.parse(inspected.stdout);
+  assert.deepEqual([report.dataset, report.samples, report.problems], ["paired-folder", 2, []]);
+  assert.deepEqual(Object.keys(report.histogram), ["7", "23", "26"]);
+  const results = await Deno.makeTempDir();
+  const synth = await script("synth", [
+    ...plugin,
+    ...["--name", "paired", "--checkpoints_dir", checkpoints, "--dataroot", root, "--results_dir", results],
+    "--json",
+  ]);
+  assert.equal(synth.code, 0, synth.stderr);
+  assert.deepEqual(JSON.parse(synth.stdout).images.map((i: { name: string }) => i.name), [
+    "scene_0",
+    "scene_1",
+  ]);
+  await Promise.all([checkpoints, results].map((d) => Deno.remove(d, { recursive: true })));
 });
