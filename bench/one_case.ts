@@ -15,7 +15,7 @@ import { loadOneDnn } from "../kernel/onednn/mod.ts";
 import { parseForwardCase, parseTrainCase } from "./cases.ts";
 import { measureForward } from "./nets.ts";
 import { measureTrain } from "./train.ts";
-import { peakRssBytes } from "./peak_rss.ts";
+import { peakRssBytes } from "../kernel/peak_memory.ts";
 
 /** The benches whose cases run here. */
 export type BenchKind = "nets" | "train";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { peakRssBytes } from "../../bench/peak_rss.ts";
+import { peakMemoryPhrase, peakRssBytes } from "../../kernel/peak_memory.ts";
 
 Deno.test("peak RSS is VmHWM of /proc/self/status, in bytes", () => {
   const status = "Name:\tdeno\nVmPeak:\t 9000 kB\nVmHWM:\t  123456 kB\nVmRSS:\t 100000 kB\n";
@@ -12,4 +12,9 @@ Deno.test("this process's peak RSS is at least its current RSS (Linux)", {
 }, () => {
   const peak = peakRssBytes();
   assert.ok(peak !== null && peak >= Deno.memoryUsage().rss * 0.9, `${peak} vs ${Deno.memoryUsage().rss}`);
+});
+
+Deno.test("peakMemoryPhrase() says GiB with two decimals, or that the peak is unknown", () => {
+  assert.equal(peakMemoryPhrase(3.5 * 2 ** 30), "peak memory 3.50 GiB");
+  assert.equal(peakMemoryPhrase(null), "peak memory unknown here");
 });
