@@ -69,7 +69,11 @@ export type Stage = SourceStage | TransformStage | SinkStage;
 export interface Plugin<S extends Schema = Schema, T = unknown> {
   /** Unique name, kebab-case (e.g. "global-generator", "cityscapes"). */
   name: string;
-  /** Its role: "dataset", "transform", "generator", "discriminator", "encoder", "loss", "sink", … */
+  /**
+   * Its role: "dataset", "transform", "generator", "discriminator", "encoder", "loss", "sink", … A
+   * "dataset" plugin also states its format's facts for the recipes (`defineDataset`,
+   * plugins/data/dataset_plugin.ts).
+   */
   role: string;
   /** One line on what it does, for `--help`, `doctor` and the REPL banner. */
   description: string;

@@ -100,6 +100,8 @@ export const inspectCommand = defineCommand({
     "deno task inspect datasets/cityscapes/test_label/x.png --inst datasets/cityscapes/test_inst/x.png",
     "deno task inspect --dataroot datasets/cityscapes --label_nc 35",
     "deno task inspect --dataroot datasets/cityscapes --label_nc 35 --shard 2/3",
+    "deno task inspect --dataroot ADEChallengeData2016 --dataset ade20k",
+    "deno task inspect --dataroot my_pairs --plugin plugins/examples/paired_folder.ts",
   ],
   async run(ctx) {
     const o = ctx.options;

@@ -61,6 +61,8 @@ export const trainCommand = defineCommand({
     "deno task train --name label2city_512p --dataroot datasets/cityscapes --vgg_weights weights/vgg19-dcbb9e9d.pth",
     "deno task train --name label2city_512p --continue_train",
     "deno task train --name tiny --dataroot datasets/cityscapes --label_nc 35 --ngf 8 --no_vgg_loss --debug",
+    "deno task train --name faces --dataroot SmithCVPR2013_dataset_resized --no_vgg_loss   # Helen, detected",
+    "deno task train --name mine --plugin plugins/examples/paired_folder.ts --dataset paired-folder --dataroot my_pairs --no_vgg_loss",
   ],
   async run(ctx) {
     try {
