@@ -220,7 +220,7 @@ const studio = defineCommand({
     official: {
       type: "boolean",
       default: false,
-      doc: "also the official 1024p architecture at 1024×512 and 2048×1024",
+      doc: "also the official 1024p architecture at 2048×1024 and at its preview size 512×256",
     },
     official_reps: { type: "int", default: 2, min: 1, doc: "timed edits per 1024p case after the warm-up" },
   }),
