@@ -5,13 +5,7 @@
  * @module
  */
 import { DataError } from "../../kernel/errors.ts";
-
-/** The five losses the official model reports, in its order. */
-export const LOSS_NAMES = ["G_GAN", "G_GAN_Feat", "G_VGG", "D_real", "D_fake"] as const;
-/** A loss name. */
-export type LossName = typeof LOSS_NAMES[number];
-/** One value per loss. */
-export type Losses = Record<LossName, number>;
+import type { Losses } from "../losses/catalog.ts";
 
 /** One line of the log. */
 export interface LossRecord extends Losses {

@@ -4,18 +4,13 @@
  *
  * @module
  */
-import type { LossName, LossRecord } from "./loss_log.ts";
+import type { LossRecord } from "./loss_log.ts";
+import { LOSSES, type LossName } from "../losses/catalog.ts";
 
-const COLORS: Record<LossName, string> = {
-  G_GAN: "#1f77b4",
-  G_GAN_Feat: "#ff7f0e",
-  G_VGG: "#2ca02c",
-  D_real: "#d62728",
-  D_fake: "#9467bd",
-};
+const COLORS = Object.fromEntries(LOSSES.map((l) => [l.name, l.color])) as Record<LossName, string>;
 const PANELS: { title: string; keys: LossName[] }[] = [
-  { title: "generator", keys: ["G_GAN", "G_GAN_Feat", "G_VGG"] },
-  { title: "discriminator", keys: ["D_real", "D_fake"] },
+  { title: "generator", keys: LOSSES.filter((l) => l.net === "G").map((l) => l.name) },
+  { title: "discriminator", keys: LOSSES.filter((l) => l.net === "D").map((l) => l.name) },
 ];
 const W = 640, H = 220, PAD = { left: 56, right: 12, top: 24, bottom: 30 };
 

@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../../kernel/io/atomic.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
-import { LOSS_NAMES, type Losses } from "./loss_log.ts";
+import { LOSSES, lossEnabled, type Losses } from "../losses/catalog.ts";
 import { type TrainOptions, trainSchema } from "./options.ts";
 
 /** Where the official text files of a run go. */
@@ -182,9 +182,7 @@ export function lossLogLine(
   losses: Losses,
   opts: Pick<TrainOptions, "no_ganFeat_loss" | "no_vgg_loss">,
 ): string {
-  const reported = LOSS_NAMES.filter((k) =>
-    !(k === "G_GAN_Feat" && opts.no_ganFeat_loss) && !(k === "G_VGG" && opts.no_vgg_loss)
-  );
+  const reported = LOSSES.filter((l) => lossEnabled(l, opts)).map((l) => l.name);
   let message = `(epoch: ${step.epoch}, iters: ${step.epochIter}, time: ${pyFixed(step.time)}) `;
   for (const k of reported) if (losses[k] !== 0) message += `${k}: ${pyFixed(losses[k])} `;
   return message + "\n";

@@ -20,13 +20,11 @@ import { variableGrads } from "../../kernel/tape.ts";
 import type { NdArray } from "../../kernel/io/ndarray.ts";
 import { Adam, type AdamState } from "../optim/adam.ts";
 import { type GanLoss, ganLoss } from "../losses/gan_loss.ts";
-import { featureMatchingLoss } from "../losses/feature_matching.ts";
-import { vggLoss } from "../losses/vgg_loss.ts";
 import type { Vgg19Features } from "../losses/vgg19.ts";
+import { type GeneratorLossInputs, LOSS_NAMES, LOSSES, lossEnabled, type LossName, type Losses } from "../losses/catalog.ts";
 import { ImagePool } from "./image_pool.ts";
 import { buildModels, discriminatorParams, disposeModels, generatorParams, type Models } from "./models.ts";
 import type { TrainOptions } from "./options.ts";
-import type { Losses } from "./loss_log.ts";
 
 /** One batch, NHWC. */
 export interface Batch {
@@ -199,7 +197,7 @@ export class TrainingSession {
     const o = this.opts;
     const gParams = generatorParams(this.models, o, this.#fixedGlobal);
     let fake: tf.Tensor4D | undefined;
-    const parts: tf.Scalar[] = [];
+    const parts = new Map<LossName, tf.Scalar>();
     // The real image's D features and VGG features are constants of G's loss: computed before the
     // tape, so that it keeps none of their intermediates (a third of an iteration's peak memory).
     const predReal = o.no_ganFeat_loss
@@ -210,16 +208,22 @@ export class TrainingSession {
     try {
       lossG = namedGrads(() => {
         fake = tf.keep(G.apply(this.#generatorInput(batch)));
-        const predFake = D.apply(tf.concat([batch.input, fake], 3));
-        const ganG = tf.keep(this.#gan.generator(predFake));
-        const terms: tf.Scalar[] = [ganG];
-        const feat = tf.keep(
-          predReal ? featureMatchingLoss(predFake, predReal, o.lambda_feat) : tf.scalar(0),
-        );
-        if (predReal) terms.push(feat);
-        const vggTerm = tf.keep(vgg && vggReal ? vggLoss(vgg, fake, vggReal, o.lambda_feat) : tf.scalar(0));
-        if (vgg) terms.push(vggTerm);
-        parts.push(ganG, feat, vggTerm);
+        const inputs: GeneratorLossInputs = {
+          gan: this.#gan,
+          predFake: D.apply(tf.concat([batch.input, fake], 3)),
+          predReal,
+          fake,
+          vgg: vgg && vggReal ? { net: vgg, real: vggReal } : undefined,
+          lambdaFeat: o.lambda_feat,
+        };
+        const terms: tf.Scalar[] = [];
+        for (const loss of LOSSES) {
+          if (!("generatorTerm" in loss)) continue;
+          const on = lossEnabled(loss, o);
+          const term = tf.keep(on ? loss.generatorTerm(inputs) : tf.scalar(0));
+          parts.set(loss.name, term);
+          if (on) terms.push(term);
+        }
         return tf.addN(terms) as tf.Scalar;
       }, gParams);
     } finally {
@@ -229,18 +233,12 @@ export class TrainingSession {
       const fakeInput = tf.concat([batch.input, fake as tf.Tensor4D], 3);
       const dFake = tf.keep(this.#gan.discriminatorFake(D.apply(this.#pool.query(fakeInput))));
       const dReal = tf.keep(this.#gan.discriminatorReal(D.apply(tf.concat([batch.input, batch.image], 3))));
-      parts.push(dReal, dFake);
+      parts.set("D_real", dReal).set("D_fake", dFake);
       return tf.mul(tf.add(dFake, dReal), 0.5) as tf.Scalar;
     }, discriminatorParams(this.models));
-    const values = parts.map((t) => t.dataSync()[0]);
-    const losses: Losses = {
-      G_GAN: values[0],
-      G_GAN_Feat: values[1],
-      G_VGG: values[2],
-      D_real: values[3],
-      D_fake: values[4],
-    };
-    tf.dispose([...parts, lossG.value, lossD.value]);
+    const losses = Object.fromEntries(LOSS_NAMES.map((name) => [name, parts.get(name)!.dataSync()[0]])) as Losses;
+    const values = Object.values(losses);
+    tf.dispose([...parts.values(), lossG.value, lossD.value]);
     try {
       if (!values.every(Number.isFinite)) throw new DivergedError(losses);
       this.#optG.step(lossG.grads);

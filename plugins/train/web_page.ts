@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { LOSS_NAMES } from "../losses/catalog.ts";
 import { join } from "node:path";
 import { tf } from "../../kernel/tf.ts";
 import { idsToColors, type Palette } from "../data/palette.ts";
@@ -106,7 +107,7 @@ export async function writeWebPage(
   const last = records.length ? records[records.length - 1] : undefined;
   const summary = last
     ? `<p>epoch ${last.epoch}, iteration ${last.total_steps}, lr ${last.lr.toExponential(3)}: ` +
-      (["G_GAN", "G_GAN_Feat", "G_VGG", "D_real", "D_fake"] as const).map((k) => `${k} ${last[k].toFixed(3)}`)
+      LOSS_NAMES.map((k) => `${k} ${last[k].toFixed(3)}`)
         .join(", ") +
       `</p>`
     : "<p>no losses logged yet</p>";
