@@ -27,7 +27,7 @@ import { imageToRaster, writePng } from "../plugins/data/write_image.ts";
 import { idsToColors } from "../plugins/data/palette.ts";
 import { labelColormap } from "../plugins/data/palettes/label_colormap.ts";
 import { openEncoder, openGenerator } from "../plugins/inference/generator_file.ts";
-import { locateBeside, locateNetwork } from "../plugins/inference/locate.ts";
+import { locateBeside, locateNetwork } from "../plugins/checkpoints/files.ts";
 import { clusterFeatures, encodedFeatures } from "../plugins/inference/features.ts";
 import { findClustersFile } from "../plugins/features/clusters.ts";
 import { type ReportRow, writeReport } from "../plugins/inference/report.ts";
@@ -197,7 +197,7 @@ async function featureSourceFor(
   given: Record<string, unknown>,
 ) {
   if (o.use_encoded_image) {
-    const file = o.encoder ?? locateBeside(weights, `${o.which_epoch}_net_E`);
+    const file = o.encoder ?? locateBeside(weights, o.which_epoch, "E", { command: "synth", instead: "pass --encoder <file>" });
     const encoder = await openEncoder(file);
     try {
       checkEncoderFlags(encoder.options, given, file);
@@ -247,7 +247,7 @@ export const synthCommand = defineCommand({
     const o = ctx.options;
     await loadDatasetOption(o);
     const weights = o.weights ??
-      (o.name ? locateNetwork(o.checkpoints_dir, o.name, o.which_epoch, "G") : null);
+      (o.name ? locateNetwork(o.checkpoints_dir, o.name, o.which_epoch, "G", { command: "synth", instead: "pass --weights <file>" }) : null);
     if (!weights) {
       throw new OptionsError(
         "synth",

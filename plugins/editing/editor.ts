@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { checkpointsWithGenerator, findNetwork } from "../checkpoints/files.ts";
 import { join } from "node:path";
 import { OptionsError } from "../../kernel/errors.ts";
 import { type Clusters, loadClusters } from "../features/clusters.ts";
@@ -79,11 +80,8 @@ export function findFeatureModel(root: string): { dir: string; which_epoch: stri
   const dirs = [root, ...list(root).filter((e) => e.isDirectory).map((e) => join(root, e.name))];
   for (const dir of dirs) {
     const names = list(dir).filter((e) => e.isFile).map((e) => e.name);
-    const has = (which: string, net: string) =>
-      names.includes(`${which}_net_${net}.safetensors`) || names.includes(`${which}_net_${net}.pth`);
-    const whiches = [
-      ...new Set(names.map((n) => /^(.+)_net_G\.(safetensors|pth)$/.exec(n)?.[1]).filter(Boolean)),
-    ] as string[];
+    const has = (which: string, net: string) => findNetwork(dir, which, net) !== null;
+    const whiches = checkpointsWithGenerator(names);
     const which = whiches.includes("latest") && has("latest", "E")
       ? "latest"
       : whiches.find((w) => has(w, "E"));

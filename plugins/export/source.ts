@@ -16,7 +16,7 @@ import {
   type InferredGenerator,
 } from "../networks/infer.ts";
 import type { MultiscaleDiscriminatorOptions } from "../networks/multiscale_discriminator.ts";
-import { networkOfPath } from "../train/checkpoint.ts";
+import { networkOfPath } from "../checkpoints/files.ts";
 
 /** A network's architecture, by kind. */
 export type ExportArchitecture =

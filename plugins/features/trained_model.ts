@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { basename, dirname } from "node:path";
 import { tf } from "../../kernel/tf.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
 import type { Encoder } from "../networks/encoder.ts";
@@ -17,7 +16,7 @@ import type { GlobalGenerator } from "../networks/global_generator.ts";
 import type { LocalEnhancer } from "../networks/local_enhancer.ts";
 import { checkGeneratorInput } from "../networks/infer.ts";
 import { openEncoder, openGenerator } from "../inference/generator_file.ts";
-import { locateNetwork } from "../inference/locate.ts";
+import { findNetwork } from "../checkpoints/files.ts";
 
 /** A checkpoint's networks, ready for inference. */
 export interface TrainedModel {
@@ -59,15 +58,6 @@ function padded(input: tf.Tensor4D, multiple: number, run: (x: tf.Tensor4D) => t
   });
 }
 
-/** The file of one network of a checkpoint folder (ours first, then the official .pth), or null. */
-function findNet(dir: string, which: string, net: string): string | null {
-  try {
-    return locateNetwork(dirname(dir), basename(dir), which, net);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Loads a checkpoint's generator and encoder.
  *
@@ -78,9 +68,9 @@ function findNet(dir: string, which: string, net: string): string | null {
  *   training config
  */
 export async function loadTrainedModel(dir: string, which = "latest"): Promise<TrainedModel> {
-  const gFile = findNet(dir, which, "G");
+  const gFile = findNetwork(dir, which, "G");
   if (!gFile) throw new CheckpointError(dir, `has no ${which}_net_G.safetensors or ${which}_net_G.pth`);
-  const eFile = findNet(dir, which, "E");
+  const eFile = findNetwork(dir, which, "E");
   const g = await openGenerator(gFile);
   const G = g.net;
   const e = eFile ? { file: eFile } : null;

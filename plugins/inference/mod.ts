@@ -19,7 +19,7 @@ export {
 } from "./synthesize.ts";
 export { clusterFeaturesStage, generateStage, writeImagesStage } from "./stages.ts";
 export { type ReportRow, writeReport } from "./report.ts";
-export { locateNetwork } from "./locate.ts";
+export { findNetwork, locateNetwork, networkOfPath, networkPath } from "../checkpoints/files.ts";
 
 import { clusterFeaturesStage, generateStage, writeImagesStage } from "./stages.ts";
 /** This folder's plugins. */

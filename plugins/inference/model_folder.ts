@@ -11,7 +11,7 @@ import { labelColormap } from "../data/palettes/label_colormap.ts";
 import { findClustersFile } from "../features/clusters.ts";
 import { clusterFeatures } from "./features.ts";
 import { type OpenedGenerator, openGenerator } from "./generator_file.ts";
-import { locateNetwork } from "./locate.ts";
+import { locateNetwork } from "../checkpoints/files.ts";
 import { Synthesizer } from "./synthesize.ts";
 
 /** An opened model folder. */
@@ -39,7 +39,10 @@ export interface ModelFolder {
  * @throws {OptionsError} when the folder has no generator; {DataError} when a model with features has no clusters
  */
 export async function openModelFolder(dir: string, width: number): Promise<ModelFolder> {
-  const weights = locateNetwork(dirname(dir), basename(dir), "latest", "G");
+  const weights = locateNetwork(dirname(dir), basename(dir), "latest", "G", {
+    command: "model folder",
+    instead: "pass a folder with latest_net_G.safetensors or latest_net_G.pth (--model)",
+  });
   const generator = await openGenerator(weights);
   const featNum = generator.trained.feat_num ?? 3;
   const withFeatures = generator.trained.instance_feat ?? generator.input_nc > 36;

@@ -12,11 +12,11 @@
  *
  * @module
  */
-import { basename, join } from "node:path";
 import { decodeSafetensors, encodeSafetensors } from "../../kernel/io/safetensors.ts";
 import { loadPth } from "../../kernel/io/pth.ts";
 import type { NdArray } from "../../kernel/io/ndarray.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
+import { findNetwork, networkPath, trainStatePath } from "../checkpoints/files.ts";
 
 /** The format tag in every file's metadata. */
 export const CHECKPOINT_FORMAT = "pix2pixhd-deno-checkpoint/1";
@@ -51,40 +51,6 @@ export async function writeDurably(path: string, bytes: Uint8Array): Promise<voi
   } finally {
     file.close();
   }
-}
-
-/**
- * The path of a network's file in a checkpoint.
- *
- * @param dir the checkpoint folder (`checkpoints/<name>`)
- * @param which "latest" or an epoch
- * @param net "G", "D" or "E"
- * @returns `<dir>/<which>_net_<net>.safetensors`
- */
-export function networkPath(dir: string, which: string, net: string): string {
-  return join(dir, `${which}_net_${net}.safetensors`);
-}
-
-/**
- * The network a checkpoint file holds, read from its name: `<which>_net_<net>.safetensors` as
- * {@link networkPath} writes it, or the official code's `<which>_net_<net>.pth`.
- *
- * @param path a file path
- * @returns "G", "D", "E" (the letter after `_net_`), or null when the name does not follow the pattern
- */
-export function networkOfPath(path: string): string | null {
-  return /_net_([A-Z])\.(safetensors|pth|pt)$/.exec(basename(path))?.[1] ?? null;
-}
-
-/**
- * The path of a checkpoint's training-state file.
- *
- * @param dir the checkpoint folder
- * @param which "latest" or an epoch
- * @returns `<dir>/<which>_train_state.safetensors`
- */
-export function trainStatePath(dir: string, which: string): string {
-  return join(dir, `${which}_train_state.safetensors`);
 }
 
 /**
@@ -280,16 +246,10 @@ export async function loadNetworkWeights(
   which: string,
   net: string,
 ): Promise<{ tensors: Map<string, NdArray>; file: string }> {
-  const ours = networkPath(dir, which, net);
-  const official = join(dir, `${which}_net_${net}.pth`);
-  for (const file of [ours, official]) {
-    try {
-      await Deno.stat(file);
-    } catch {
-      continue;
-    }
-    if (file === official) return { tensors: await loadPth(file), file };
-    return { tensors: decodeSafetensors(await Deno.readFile(file), file).tensors, file };
+  const file = findNetwork(dir, which, net);
+  if (file === null) {
+    throw new CheckpointError(dir, `has no ${which}_net_${net}.safetensors or ${which}_net_${net}.pth`);
   }
-  throw new CheckpointError(dir, `has no ${which}_net_${net}.safetensors or ${which}_net_${net}.pth`);
+  if (file.endsWith(".pth")) return { tensors: await loadPth(file), file };
+  return { tensors: decodeSafetensors(await Deno.readFile(file), file).tensors, file };
 }

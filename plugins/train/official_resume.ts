@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { officialNetworkPath } from "../checkpoints/files.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
 import type { Logger } from "../../kernel/log.ts";
 import type { NdArray } from "../../kernel/io/ndarray.ts";
@@ -50,7 +50,7 @@ export interface OfficialProgress {
  */
 export async function findOfficialRun(dir: string, which: string): Promise<OfficialRun | null> {
   try {
-    return (await Deno.stat(join(dir, `${which}_net_G.pth`))).isFile ? { dir, which } : null;
+    return (await Deno.stat(officialNetworkPath(dir, which, "G"))).isFile ? { dir, which } : null;
   } catch {
     return null;
   }
@@ -164,7 +164,7 @@ export function noCheckpointError(
 ): CheckpointError {
   return new CheckpointError(
     statePath,
-    `does not exist, nor an official ${join(dir, `${which}_net_G.pth`)}: there is no checkpoint "${which}" ` +
+    `does not exist, nor an official ${officialNetworkPath(dir, which, "G")}: there is no checkpoint "${which}" ` +
       `of run "${name}" to continue; drop --continue_train to start it`,
   );
 }

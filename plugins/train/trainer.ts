@@ -22,9 +22,9 @@ import {
   loadCheckpoint,
   loadNetworkWeights,
   saveCheckpoint,
-  trainStatePath,
   writeDurably,
 } from "./checkpoint.ts";
+import { trainStatePath } from "../checkpoints/files.ts";
 import { mergeStoredConfig } from "./config_check.ts";
 import { epochBatches, openTrainingData, withDatasetDefaults } from "./data.ts";
 import { appendLossLog, type LossRecord, truncateLossLog } from "./loss_log.ts";

@@ -6,7 +6,8 @@ import { littleEndianBytes } from "../../../kernel/io/ndarray.ts";
 import { loadPth, readPth } from "../../../kernel/io/pth.ts";
 import { loadSafetensors } from "../../../kernel/io/safetensors.ts";
 import { openGenerator } from "../../../plugins/inference/generator_file.ts";
-import { CHECKPOINT_FORMAT, saveCheckpoint, trainStatePath } from "../../../plugins/train/checkpoint.ts";
+import { CHECKPOINT_FORMAT, saveCheckpoint } from "../../../plugins/train/checkpoint.ts";
+import { trainStatePath } from "../../../plugins/checkpoints/files.ts";
 import { exportWeights, onnxSizeProblem, resolveFormat } from "../../../plugins/export/export.ts";
 import { FIXTURES } from "../../parity/_fixtures.ts";
 

@@ -5,13 +5,11 @@ import {
   hasCheckpoint,
   loadCheckpoint,
   loadNetworkWeights,
-  networkOfPath,
-  networkPath,
   readCheckpointInfo,
   saveCheckpoint,
-  trainStatePath,
   writeDurably,
 } from "../../../plugins/train/checkpoint.ts";
+import { networkOfPath, networkPath, trainStatePath } from "../../../plugins/checkpoints/files.ts";
 import { decodeSafetensors } from "../../../kernel/io/safetensors.ts";
 import { CheckpointError } from "../../../kernel/errors.ts";
 import type { NdArray } from "../../../kernel/io/ndarray.ts";
