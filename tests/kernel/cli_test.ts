@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { runDeno } from "../_run_deno.ts";
 import { join } from "node:path";
 import { type CliIO, defineCommand, defineGroup, EXIT, runCli } from "../../kernel/cli.ts";
 import { defineSchema } from "../../kernel/options.ts";
@@ -277,17 +278,15 @@ await main(defineCommand({
 `,
     );
     const run = async (...args: string[]) => {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--no-check", "--config", new URL("deno.json", ROOT).pathname, script, ...args],
-        env: { NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return {
-        code: out.code,
-        stdout: new TextDecoder().decode(out.stdout),
-        stderr: new TextDecoder().decode(out.stderr),
-      };
+      return await runDeno([
+        "run",
+        "-A",
+        "--no-check",
+        "--config",
+        new URL("deno.json", ROOT).pathname,
+        script,
+        ...args,
+      ], { env: { NO_COLOR: "1" } });
     };
     assert.deepEqual(await run("ok"), { code: 0, stdout: "fine\n", stderr: "" });
     assert.deepEqual(await run("fail"), { code: 1, stdout: "", stderr: "error: in.png: truncated\n" });

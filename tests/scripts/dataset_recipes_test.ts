@@ -4,6 +4,7 @@
  * --dataset refused by each recipe with one line, exit 2.
  */
 import assert from "node:assert/strict";
+import { type Finished, runRecipe } from "../_run_deno.ts";
 import { join } from "node:path";
 import { createLogger } from "../../kernel/log.ts";
 import { loadCheckpoint } from "../../plugins/train/checkpoint.ts";
@@ -12,7 +13,6 @@ import { writeTinyAde20k, writeTinyHelen } from "../plugins/data/_layouts.ts";
 import { trainingBackend } from "../plugins/train/_fixtures.ts";
 
 const backend = await trainingBackend();
-const ROOT = new URL("../../", import.meta.url).pathname;
 const quiet = createLogger("silent");
 const LAYOUTS = { ade20k: await writeTinyAde20k(2), helen: await writeTinyHelen(2) };
 const TINY = {
@@ -30,17 +30,8 @@ const TINY = {
   seed: 5,
 };
 
-async function script(
-  name: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", `scripts/${name}.ts`, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", P2PHD_BACKEND: backend },
-  }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+function script(name: string, args: string[]): Promise<Finished> {
+  return runRecipe(name, args, backend);
 }
 
 function flags(options: Record<string, unknown>): string[] {

@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
+import { runDeno } from "../_run_deno.ts";
 
 const script = new URL("../../scripts/demo.ts", import.meta.url).pathname;
 const root = new URL("../../", import.meta.url).pathname;
 
 async function demo(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+  return await runDeno(["run", "-A", script, ...args], { cwd: root });
 }
 
 Deno.test("demo synthesizes bundled scenes with the shipped weights and writes a report with diverse styles and an edit", async () => {

@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
+import { runDeno } from "../_run_deno.ts";
 
 const script = new URL("../../scripts/label_consistency.ts", import.meta.url).pathname;
 const root = new URL("../../", import.meta.url).pathname;
 
 async function labelConsistency(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+  return await runDeno(["run", "-A", script, ...args], { cwd: root });
 }
 
 Deno.test("label_consistency scores the shipped model's test scenes between chance and real photos", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { runDeno } from "../_run_deno.ts";
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { saveSafetensors } from "../../kernel/io/safetensors.ts";
@@ -29,16 +30,7 @@ async function tinyCheckpoint(config: Record<string, unknown>): Promise<string> 
 }
 
 async function synth(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, "--backend", "cpu", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+  return await runDeno(["run", "-A", script, "--backend", "cpu", ...args]);
 }
 
 async function sizeOf(file: string): Promise<[number, number]> {

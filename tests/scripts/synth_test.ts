@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { runDeno } from "../_run_deno.ts";
 import { decode } from "fast-png";
 import { loadNpy } from "../../kernel/io/npy.ts";
 
@@ -6,16 +7,7 @@ const fixtures = new URL("../fixtures/pytorch-parity/", import.meta.url).pathnam
 const script = new URL("../../scripts/synth.ts", import.meta.url).pathname;
 
 async function synth(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, "--backend", "cpu", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+  return await runDeno(["run", "-A", script, "--backend", "cpu", ...args]);
 }
 
 Deno.test("synth --weights G_global.pth writes the official generator's image as tensor2im makes it", async () => {

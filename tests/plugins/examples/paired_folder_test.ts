@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { type Finished, runRecipe } from "../../_run_deno.ts";
 import { join } from "node:path";
 import { tf } from "../../../kernel/tf.ts";
 import { createLogger } from "../../../kernel/log.ts";
@@ -10,19 +11,9 @@ import { writeTinyPairedFolder } from "../data/_layouts.ts";
 import { trainingBackend } from "../train/_fixtures.ts";
 
 const backend = await trainingBackend();
-const ROOT = new URL("../../../", import.meta.url).pathname;
 
-async function script(
-  name: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", `scripts/${name}.ts`, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", P2PHD_BACKEND: backend },
-  }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+function script(name: string, args: string[]): Promise<Finished> {
+  return runRecipe(name, args, backend);
 }
 
 Deno.test("the paired folder pairs <name>_label.png with <name>.jpg and names a label map without its photo", async () => {
