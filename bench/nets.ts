@@ -3,13 +3,16 @@
  * ngf 64) at 512×256 and 1024×512 and of the official 1024p local enhancer (ngf 32, one enhancer) at
  * 1024×512 and 2048×1024, 36 input channels, batch 1, per backend; beside the official PyTorch code
  * when `--peer pytorch` is given, else against its dated figures (bench/cases.ts). Each case runs in
- * a process of its own (bench/one_case.ts): one warm-up run, then the median of `reps`.
+ * a process of its own (bench/one_case.ts): one warm-up run (on oneDNN also its kernel tuning), then the
+ * median of `reps`.
  *
  * Run: `deno task bench nets [--json] [--backends onednn,wasm] [--cases local-2048x1024,…] [--quick]
  * [--peer pytorch --official_repo DIR]`
  *
  * @module
  */
+import { TRIALS_PER_VARIANT } from "../kernel/onednn/conv_primitive.ts";
+import { activeBackendName } from "../kernel/backend.ts";
 import { tf } from "../kernel/tf.ts";
 import type { Logger } from "../kernel/log.ts";
 import { GlobalGenerator } from "../plugins/networks/global_generator.ts";
@@ -38,7 +41,7 @@ async function forwardSeconds(net: { apply(x: tf.Tensor4D): tf.Tensor4D }, x: tf
 
 /**
  * Times one forward case on the current backend, in this process: builds the generator, one warm-up
- * run, then `reps` timed runs.
+ * run (on oneDNN, then the rest of its kernel tuning), then `reps` timed runs.
  *
  * @param c the case
  * @param reps timed runs
@@ -53,6 +56,10 @@ export async function measureForward(c: ForwardCase, reps: number, log: Logger):
   const x = tf.randomUniform([1, c.height, c.width, 36], 0, 1) as tf.Tensor4D;
   try {
     const firstSeconds = await forwardSeconds(net, x);
+    // oneDNN times its candidate kernels on the first calls of each convolution (conv_primitive.ts):
+    // finish that before timing, as bench train does.
+    const tuning = activeBackendName() === "onednn" ? 2 * TRIALS_PER_VARIANT - 1 : 0;
+    for (let i = 0; i < tuning; i++) await forwardSeconds(net, x);
     const times: number[] = [];
     for (let i = 0; i < reps; i++) times.push(await forwardSeconds(net, x));
     log.info(`bench nets: ${c.name}: ${times.map((t) => t.toFixed(2)).join(", ")} s`);

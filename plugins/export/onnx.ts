@@ -13,7 +13,7 @@
  * @module
  */
 import type { InferredGenerator } from "../networks/infer.ts";
-import type { EncoderOptions } from "../networks/encoder.ts";
+import { encoderLayout, type EncoderOptions } from "../networks/encoder.ts";
 import type { GlobalLayersConfig } from "../networks/global_generator.ts";
 import { int, OnnxGraphBuilder, type StateDict } from "./onnx_graph.ts";
 import {
@@ -201,15 +201,7 @@ export function encoderToOnnx(
   description: OnnxDescription,
 ): Uint8Array {
   const g = new OnnxGraphBuilder(sd, file);
-  const layers = globalOnnxLayers({
-    input_nc: o.input_nc,
-    output_nc: o.feat_num,
-    ngf: o.nef,
-    n_downsample_global: o.n_downsample_E,
-    n_blocks_global: 0,
-    norm: o.norm,
-    padding_type: "reflect",
-  }, true);
+  const layers = globalOnnxLayers(encoderLayout(o), true);
   instanceMeans(g, sequential(g, "image", "model", layers), "inst", o.feat_num);
   return model(
     g,

@@ -14,7 +14,7 @@ import { checkInput } from "./_layers/check.ts";
 import { instanceMeans } from "./_layers/instance_pool.ts";
 import { type Layer, sequential } from "./_layers/layer.ts";
 import { NORMS } from "./_layers/norm.ts";
-import { globalLayers } from "./global_generator.ts";
+import { type GlobalLayersConfig, globalLayers } from "./global_generator.ts";
 
 /** Options of the encoder, with the official names and defaults. */
 export const encoderSchema = defineSchema({
@@ -27,6 +27,26 @@ export const encoderSchema = defineSchema({
 });
 /** Resolved encoder options. */
 export type EncoderOptions = OptionsOf<typeof encoderSchema>;
+
+/**
+ * The encoder's layers as a global generator's without res-blocks (the official `Encoder`).
+ *
+ * @param o the encoder's options
+ * @returns the global-generator layout that builds it
+ */
+export function encoderLayout(
+  o: Pick<EncoderOptions, "input_nc" | "feat_num" | "nef" | "n_downsample_E" | "norm">,
+): GlobalLayersConfig {
+  return {
+    input_nc: o.input_nc,
+    output_nc: o.feat_num,
+    ngf: o.nef,
+    n_downsample_global: o.n_downsample_E,
+    n_blocks_global: 0,
+    norm: o.norm,
+    padding_type: "reflect",
+  };
+}
 
 /** The feature encoder. */
 export class Encoder extends Module {
@@ -42,19 +62,7 @@ export class Encoder extends Module {
     const o = resolveOptions("encoder", encoderSchema, options);
     super(o.seed);
     this.options = o;
-    this.#net = sequential(
-      this,
-      "model",
-      globalLayers({
-        input_nc: o.input_nc,
-        output_nc: o.feat_num,
-        ngf: o.nef,
-        n_downsample_global: o.n_downsample_E,
-        n_blocks_global: 0,
-        norm: o.norm,
-        padding_type: "reflect",
-      }, true),
-    );
+    this.#net = sequential(this, "model", globalLayers(encoderLayout(o), true));
   }
 
   /**

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encode } from "fast-png";
 
@@ -122,4 +123,25 @@ export async function trainingBackend(): Promise<string> {
   if (tf.getBackend() === "wasm" && tf.getKernel("Conv2DBackpropFilter", "wasm")) return "wasm";
   await selectBackend("cpu");
   return "cpu";
+}
+
+/**
+ * Asserts that our loss record equals the official `loss_log.txt` line for the same iteration, to the
+ * three decimals it prints (G_GAN, G_GAN_Feat, D_real, D_fake).
+ *
+ * @param record our record (from `loss_log.jsonl`)
+ * @param officialLog the text of the official `loss_log.txt`
+ * @param prefix the start of the official line, e.g. `(epoch: 2, iters: 2,`
+ */
+export function assertOfficialLosses(
+  record: Record<"G_GAN" | "G_GAN_Feat" | "D_real" | "D_fake", number>,
+  officialLog: string,
+  prefix: string,
+): void {
+  const line = officialLog.split("\n").find((l) => l.startsWith(prefix));
+  assert.ok(line, `the official log has no line starting ${prefix}`);
+  const expected = Object.fromEntries([...line.matchAll(/(\w+): (-?[\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
+  for (const k of ["G_GAN", "G_GAN_Feat", "D_real", "D_fake"] as const) {
+    assert.ok(Math.abs(record[k] - expected[k]) <= 0.0015, `${k}: ours ${record[k]}, official ${expected[k]}`);
+  }
 }
