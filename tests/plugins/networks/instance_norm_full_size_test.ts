@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { tf } from "../../../kernel/tf.ts";
-import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn } from "../../../kernel/onednn/mod.ts";
 import { instanceNorm } from "../../../plugins/networks/_layers/norm.ts";
+import { parityBackends, useBackend } from "../../parity/_fixtures.ts";
 
 const [H, W, C] = [1024, 2048, 4];
 
@@ -33,50 +33,36 @@ function reference(x: Float32Array): { mean: Float64Array; variance: Float64Arra
 
 const X = fullSizeInput();
 const REF = reference(X);
-const ONEDNN = loadOneDnn().ok;
-
-async function checkBackend(name: "cpu" | "wasm" | "onednn") {
-  assert.ok(await tf.setBackend(name === "onednn" ? "wasm" : name));
-  if (name === "onednn") enableOneDnnKernels();
-  else if (ONEDNN) disableOneDnnKernels();
+async function checkBackend(name: string) {
+  await useBackend(name);
   const before = tf.memory().numTensors;
-  try {
-    const x = tf.tensor4d(X, [1, H, W, C]);
-    const { mean, variance } = tf.moments(x, [1, 2]);
-    const y = instanceNorm(x);
-    const [m, v, out] = await Promise.all([mean.data(), variance.data(), y.data()]);
-    tf.dispose([x, mean, variance, y]);
-    assert.equal(tf.memory().numTensors, before, `${name}: tensors leaked`);
-    for (let c = 0; c < C; c++) {
-      const em = Math.abs(m[c] - REF.mean[c]) / Math.abs(REF.mean[c]);
-      const ev = Math.abs(v[c] - REF.variance[c]) / REF.variance[c];
-      assert.ok(em <= 1e-5, `${name}: channel ${c} mean off by ${em.toExponential(2)} (relative) > 1e-5`);
-      assert.ok(ev <= 1e-5, `${name}: channel ${c} variance off by ${ev.toExponential(2)} (relative) > 1e-5`);
-    }
-    let worst = 0;
-    for (let i = 0; i < out.length; i += 97) {
-      const c = i % C;
-      const expected = (X[i] - REF.mean[c]) / Math.sqrt(REF.variance[c] + 1e-5);
-      worst = Math.max(worst, Math.abs(out[i] - expected));
-    }
-    assert.ok(worst <= 5e-5, `${name}: instance norm output off by ${worst.toExponential(2)} > 5e-5`);
-  } finally {
-    if (name === "onednn") disableOneDnnKernels();
+  const x = tf.tensor4d(X, [1, H, W, C]);
+  const { mean, variance } = tf.moments(x, [1, 2]);
+  const y = instanceNorm(x);
+  const [m, v, out] = await Promise.all([mean.data(), variance.data(), y.data()]);
+  tf.dispose([x, mean, variance, y]);
+  assert.equal(tf.memory().numTensors, before, `${name}: tensors leaked`);
+  for (let c = 0; c < C; c++) {
+    const em = Math.abs(m[c] - REF.mean[c]) / Math.abs(REF.mean[c]);
+    const ev = Math.abs(v[c] - REF.variance[c]) / REF.variance[c];
+    assert.ok(em <= 1e-5, `${name}: channel ${c} mean off by ${em.toExponential(2)} (relative) > 1e-5`);
+    assert.ok(ev <= 1e-5, `${name}: channel ${c} variance off by ${ev.toExponential(2)} (relative) > 1e-5`);
   }
+  let worst = 0;
+  for (let i = 0; i < out.length; i += 97) {
+    const c = i % C;
+    const expected = (X[i] - REF.mean[c]) / Math.sqrt(REF.variance[c] + 1e-5);
+    worst = Math.max(worst, Math.abs(out[i] - expected));
+  }
+  assert.ok(worst <= 5e-5, `${name}: instance norm output off by ${worst.toExponential(2)} > 5e-5`);
 }
 
-Deno.test("instance norm statistics at 2048×1024 are within 1e-5 of float64 on cpu", async () => {
-  await checkBackend("cpu");
-});
-
-Deno.test("instance norm statistics at 2048×1024 are within 1e-5 of float64 on wasm", async () => {
-  await checkBackend("wasm");
-});
-
-Deno.test({
-  name: "instance norm statistics at 2048×1024 are within 1e-5 of float64 on oneDNN",
-  ignore: !ONEDNN,
-  fn: async () => {
-    await checkBackend("onednn");
-  },
-});
+for (const { name, skip } of await parityBackends()) {
+  Deno.test({
+    name: `instance norm statistics at 2048×1024 are within 1e-5 of float64 on ${name}${
+      skip ? ` (skipped: ${skip})` : ""
+    }`,
+    ignore: skip !== null,
+    fn: () => checkBackend(name),
+  });
+}
