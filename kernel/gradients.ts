@@ -9,8 +9,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import "./_vendor/tfjs_gradients.js";
+import { tf } from "./tfjs.ts";
 
 function foldAxis(
   dy: tf.Tensor,

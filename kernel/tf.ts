@@ -1,13 +1,11 @@
 /**
- * The one place TensorFlow.js is imported. Every other module imports `tf` from here, so the
- * gradients, the cpu and wasm backends and our own kernels are registered exactly once.
+ * TensorFlow.js as every module uses it: imported from here, so the gradients, the cpu and wasm
+ * backends and our own kernels are registered exactly once. (`kernel/tfjs.ts` is TensorFlow.js alone,
+ * for the kernels registered here, so that they do not import this module back.)
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import "./_vendor/tfjs_gradients.js";
-import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-backend-wasm";
+import { tf } from "./tfjs.ts";
 import "./gradients.ts"; // our fixes to tfjs's gradients, registered over the vendored ones
 import "./wasm/mod.ts"; // conv-gradient kernels that let the wasm backend train
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../tfjs.ts";
 import { BackendError } from "../errors.ts";
 
 /** The explicit geometry of a 2-D convolution in NHWC. */

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../tfjs.ts";
 import { type ConvGeometry, convGeometry, type ConvGradAttrs, padOrCrop } from "./_conv_geometry.ts";
 
 /** Attributes of Conv2DBackpropFilter. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../tfjs.ts";
 
 interface RefCountingBackend {
   incRef(dataId: object): void;

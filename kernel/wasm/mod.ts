@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../tfjs.ts";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { identityConfig } from "./identity.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../tfjs.ts";
 import { isWasmBackend, type WasmBackendLike } from "../onednn/wasm_heap.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];

@@ -24,7 +24,7 @@ import os from "node:os";
 import workerThreads from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
-import { tf } from "../tf.ts";
+import { tf } from "../tfjs.ts";
 
 const PRELUDE = [
   'for (const key of ["self", "location", "Worker", "postMessage", "performance", "importScripts"]) {',
