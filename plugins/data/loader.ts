@@ -1,25 +1,13 @@
 /**
- * The loader: batches of samples from a source stage, each batch passed through transform stages.
- * Reading ahead happens in the source (workers, see prefetch.ts), so while the model computes on one
- * batch the next ones are being decoded. Works on any `SourceStage`, and yields `Sample`s, so it
- * composes with the kernel's pipeline.
- *
- * A batch is a sample whose tensors are the items' tensors concatenated on axis 0 and whose other
- * fields (name, paths, plan) are arrays with one value per item.
+ * Batches of samples, for training's data path: a batch is a sample whose tensors are the items'
+ * tensors concatenated on axis 0 and whose other fields (name, paths, plan) are arrays with one value
+ * per item. Reading ahead happens in the source (workers, see prefetch.ts).
  *
  * @module
  */
-import type { KernelContext, Sample, SourceStage, TransformStage } from "../../kernel/plugin.ts";
+import type { Sample } from "../../kernel/plugin.ts";
 import { disposeAll } from "../../kernel/memory.ts";
 import { tf } from "../../kernel/tf.ts";
-
-/** How the loader groups and encodes samples. */
-export interface LoaderOptions {
-  /** Samples per batch. */
-  batchSize: number;
-  /** Transforms applied to every batch, in order (e.g. boundaries, one-hot, generator-input). */
-  transforms?: readonly TransformStage[];
-}
 
 /**
  * Stacks samples into one batch sample; the items' tensors are disposed.
@@ -55,48 +43,4 @@ export function stackSamples(items: Sample[]): Sample {
     }
   }
   return batch;
-}
-
-/**
- * One epoch of batches.
- *
- * @param source the samples (a dataset's source stage)
- * @param ctx the kernel context passed to stages
- * @param opts batch size and transforms
- * @returns the batches; the consumer owns (and disposes) each batch's tensors
- * @throws {DataError} from reading or encoding a sample
- */
-export async function* loadEpoch(
-  source: SourceStage,
-  ctx: KernelContext,
-  opts: LoaderOptions,
-): AsyncGenerator<Sample> {
-  let pending: Sample[] = [];
-  const emit = async (items: Sample[]): Promise<Sample> => {
-    let batch = stackSamples(items);
-    try {
-      for (const t of opts.transforms ?? []) batch = await t.apply(batch, ctx);
-    } catch (error) {
-      disposeAll(batch);
-      throw error;
-    }
-    return batch;
-  };
-  try {
-    for await (const sample of source.samples(ctx)) {
-      pending.push(sample);
-      if (pending.length === opts.batchSize) {
-        const items = pending;
-        pending = [];
-        yield await emit(items);
-      }
-    }
-    if (pending.length > 0) {
-      const items = pending;
-      pending = [];
-      yield await emit(items);
-    }
-  } finally {
-    disposeAll(pending);
-  }
 }

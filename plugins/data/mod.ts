@@ -37,7 +37,7 @@ export {
   type Problem,
 } from "./source.ts";
 export { listImages, matchFolders, stemKey } from "./match_files.ts";
-export { loadEpoch, type LoaderOptions, stackSamples } from "./loader.ts";
+export { stackSamples } from "./loader.ts";
 export { boundaries, encodeSample, generatorInput, oneHotTransform } from "./transforms.ts";
 export { type DatasetReport, inspectDataset, inspectLabel, type LabelReport } from "./inspect.ts";
 export { alignedDataset, indexAligned } from "./datasets/aligned.ts";
