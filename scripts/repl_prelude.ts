@@ -15,22 +15,12 @@ const exported = Object.keys(p2phd).sort();
 const shadowed = exported.filter((name) => name in globals);
 for (const name of exported) if (!shadowed.includes(name)) globals[name] = p2phd[name as keyof typeof p2phd];
 
-function wrap(words: string[], indent: string, width = 100): string {
-  const lines = [indent];
-  for (const word of words) {
-    if (lines[lines.length - 1].length + word.length + 2 > width) lines.push(indent);
-    lines[lines.length - 1] += (lines[lines.length - 1] === indent ? "" : ", ") + word;
-  }
-  return lines.join("\n");
-}
-
 /** The banner: what is loaded and how to use the helpers. */
 function help(): void {
   console.log(
     [
       `pix2pixHD for Deno — backend ${backend.name} (${backend.reason})`,
-      `Globals from mod.ts (also under p2phd.*), ${exported.length} names:`,
-      wrap(exported.filter((name) => !shadowed.includes(name)), "  "),
+      `The ${exported.length} names mod.ts exports are globals and under p2phd.* (type p2phd. and Tab to list them).`,
       ...(shadowed.length ? [`Only as p2phd.*, to keep the runtime's own: ${shadowed.join(", ")}`] : []),
       "Helpers:",
       '  const scene = await loadScene("datasets/cityscapes/test_label/x.png")  label (+ instance) map tensors',
