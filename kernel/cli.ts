@@ -36,7 +36,7 @@ import pc from "picocolors";
 import { closest, type OptionsOf, type OptionSpec, resolveOptions, type Schema } from "./options.ts";
 import { isUserError, OptionsError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { type BackendChoice, BACKENDS, selectBackend } from "./backend.ts";
+import { type BackendChoice, BACKENDS, selectBackend } from "../backends/select.ts";
 import { type DeviceFlags, type DeviceRequest, deviceRequest } from "./device_flags.ts";
 
 /** Exit codes of every command. */

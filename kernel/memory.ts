@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { tf } from "./tf.ts";
+import { tf } from "../backends/tf.ts";
 
 /** Anything that may hold tensors: a tensor, an array, a map or an object of them. */
 export type TensorContainer = unknown;

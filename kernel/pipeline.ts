@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { tf } from "./tf.ts";
+import { tf } from "../backends/tf.ts";
 import { PipelineError } from "./errors.ts";
 import type {
   KernelContext,
@@ -31,7 +31,7 @@ import type {
 } from "./plugin.ts";
 import { type Registry, registry as defaultRegistry } from "./registry.ts";
 import { log as defaultLog, type Logger } from "./log.ts";
-import { selectBackend } from "./backend.ts";
+import { selectBackend } from "../backends/select.ts";
 
 /** Options of a pipeline. */
 export interface PipelineOptions {

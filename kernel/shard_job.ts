@@ -1,7 +1,7 @@
 /**
  * One shard of a batch job: which inputs are its own, which of them a previous (killed, retried) run
  * already finished, and the manifest it leaves when done. An input is complete when all its output
- * files exist: they are written atomically (kernel/io/atomic.ts), so an existing file is a whole one,
+ * files exist: they are written atomically (formats/atomic.ts), so an existing file is a whole one,
  * and a rerun does only what is missing. Without a shard the job does every input, overwrites what is
  * there (as an interactive run should) and writes no manifest.
  *
@@ -16,7 +16,7 @@
  * @module
  */
 import { join } from "node:path";
-import { removeStaleTemps, writeFileAtomic } from "./io/atomic.ts";
+import { removeStaleTemps, writeFileAtomic } from "../formats/atomic.ts";
 import { type Shard, shardInputs, shardLabel } from "./shard.ts";
 
 /** The format tag of shard manifests. */

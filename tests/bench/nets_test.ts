@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { selectBackend } from "../../kernel/backend.ts";
+import { selectBackend } from "../../backends/select.ts";
 import { createLogger } from "../../kernel/log.ts";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { parseForwardCase } from "../../bench/cases.ts";
 import { measureForward } from "../../bench/nets.ts";
 

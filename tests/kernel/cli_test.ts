@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type CliIO, defineCommand, defineGroup, EXIT, runCli } from "../../kernel/cli.ts";
 import { defineSchema } from "../../kernel/options.ts";
 import { DataError } from "../../kernel/errors.ts";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 

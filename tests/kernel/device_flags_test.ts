@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type CliIO, defineCommand, EXIT, runCli } from "../../kernel/cli.ts";
 import { deviceRequest, deviceSchema } from "../../kernel/device_flags.ts";
 import { OptionsError } from "../../kernel/errors.ts";
-import { selectBackend } from "../../kernel/backend.ts";
+import { selectBackend } from "../../backends/select.ts";
 
 const flags = (o: Record<string, unknown> = {}) => ({
   gpu_ids: null,

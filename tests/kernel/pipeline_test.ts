@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { pipeline } from "../../kernel/pipeline.ts";
 import { Registry } from "../../kernel/registry.ts";
 import {

@@ -5,12 +5,12 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { tf } from "../../kernel/tf.ts";
-import { loadOneDnn } from "../../kernel/onednn/mod.ts";
-import { selectBackend } from "../../kernel/backend.ts";
-import { loadNpy } from "../../kernel/io/npy.ts";
-import { loadPth } from "../../kernel/io/pth.ts";
-import { type NdArray, toFloat32 } from "../../kernel/io/ndarray.ts";
+import { tf } from "../../backends/tf.ts";
+import { loadOneDnn } from "../../backends/onednn/mod.ts";
+import { selectBackend } from "../../backends/select.ts";
+import { loadNpy } from "../../formats/npy.ts";
+import { loadPth } from "../../formats/pth.ts";
+import { type NdArray, toFloat32 } from "../../formats/ndarray.ts";
 
 /** The parity fixture folder. */
 export const FIXTURES = fileURLToPath(new URL("../fixtures/pytorch-parity/", import.meta.url));

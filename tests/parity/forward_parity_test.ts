@@ -3,7 +3,7 @@
  * reproduce every saved output to 1e-4, on every backend here, without leaking tensors.
  */
 import assert from "node:assert/strict";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { GlobalGenerator } from "../../plugins/networks/global_generator.ts";
 import { LocalEnhancer } from "../../plugins/networks/local_enhancer.ts";
 import { MultiscaleDiscriminator } from "../../plugins/networks/multiscale_discriminator.ts";

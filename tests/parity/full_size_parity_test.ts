@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { decode } from "fast-png";
-import { loadNpy } from "../../kernel/io/npy.ts";
-import { loadOneDnn } from "../../kernel/onednn/mod.ts";
+import { loadNpy } from "../../formats/npy.ts";
+import { loadOneDnn } from "../../backends/onednn/mod.ts";
 
 const fixtures = new URL("../fixtures/full_size/", import.meta.url).pathname;
 const script = new URL("../../scripts/synth.ts", import.meta.url).pathname;

@@ -7,8 +7,8 @@
  * (manifest.json, "training" → "caution").
  */
 import assert from "node:assert/strict";
-import { tf } from "../../kernel/tf.ts";
-import { toFloat32 } from "../../kernel/io/ndarray.ts";
+import { tf } from "../../backends/tf.ts";
+import { toFloat32 } from "../../formats/ndarray.ts";
 import { GlobalGenerator } from "../../plugins/networks/global_generator.ts";
 import { MultiscaleDiscriminator } from "../../plugins/networks/multiscale_discriminator.ts";
 import { ganLoss } from "../../plugins/losses/gan_loss.ts";
@@ -110,7 +110,7 @@ for (const backend of backends) {
   if (!skip && backend.name === "wasm") {
     await useBackend("wasm");
     if (!tf.getKernel("Conv2DBackpropFilter", "wasm")) {
-      skip = "the wasm backend has no Conv2DBackpropFilter kernel (kernel/wasm/ not registered)";
+      skip = "the wasm backend has no Conv2DBackpropFilter kernel (backends/wasm/ not registered)";
     }
   }
   Deno.test({

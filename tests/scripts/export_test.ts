@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../../kernel/cli.ts";
-import { tf } from "../../kernel/tf.ts";
-import { selectBackend } from "../../kernel/backend.ts";
+import { tf } from "../../backends/tf.ts";
+import { selectBackend } from "../../backends/select.ts";
 import { openGenerator } from "../../plugins/inference/generator_file.ts";
 import { exportCommand } from "../../scripts/export.ts";
 import { recordingIO } from "../plugins/features/_tiny_model.ts";

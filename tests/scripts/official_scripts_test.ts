@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { saveSafetensors } from "../../kernel/io/safetensors.ts";
-import { tf } from "../../kernel/tf.ts";
+import { saveSafetensors } from "../../formats/safetensors.ts";
+import { tf } from "../../backends/tf.ts";
 import { Encoder } from "../../plugins/networks/encoder.ts";
 import { GlobalGenerator } from "../../plugins/networks/global_generator.ts";
 import { LocalEnhancer } from "../../plugins/networks/local_enhancer.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decode, encode } from "fast-png";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { ansiPicture, labelColor, loadScene, save, toRgb } from "../../scripts/repl_helpers.ts";
 import { DataError } from "../../kernel/errors.ts";
-import { selectBackend } from "../../kernel/backend.ts";
+import { selectBackend } from "../../backends/select.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 await selectBackend("cpu");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type CommandDef, runCli } from "../../kernel/cli.ts";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { encodeFeaturesCommand } from "../../scripts/encode_features.ts";
 import { inspectCommand } from "../../scripts/inspect.ts";
 import { precomputeFeatureMapsCommand } from "../../scripts/precompute_feature_maps.ts";

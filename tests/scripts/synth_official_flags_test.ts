@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { runDeno } from "../_run_deno.ts";
 import { join } from "node:path";
 import { decode } from "fast-png";
-import { saveSafetensors } from "../../kernel/io/safetensors.ts";
-import { tf } from "../../kernel/tf.ts";
+import { saveSafetensors } from "../../formats/safetensors.ts";
+import { tf } from "../../backends/tf.ts";
 import { GlobalGenerator } from "../../plugins/networks/global_generator.ts";
 
 const script = new URL("../../scripts/synth.ts", import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { saveClusters } from "../../plugins/features/clusters.ts";
 import type { ShardManifest } from "../../kernel/shard_job.ts";
 import { saveTinyModel } from "../plugins/features/_tiny_model.ts";

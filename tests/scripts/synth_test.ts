@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { runDeno } from "../_run_deno.ts";
 import { decode } from "fast-png";
-import { loadNpy } from "../../kernel/io/npy.ts";
+import { loadNpy } from "../../formats/npy.ts";
 
 const fixtures = new URL("../fixtures/pytorch-parity/", import.meta.url).pathname;
 const script = new URL("../../scripts/synth.ts", import.meta.url).pathname;

@@ -4,7 +4,7 @@ import { OptionsError } from "../../../kernel/errors.ts";
 import { createLogger } from "../../../kernel/log.ts";
 import { disposeAll } from "../../../kernel/memory.ts";
 import { definePlugin } from "../../../kernel/plugin.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import {
   datasetOptionsOf,
   defineDataset,

@@ -4,7 +4,7 @@ import { DataError } from "../../../kernel/errors.ts";
 import { log } from "../../../kernel/log.ts";
 import { resolveOptions } from "../../../kernel/options.ts";
 import type { Sample } from "../../../kernel/plugin.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { ade20kDataset } from "../../../plugins/data/datasets/ade20k.ts";
 import { alignedDataset } from "../../../plugins/data/datasets/aligned.ts";
 import { cityscapesDataset } from "../../../plugins/data/datasets/cityscapes.ts";

@@ -3,7 +3,7 @@ import { encode } from "fast-png";
 import { Image } from "imagescript";
 import { join } from "node:path";
 import { DataError } from "../../../kernel/errors.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { decodeImage, readImageFile } from "../../../plugins/data/decode.ts";
 import { toInstanceIds, toLabelIds, toRgb } from "../../../plugins/data/maps.ts";
 import { idsToTensor, rgbToTensor } from "../../../plugins/data/sample_tensors.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { readImageFile } from "../../../plugins/data/decode.ts";
 import { boundaryMap } from "../../../plugins/data/edges.ts";
 import { toInstanceIds } from "../../../plugins/data/maps.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { inspectDataset, inspectLabel } from "../../../plugins/data/inspect.ts";
 import { BUNDLED, makeAligned, mapOf, PARITY, writePng } from "./helpers.ts";
 

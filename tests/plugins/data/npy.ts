@@ -1,6 +1,6 @@
 /**
  * A minimal `.npy` reader for the tests (little-endian float32/int32/uint8/int64 C-order arrays), until
- * kernel/io/npy.ts is available.
+ * formats/npy.ts is available.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DataError } from "../../../kernel/errors.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { readImageFile } from "../../../plugins/data/decode.ts";
 import { toInstanceIds, toLabelIds } from "../../../plugins/data/maps.ts";
 import { oneHot } from "../../../plugins/data/one_hot.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DataError } from "../../../kernel/errors.ts";
 import { resolveOptions } from "../../../kernel/options.ts";
 import { Rng } from "../../../kernel/random.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import {
   applyPlan,
   drawParams,

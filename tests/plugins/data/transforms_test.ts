@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DataError } from "../../../kernel/errors.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { encodeSample } from "../../../plugins/data/transforms.ts";
 
 await tf.ready();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decode, encode } from "fast-png";
 import { runCli } from "../../../kernel/cli.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { saveClusters } from "../../../plugins/features/clusters.ts";
 import { loadScene } from "../../../plugins/editing/scene_io.ts";
 import { editCommand } from "../../../scripts/edit.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { findClustersFile, saveClusters } from "../../../plugins/features/clusters.ts";
 import { findFeatureModel, openEditor } from "../../../plugins/editing/editor.ts";
 import { saveScene } from "../../../plugins/editing/scene_io.ts";

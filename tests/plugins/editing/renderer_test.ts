@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { GlobalGenerator } from "../../../plugins/networks/global_generator.ts";
 import { SceneRenderer } from "../../../plugins/editing/renderer.ts";
 import { edges, H, testScene, W } from "./_scene.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type Finished, runRecipe } from "../../_run_deno.ts";
 import { join } from "node:path";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { createLogger } from "../../../kernel/log.ts";
 import { resolveOptions } from "../../../kernel/options.ts";
 import { disposeAll } from "../../../kernel/memory.ts";

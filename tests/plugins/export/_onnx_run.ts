@@ -5,7 +5,7 @@
  * @module
  */
 import * as ort from "onnxruntime-node";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 
 /** An NCHW float32 array. */
 export interface Nchw {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { CheckpointError, OptionsError } from "../../../kernel/errors.ts";
-import { littleEndianBytes } from "../../../kernel/io/ndarray.ts";
-import { loadPth, readPth } from "../../../kernel/io/pth.ts";
-import { loadSafetensors } from "../../../kernel/io/safetensors.ts";
+import { littleEndianBytes } from "../../../formats/ndarray.ts";
+import { loadPth, readPth } from "../../../formats/pth.ts";
+import { loadSafetensors } from "../../../formats/safetensors.ts";
 import { openGenerator } from "../../../plugins/inference/generator_file.ts";
 import { CHECKPOINT_FORMAT, saveCheckpoint } from "../../../plugins/train/checkpoint.ts";
 import { trainStatePath } from "../../../plugins/checkpoints/files.ts";

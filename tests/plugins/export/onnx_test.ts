@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { tf } from "../../../backends/tf.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { CheckpointError } from "../../../kernel/errors.ts";
-import { toFloat32 } from "../../../kernel/io/ndarray.ts";
-import { loadPth } from "../../../kernel/io/pth.ts";
+import { toFloat32 } from "../../../formats/ndarray.ts";
+import { loadPth } from "../../../formats/pth.ts";
 import { Encoder } from "../../../plugins/networks/encoder.ts";
 import { GlobalGenerator } from "../../../plugins/networks/global_generator.ts";
 import { inferEncoder, inferGenerator } from "../../../plugins/networks/infer.ts";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { littleEndianBytes, type NdArray } from "../../../kernel/io/ndarray.ts";
-import { BUILTIN_GLOBALS, unpickle } from "../../../kernel/io/pickle.ts";
-import { loadPth, readPth } from "../../../kernel/io/pth.ts";
-import { openZip } from "../../../kernel/io/zip.ts";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { littleEndianBytes, type NdArray } from "../../../formats/ndarray.ts";
+import { BUILTIN_GLOBALS, unpickle } from "../../../formats/pickle.ts";
+import { loadPth, readPth } from "../../../formats/pth.ts";
+import { openZip } from "../../../formats/zip.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { GlobalGenerator } from "../../../plugins/networks/global_generator.ts";
 import { encodePth, torchOrder } from "../../../plugins/export/pth.ts";
 import { OP, PickleWriter } from "../../../plugins/export/pickle_writer.ts";

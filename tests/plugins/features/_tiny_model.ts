@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { saveSafetensors } from "../../../kernel/io/safetensors.ts";
+import { saveSafetensors } from "../../../formats/safetensors.ts";
 import type { CliIO } from "../../../kernel/cli.ts";
 import { Encoder } from "../../../plugins/networks/encoder.ts";
 import { GlobalGenerator } from "../../../plugins/networks/global_generator.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { runCli } from "../../../kernel/cli.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { clustersFromJson } from "../../../plugins/features/clusters.ts";
 import { encodeFeaturesCommand } from "../../../scripts/encode_features.ts";
 import { precomputeFeatureMapsCommand } from "../../../scripts/precompute_feature_maps.ts";

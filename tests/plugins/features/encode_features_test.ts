@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
-import { loadNpy } from "../../../kernel/io/npy.ts";
-import { loadPth } from "../../../kernel/io/pth.ts";
-import { toFloat32 } from "../../../kernel/io/ndarray.ts";
+import { tf } from "../../../backends/tf.ts";
+import { loadNpy } from "../../../formats/npy.ts";
+import { loadPth } from "../../../formats/pth.ts";
+import { toFloat32 } from "../../../formats/ndarray.ts";
 import type { Sample } from "../../../kernel/plugin.ts";
 import { Encoder } from "../../../plugins/networks/encoder.ts";
 import { clusterRows, encodeFeatures } from "../../../plugins/features/encode_features.ts";

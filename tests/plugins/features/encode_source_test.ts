@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { createLogger } from "../../../kernel/log.ts";
 import { encodeSource } from "../../../plugins/features/encode_source.ts";
 import { SAMPLE } from "./_tiny_model.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { loadNpy } from "../../../kernel/io/npy.ts";
-import { toFloat32 } from "../../../kernel/io/ndarray.ts";
+import { loadNpy } from "../../../formats/npy.ts";
+import { toFloat32 } from "../../../formats/ndarray.ts";
 import type { Raster } from "../../../plugins/data/raster.ts";
 import {
   appendRows,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EXIT, runCli } from "../../../kernel/cli.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { encodeFeaturesCommand } from "../../../scripts/encode_features.ts";
 import { precomputeFeatureMapsCommand } from "../../../scripts/precompute_feature_maps.ts";
 import { recordingIO, saveTinyModel } from "./_tiny_model.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decode } from "fast-png";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { Encoder } from "../../../plugins/networks/encoder.ts";
 import { featurePath, precomputeFeatureMaps } from "../../../plugins/features/precompute.ts";
 import { imageToPng, imageToRaster } from "../../../plugins/data/write_image.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { Rng } from "../../../kernel/random.ts";
 import { CITYSCAPES_PALETTE } from "../../../plugins/data/palettes/cityscapes.ts";
 import type { Clusters } from "../../../plugins/features/clusters.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../../../kernel/tf.ts";
-import { loadPth } from "../../../kernel/io/pth.ts";
-import { saveSafetensors } from "../../../kernel/io/safetensors.ts";
+import { tf } from "../../../backends/tf.ts";
+import { loadPth } from "../../../formats/pth.ts";
+import { saveSafetensors } from "../../../formats/safetensors.ts";
 import { loadTrainedModel } from "../../../plugins/features/trained_model.ts";
 
 await tf.setBackend("cpu");

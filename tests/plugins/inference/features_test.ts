@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { seedFor } from "../../../kernel/random.ts";
 import { saveClusters } from "../../../plugins/features/clusters.ts";
 import { featureMap } from "../../../plugins/features/feature_map.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { BackendError } from "../../../kernel/errors.ts";
 import { checkForwardFits, forwardHeapBytes } from "../../../plugins/inference/memory_check.ts";
 

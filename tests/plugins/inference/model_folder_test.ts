@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../../../kernel/tf.ts";
-import { saveSafetensors } from "../../../kernel/io/safetensors.ts";
+import { tf } from "../../../backends/tf.ts";
+import { saveSafetensors } from "../../../formats/safetensors.ts";
 import { GlobalGenerator } from "../../../plugins/networks/global_generator.ts";
 import { openModelFolder } from "../../../plugins/inference/model_folder.ts";
 import { SAMPLE, saveTinyModel } from "../features/_tiny_model.ts";

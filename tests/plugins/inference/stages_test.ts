@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decode } from "fast-png";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { pipeline } from "../../../kernel/pipeline.ts";
 import "../../../plugins/mod.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { tf } from "../../../backends/tf.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { ganLoss, ganLossPlugin } from "../../../plugins/losses/gan_loss.ts";
 import { featureMatchingLoss } from "../../../plugins/losses/feature_matching.ts";
 

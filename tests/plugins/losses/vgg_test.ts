@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { tf } from "../../../backends/tf.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { CheckpointError, OptionsError } from "../../../kernel/errors.ts";
-import type { NdArray } from "../../../kernel/io/ndarray.ts";
+import type { NdArray } from "../../../formats/ndarray.ts";
 import { randomVgg19StateDict, Vgg19Features } from "../../../plugins/losses/vgg19.ts";
 import { vggLoss, vggLossPlugin } from "../../../plugins/losses/vgg_loss.ts";
 

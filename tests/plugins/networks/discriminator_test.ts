@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { tf } from "../../../backends/tf.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { MultiscaleDiscriminator } from "../../../plugins/networks/multiscale_discriminator.ts";
 
 await selectBackend("cpu");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { tf } from "../../../backends/tf.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { OptionsError } from "../../../kernel/errors.ts";
 import { GlobalGenerator, globalGeneratorPlugin } from "../../../plugins/networks/global_generator.ts";
 import { LocalEnhancer } from "../../../plugins/networks/local_enhancer.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { CheckpointError } from "../../../kernel/errors.ts";
-import { loadPth } from "../../../kernel/io/pth.ts";
+import { loadPth } from "../../../formats/pth.ts";
 import { fileURLToPath } from "node:url";
 import { GlobalGenerator } from "../../../plugins/networks/global_generator.ts";
 import { LocalEnhancer } from "../../../plugins/networks/local_enhancer.ts";

@@ -4,7 +4,7 @@
  * the official 1024p generator's output by up to 8 levels; PyTorch's cascaded sums do not.
  */
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { instanceNorm } from "../../../plugins/networks/_layers/norm.ts";
 import { parityBackends, useBackend } from "../../parity/_fixtures.ts";
 

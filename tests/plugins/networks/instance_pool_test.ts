@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { instanceMeans } from "../../../plugins/networks/_layers/instance_pool.ts";
 
 Deno.test("instanceMeans() at 2048×1024 gives a million-pixel instance its float64 mean (wasm and cpu)", async () => {

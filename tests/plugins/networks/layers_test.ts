@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { tf } from "../../../backends/tf.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { reflectPad, replicatePad, zeroPad } from "../../../plugins/networks/_layers/pad.ts";
 import { downsample } from "../../../plugins/networks/_layers/pool.ts";
 import { batchNorm, instanceNorm } from "../../../plugins/networks/_layers/norm.ts";

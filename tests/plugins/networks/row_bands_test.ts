@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { convolveInBands, rowBands } from "../../../plugins/networks/_layers/row_bands.ts";
 
 Deno.test("rowBands() covers every output row once, with the input rows and zero padding each band reads", () => {

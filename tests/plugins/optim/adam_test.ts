@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
-import { selectBackend } from "../../../kernel/backend.ts";
-import { loadOneDnn } from "../../../kernel/onednn/mod.ts";
+import { tf } from "../../../backends/tf.ts";
+import { selectBackend } from "../../../backends/select.ts";
+import { loadOneDnn } from "../../../backends/onednn/mod.ts";
 import { Adam } from "../../../plugins/optim/adam.ts";
 
 /** TensorFlow.js's ops (cpu), and oneDNN's fused passes with the moments off the wasm heap. */

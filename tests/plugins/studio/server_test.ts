@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { unzipSync, zipSync } from "fflate";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { encodePng } from "../../../plugins/data/write_image.ts";
 import { openStudio } from "../../../plugins/studio/open.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import type { TrainedModel } from "../../../plugins/features/trained_model.ts";
 import { cloneScene, previewWidth, RequestError, StudioSession } from "../../../plugins/studio/session.ts";
 import { rect, snapshot, testScene, W } from "../editing/_scene.ts";

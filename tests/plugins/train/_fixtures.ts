@@ -111,14 +111,14 @@ export async function writeTinyRgbDataset(count = 2): Promise<string> {
 }
 
 /**
- * Selects the faster backend that can train: wasm once kernel/wasm registers its conv filter
+ * Selects the faster backend that can train: wasm once backends/wasm registers its conv filter
  * gradient, else cpu.
  *
  * @returns the backend's name
  */
 export async function trainingBackend(): Promise<string> {
-  const { selectBackend } = await import("../../../kernel/backend.ts");
-  const { tf } = await import("../../../kernel/tf.ts");
+  const { selectBackend } = await import("../../../backends/select.ts");
+  const { tf } = await import("../../../backends/tf.ts");
   await selectBackend("wasm").catch(() => undefined);
   if (tf.getBackend() === "wasm" && tf.getKernel("Conv2DBackpropFilter", "wasm")) return "wasm";
   await selectBackend("cpu");

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { tf } from "../../../kernel/tf.ts";
-import { selectBackend } from "../../../kernel/backend.ts";
+import { tf } from "../../../backends/tf.ts";
+import { selectBackend } from "../../../backends/select.ts";
 import { randomVgg19StateDict, Vgg19Features } from "../../../plugins/losses/vgg19.ts";
 import { resolveTrainOptions } from "../../../plugins/train/options.ts";
 import { TrainingSession } from "../../../plugins/train/session.ts";

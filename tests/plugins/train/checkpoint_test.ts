@@ -10,9 +10,9 @@ import {
   writeDurably,
 } from "../../../plugins/train/checkpoint.ts";
 import { networkOfPath, networkPath, trainStatePath } from "../../../plugins/checkpoints/files.ts";
-import { decodeSafetensors } from "../../../kernel/io/safetensors.ts";
+import { decodeSafetensors } from "../../../formats/safetensors.ts";
 import { CheckpointError } from "../../../kernel/errors.ts";
-import type { NdArray } from "../../../kernel/io/ndarray.ts";
+import type { NdArray } from "../../../formats/ndarray.ts";
 
 function array(values: number[], shape = [values.length]): NdArray {
   return { shape, dtype: "float32", data: Float32Array.from(values) };

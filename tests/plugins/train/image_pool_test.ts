@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { Rng } from "../../../kernel/random.ts";
 import { ImagePool } from "../../../plugins/train/image_pool.ts";
 

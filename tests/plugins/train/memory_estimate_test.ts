@@ -5,7 +5,7 @@ import {
   formatMemoryEstimate,
   VGG19_PARAMS,
 } from "../../../plugins/train/memory_estimate.ts";
-import { loadOneDnn } from "../../../kernel/onednn/mod.ts";
+import { loadOneDnn } from "../../../backends/onednn/mod.ts";
 
 /** Trains three iterations in a fresh process (a wasm heap never shrinks) and reads the heap size. */
 async function probe(backend: string, ngf: number, width: number, height: number) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
-import { loadPth } from "../../../kernel/io/pth.ts";
+import { tf } from "../../../backends/tf.ts";
+import { loadPth } from "../../../formats/pth.ts";
 import { Rng } from "../../../kernel/random.ts";
 import { LocalEnhancer } from "../../../plugins/networks/local_enhancer.ts";
 import {

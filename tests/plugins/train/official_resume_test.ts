@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CheckpointError } from "../../../kernel/errors.ts";
 import type { Logger } from "../../../kernel/log.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { loadCheckpoint } from "../../../plugins/train/checkpoint.ts";
 import { readLossLog } from "../../../plugins/train/loss_log.ts";
 import { train } from "../../../plugins/train/trainer.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { resolveTrainOptions } from "../../../plugins/train/options.ts";
 import { DivergedError, TrainingSession } from "../../../plugins/train/session.ts";
 import { randomVgg19StateDict, Vgg19Features } from "../../../plugins/losses/vgg19.ts";

@@ -4,7 +4,7 @@ import { decode, encode } from "fast-png";
 import { type CliIO, runCli } from "../../../kernel/cli.ts";
 import { OptionsError } from "../../../kernel/errors.ts";
 import { createLogger } from "../../../kernel/log.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import { loadCheckpoint } from "../../../plugins/train/checkpoint.ts";
 import { readLossLog } from "../../../plugins/train/loss_log.ts";
 import { epochBatches, openTrainingData } from "../../../plugins/train/data.ts";

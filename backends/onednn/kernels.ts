@@ -1,0 +1,363 @@
+/**
+ * TensorFlow.js kernels for the wasm backend that run convolutions on oneDNN, reading and writing the
+ * tensors in the wasm heap in place (NHWC, filters `[kh, kw, in, out]`: no layout copies).
+ *
+ * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also `conv2dTranspose`'s forward),
+ * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient), `MaxPoolGrad`, `AvgPoolGrad`,
+ * `Mean`/`Sum` over the pixels (axes 1 and 2, or 0–2 with a batch of one) of rank-4 tensors, `LeakyRelu`,
+ * and the (leaky) ReLU
+ * gradient kernel that backends/gradients.ts calls when a backend has it.
+ * Cases oneDNN does not cover here (NCHW, non-float32 tensors, `prelu` activation, non-per-channel
+ * bias, padded average pooling, whose tfjs gradient counts the padding) go to the kernel that was
+ * registered before.
+ *
+ * @module
+ */
+import { BackendError } from "../../kernel/errors.ts";
+import { tf } from "../tf.ts";
+import type { PrimitiveCache, PrimitiveSpec } from "./primitive_cache.ts";
+import type { PoolSpec } from "./pool.ts";
+import { LEAKY_RELU_GRAD } from "../gradients.ts";
+import type { ConvActivation } from "./conv_desc.ts";
+import { convSpecOf } from "./conv_spec.ts";
+import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
+import { pixelReductionLayout } from "../wasm/pixel_reduce.ts";
+
+/** The kernels this module provides, in registration order. */
+export const ONEDNN_KERNEL_NAMES = [
+  "Conv2D",
+  "FusedConv2D",
+  "Conv2DBackpropInput",
+  "Conv2DBackpropFilter",
+  "MaxPoolGrad",
+  "AvgPoolGrad",
+  "Mean",
+  "Sum",
+  "LeakyRelu",
+  LEAKY_RELU_GRAD,
+] as const;
+
+/** A kernel name this module provides. */
+export type OneDnnKernelName = typeof ONEDNN_KERNEL_NAMES[number];
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+
+const FUSED_ACTIVATIONS: ReadonlySet<string> = new Set<ConvActivation>([
+  "linear",
+  "relu",
+  "relu6",
+  "leakyrelu",
+  "elu",
+  "sigmoid",
+]);
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Allocates the output and runs the primitive on heap pointers taken after the allocation. */
+function run(
+  backend: WasmBackendLike,
+  cache: PrimitiveCache,
+  spec: PrimitiveSpec,
+  outShape: number[],
+  inputs: readonly tf.TensorInfo[],
+): tf.TensorInfo {
+  const out = backend.makeOutput(outShape, "float32");
+  if (size(outShape) === 0) return out;
+  if (inputs.some((t) => size(t.shape) === 0)) {
+    // An empty reduction (0 input channels, or an empty batch for the filter gradient): all zeros.
+    const offset = backend.dataIdMap.get(out.dataId)!.memoryOffset!;
+    backend.wasm.HEAPU8.fill(0, offset, offset + size(outShape) * 4);
+    return out;
+  }
+  const primitive = cache.get(spec);
+  primitive.execute(heapPointers(backend, [...inputs.map((t) => t.dataId), out.dataId]));
+  return out;
+}
+
+function dataFormatOf(attrs: { dataFormat?: string }): "channelsLast" | "channelsFirst" {
+  return tf.backend_util.convertConv2DDataFormat((attrs.dataFormat ?? "NHWC") as "NHWC" | "NCHW");
+}
+
+function usable(backend: unknown, tensors: readonly tf.TensorInfo[], attrs: { dataFormat?: string }) {
+  return isWasmBackend(backend) && dataFormatOf(attrs) === "channelsLast" &&
+    tensors.every((t) => t.dtype === "float32");
+}
+
+/** tfjs's conv geometry for NHWC tensors (dilation 1 unless given). */
+function nhwcConvInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: {
+    strides: number | [number, number];
+    pad: tf.Conv2DAttrs["pad"];
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  },
+  dilations: number | [number, number] = 1,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+}
+
+function conv2d(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x, filter } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DAttrs;
+    if (!usable(args.backend, [x, filter], attrs)) return delegate("Conv2D", fallback, args);
+    const info = nhwcConvInfo(x.shape, filter.shape, attrs, attrs.dilations);
+    return run(args.backend as WasmBackendLike, cache, convSpecOf("forward", info), info.outShape, [
+      x,
+      filter,
+    ]);
+  };
+}
+
+function fusedConv2d(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x, filter, bias } = args.inputs as unknown as {
+      x: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      bias?: tf.TensorInfo;
+    };
+    const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+    const outChannels = filter.shape[3];
+    const supported = usable(args.backend, bias ? [x, filter, bias] : [x, filter], attrs) &&
+      FUSED_ACTIVATIONS.has(attrs.activation ?? "linear") &&
+      (bias == null || (size(bias.shape) === outChannels && bias.shape.at(-1) === outChannels));
+    if (!supported) return delegate("FusedConv2D", fallback, args);
+    const info = nhwcConvInfo(x.shape, filter.shape, attrs, attrs.dilations);
+    const spec = convSpecOf("forward", info, {
+      bias: bias != null,
+      activation: (attrs.activation ?? "linear") as ConvActivation,
+      leakyreluAlpha: attrs.leakyreluAlpha ?? 0.2,
+    });
+    const inputs = bias ? [x, filter, bias] : [x, filter];
+    return run(args.backend as WasmBackendLike, cache, spec, info.outShape, inputs);
+  };
+}
+
+function conv2dBackpropInput(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    if (!usable(args.backend, [dy, filter], attrs)) return delegate("Conv2DBackpropInput", fallback, args);
+    const info = nhwcConvInfo(attrs.inputShape, filter.shape, attrs);
+    checkShape("Conv2DBackpropInput", "dy", dy.shape, info.outShape);
+    const spec = convSpecOf("backward_data", info);
+    return run(args.backend as WasmBackendLike, cache, spec, [...attrs.inputShape], [dy, filter]);
+  };
+}
+
+function conv2dBackpropFilter(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x, dy } = args.inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    if (!usable(args.backend, [x, dy], attrs)) return delegate("Conv2DBackpropFilter", fallback, args);
+    const info = nhwcConvInfo(x.shape, attrs.filterShape, attrs);
+    checkShape("Conv2DBackpropFilter", "dy", dy.shape, info.outShape);
+    const spec = convSpecOf("backward_weights", info);
+    return run(args.backend as WasmBackendLike, cache, spec, [...attrs.filterShape], [x, dy]);
+  };
+}
+
+type PoolGradAttrs = {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: tf.Conv2DAttrs["pad"];
+  dimRoundingMode?: "floor" | "round" | "ceil";
+};
+
+function poolSpecOf(kind: PoolSpec["kind"], info: tf.backend_util.Conv2DInfo): PoolSpec {
+  return {
+    kind,
+    batch: info.batchSize,
+    channels: info.inChannels,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padBottom: info.padInfo.bottom,
+    padLeft: info.padInfo.left,
+    padRight: info.padInfo.right,
+  };
+}
+
+function poolInfo(inputShape: readonly number[], attrs: PoolGradAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    inputShape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+}
+
+/**
+ * `MaxPoolGrad` or `AvgPoolGrad` on oneDNN. Padded average pooling goes back: tfjs's own gradient
+ * spreads 1/(filter area) also over padded borders, oneDNN's would not.
+ */
+function poolGrad(kernel: "MaxPoolGrad" | "AvgPoolGrad") {
+  return (cache: PrimitiveCache, fallback: Fallback | undefined) => (args: KernelArgs) => {
+    const { dy, input } = args.inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    const info = poolInfo(input.shape, args.attrs as unknown as PoolGradAttrs);
+    const { top, bottom, left, right } = info.padInfo;
+    const max = kernel === "MaxPoolGrad";
+    if ((!max && top + bottom + left + right > 0) || !usable(args.backend, [dy, input], {})) {
+      return delegate(kernel, fallback, args);
+    }
+    checkShape(kernel, "dy", dy.shape, info.outShape);
+    const spec = poolSpecOf(max ? "max_backward" : "avg_backward", info);
+    return run(args.backend as WasmBackendLike, cache, spec, [...input.shape], max ? [input, dy] : [dy]);
+  };
+}
+
+/** Pixel counts up to this are reduced in one pass (a float32 sum of 4096 terms stays within ~1e-7). */
+const ONE_PASS_PIXELS = 4096;
+
+/**
+ * A block length that splits `pixels` into two passes of about √pixels terms each (the largest divisor
+ * not above √pixels), or null when no divisor of at least 16 exists.
+ */
+export function pixelBlock(pixels: number): number | null {
+  for (let b = Math.floor(Math.sqrt(pixels)); b >= 16; b--) {
+    if (pixels % b === 0) return b;
+  }
+  return null;
+}
+
+/**
+ * `Mean` or `Sum` over axes 1 and 2 of a float32 rank-4 tensor on oneDNN; anything else goes back.
+ * oneDNN's pooling adds a window's values one after another in float32, so a large image is reduced in
+ * two passes (blocks of about √pixels, then the blocks): at 2048×1024 one pass drifts by ~1e-3 relative
+ * (the official 1024p generator's output then moves by up to 8 levels), two stay near 1e-7. A pixel
+ * count with no usable divisor goes to the kernel registered before (float64 sums on wasm).
+ */
+function pixelReduction(kernel: "Mean" | "Sum") {
+  return (cache: PrimitiveCache, fallback: Fallback | undefined) => (args: KernelArgs) => {
+    const { x } = args.inputs as unknown as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const layout = pixelReductionLayout(x.shape, axis);
+    if (layout === null || size(x.shape) === 0 || !usable(args.backend, [x], {})) {
+      return delegate(kernel, fallback, args);
+    }
+    const { batch, pixels, channels, overBatch } = layout;
+    const block = pixels > ONE_PASS_PIXELS ? pixelBlock(pixels) : null;
+    if (pixels > ONE_PASS_PIXELS && block === null) return delegate(kernel, fallback, args);
+    const kind = kernel === "Mean" ? "reduce_mean" : "reduce_sum";
+    const outShape = keepDims ? [batch, 1, 1, channels] : overBatch ? [channels] : [batch, channels];
+    const backend = args.backend as WasmBackendLike;
+    if (block === null) {
+      return run(backend, cache, { kind, batch, height: x.shape[1], width: x.shape[2], channels }, outShape, [x]);
+    }
+    // [batch, pixels / block, block, channels] → per block, then over the blocks.
+    const blocks = pixels / block;
+    const partial = run(backend, cache, { kind, batch: batch * blocks, height: 1, width: block, channels }, [
+      batch * blocks,
+      channels,
+    ], [x]);
+    try {
+      return run(backend, cache, { kind, batch, height: blocks, width: 1, channels }, outShape, [partial]);
+    } finally {
+      backend.disposeData(partial.dataId);
+    }
+  };
+}
+
+function leakyRelu(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x } = args.inputs as unknown as { x: tf.TensorInfo };
+    const { alpha } = args.attrs as unknown as { alpha: number };
+    if (size(x.shape) === 0 || !usable(args.backend, [x], {})) return delegate("LeakyRelu", fallback, args);
+    const spec = { kind: "leakyrelu_forward", length: size(x.shape), alpha } as const;
+    return run(args.backend as WasmBackendLike, cache, spec, [...x.shape], [x]);
+  };
+}
+
+function leakyReluGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { dy, x } = args.inputs as unknown as { dy: tf.TensorInfo; x: tf.TensorInfo };
+    const { alpha } = args.attrs as unknown as { alpha: number };
+    if (size(x.shape) === 0 || !usable(args.backend, [dy, x], {})) {
+      return delegate(LEAKY_RELU_GRAD, fallback, args);
+    }
+    checkShape(LEAKY_RELU_GRAD, "dy", dy.shape, x.shape);
+    const spec = { kind: "leakyrelu_backward", length: size(x.shape), alpha } as const;
+    return run(args.backend as WasmBackendLike, cache, spec, [...x.shape], [x, dy]);
+  };
+}
+
+function checkShape(
+  kernel: string,
+  name: string,
+  actual: readonly number[],
+  expected: readonly number[],
+): void {
+  if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
+    throw new BackendError(
+      "onednn",
+      `${kernel}: ${name} has shape [${actual}] but its output is [${expected}]`,
+    );
+  }
+}
+
+function delegate(kernel: string, fallback: Fallback | undefined, args: KernelArgs) {
+  if (fallback) return fallback(args);
+  throw new BackendError(
+    "onednn",
+    `${kernel} on oneDNN needs float32 NHWC tensors on the wasm backend, and no other ${kernel} kernel ` +
+      `is registered for backend "${tf.getBackend()}"`,
+  );
+}
+
+/**
+ * The kernel configs for the wasm backend. Each one keeps the config it replaces as its fallback, and
+ * delegates that config's `setupFunc`, so the replaced kernel stays usable for the cases we hand back.
+ *
+ * @param cache the primitive cache to use
+ * @param previous the configs registered before, by kernel name
+ * @returns one config per name in {@link ONEDNN_KERNEL_NAMES}
+ */
+export function oneDnnKernelConfigs(
+  cache: PrimitiveCache,
+  previous: ReadonlyMap<string, tf.KernelConfig>,
+): tf.KernelConfig[] {
+  const factories: Record<OneDnnKernelName, (c: PrimitiveCache, f: Fallback | undefined) => Fallback> = {
+    Conv2D: conv2d,
+    FusedConv2D: fusedConv2d,
+    Conv2DBackpropInput: conv2dBackpropInput,
+    Conv2DBackpropFilter: conv2dBackpropFilter,
+    MaxPoolGrad: poolGrad("MaxPoolGrad"),
+    AvgPoolGrad: poolGrad("AvgPoolGrad"),
+    Mean: pixelReduction("Mean"),
+    Sum: pixelReduction("Sum"),
+    LeakyRelu: leakyRelu,
+    [LEAKY_RELU_GRAD]: leakyReluGrad,
+  };
+  return ONEDNN_KERNEL_NAMES.map((kernelName) => {
+    const before = previous.get(kernelName);
+    const fallback = before ? (args: KernelArgs) => before.kernelFunc(args) : undefined;
+    return {
+      kernelName,
+      backendName: "wasm",
+      kernelFunc: factories[kernelName](cache, fallback) as tf.KernelFunc,
+      setupFunc: before?.setupFunc,
+      disposeFunc: before?.disposeFunc,
+    };
+  });
+}

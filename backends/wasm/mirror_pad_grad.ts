@@ -1,0 +1,58 @@
+/**
+ * The gradient of reflect/symmetric padding of NHWC tensors (pixels padded, not batch or channels) as
+ * one pass on the wasm heap: every dy pixel's channel row is added onto the x pixel it was copied from.
+ * backends/gradients.ts otherwise folds the borders back with slices, reversals, pads and adds (about ten
+ * kernels a padding, each with its own tensor); pix2pixHD pads before most of its convolutions.
+ *
+ * @module
+ */
+import { tf } from "../tfjs.ts";
+import { isWasmBackend, type WasmBackendLike } from "../onednn/wasm_heap.ts";
+import { MIRROR_PAD_GRAD } from "../gradients.ts";
+
+/** For each padded coordinate along one axis, the source coordinate in x. */
+function sourceIndex(n: number, before: number, padded: number, reflect: boolean): Int32Array {
+  const out = new Int32Array(padded);
+  for (let i = 0; i < padded; i++) {
+    let j = i - before;
+    if (j < 0) j = reflect ? -j : -j - 1;
+    else if (j >= n) j = reflect ? 2 * (n - 1) - j : 2 * n - 1 - j;
+    out[i] = j;
+  }
+  return out;
+}
+
+function heapFloats(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
+  const offset = backend.dataIdMap.get(t.dataId)!.memoryOffset!;
+  return new Float32Array(backend.wasm.HEAPU8.buffer, offset, t.shape.reduce((a, b) => a * b, 1));
+}
+
+/** Kernel config: our `MirrorPadGrad` (inputs `dy`; attrs `paddings`, `mode`) on the wasm backend. */
+export const mirrorPadGradConfig: tf.KernelConfig = {
+  kernelName: MIRROR_PAD_GRAD,
+  backendName: "wasm",
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const dy = (inputs as { dy: tf.TensorInfo }).dy;
+    const { paddings, mode } = attrs as unknown as { paddings: [number, number][]; mode: string };
+    if (!isWasmBackend(backend)) throw new Error(`${MIRROR_PAD_GRAD} runs on the wasm backend only`);
+    const [batch, ph, pw, channels] = dy.shape;
+    const [, [top, bottom], [left, right]] = paddings;
+    const h = ph - top - bottom, w = pw - left - right;
+    const dx = backend.makeOutput([batch, h, w, channels], "float32");
+    // views after the allocation: the heap may have grown for it
+    const src = heapFloats(backend, dy), out = heapFloats(backend, dx);
+    out.fill(0);
+    const reflect = mode === "reflect";
+    const rows = sourceIndex(h, top, ph, reflect), cols = sourceIndex(w, left, pw, reflect);
+    for (let n = 0; n < batch; n++) {
+      for (let i = 0; i < ph; i++) {
+        const xRow = (n * h + rows[i]) * w, dyRow = (n * ph + i) * pw;
+        for (let j = 0; j < pw; j++) {
+          const to = (xRow + cols[j]) * channels, from = (dyRow + j) * channels;
+          for (let c = 0; c < channels; c++) out[to + c] += src[from + c];
+        }
+      }
+    }
+    return dx;
+  },
+};

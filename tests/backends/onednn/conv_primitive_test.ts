@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { openDnnl } from "../../../backends/onednn/ffi.ts";
+import { DNNL } from "../../../backends/onednn/ffi.ts";
+import { createContext, type DnnlContext } from "../../../backends/onednn/native.ts";
+import type { ConvKind, ConvSpec } from "../../../backends/onednn/conv_desc.ts";
+import { createConvVariant } from "../../../backends/onednn/conv_variant.ts";
+import { createConvPrimitive, TRIALS_PER_VARIANT } from "../../../backends/onednn/conv_primitive.ts";
+import { assertClose, ONEDNN, seeded } from "./conv_helpers.ts";
+
+let context: DnnlContext | null = null;
+function ctx(): DnnlContext {
+  if (!context) {
+    const opened = openDnnl();
+    if (!opened.ok) throw new Error(opened.reason);
+    context = createContext(opened.lib.symbols);
+  }
+  return context;
+}
+
+function spec(
+  kind: ConvKind,
+  k: number,
+  stride: number,
+  pad: number,
+  extra: Partial<ConvSpec> = {},
+): ConvSpec {
+  const [inHeight, inWidth, inChannels, outChannels] = [12, 10, 6, 7];
+  const out = (n: number) => Math.floor((n + 2 * pad - k) / stride) + 1;
+  return {
+    kind,
+    batch: 2,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight: out(inHeight),
+    outWidth: out(inWidth),
+    outChannels,
+    filterHeight: k,
+    filterWidth: k,
+    strideHeight: stride,
+    strideWidth: stride,
+    dilationHeight: 1,
+    dilationWidth: 1,
+    padTop: pad,
+    padBottom: pad,
+    padLeft: pad,
+    padRight: pad,
+    bias: false,
+    activation: "linear",
+    leakyreluAlpha: 0,
+    ...extra,
+  };
+}
+
+/** Input buffers (seeded) and a zeroed output, in the variant's pointer order. */
+function buffers(s: ConvSpec): { inputs: Float32Array[]; output: Float32Array } {
+  const x = s.batch * s.inHeight * s.inWidth * s.inChannels;
+  const y = s.batch * s.outHeight * s.outWidth * s.outChannels;
+  const w = s.filterHeight * s.filterWidth * s.inChannels * s.outChannels;
+  if (s.kind === "forward") {
+    const inputs = [seeded(x, 1), seeded(w, 2), ...(s.bias ? [seeded(s.outChannels, 3)] : [])];
+    return { inputs, output: new Float32Array(y) };
+  }
+  if (s.kind === "backward_data") {
+    return { inputs: [seeded(y, 4), seeded(w, 5)], output: new Float32Array(x) };
+  }
+  return { inputs: [seeded(x, 6), seeded(y, 7)], output: new Float32Array(w) };
+}
+
+const SPECS: [string, ConvSpec][] = [
+  [
+    "forward 3x3 s2 pad 1 with bias and leaky relu",
+    spec("forward", 3, 2, 1, { bias: true, activation: "leakyrelu", leakyreluAlpha: 0.2 }),
+  ],
+  ["forward 7x7 s1 valid", spec("forward", 7, 1, 0)],
+  ["backward_data 4x4 s2 pad 2", spec("backward_data", 4, 2, 2)],
+  ["backward_data 3x3 s1 pad 1", spec("backward_data", 3, 1, 1)],
+  ["backward_weights 4x4 s2 pad 2", spec("backward_weights", 4, 2, 2)],
+  ["backward_weights 3x3 s1 pad 1", spec("backward_weights", 3, 1, 1)],
+];
+
+for (const [name, s] of SPECS) {
+  Deno.test({
+    name: `onednn ${name}: the reordering and the in-place filter variants agree`,
+    ignore: !ONEDNN.ok,
+    fn: () => {
+      const { inputs, output } = buffers(s);
+      const results = [DNNL.tag_any, DNNL.tag_hwio].map((tag) => {
+        const variant = createConvVariant(ctx(), s, tag);
+        try {
+          const out = output.slice();
+          variant.execute([...inputs, out].map((a) => Deno.UnsafePointer.of(a)));
+          return { out, reorders: variant.reordersWeights };
+        } finally {
+          variant.dispose();
+        }
+      });
+      assert.equal(results[1].reorders, false, "the hwio variant uses the filter in place");
+      assertClose(results[1].out, results[0].out, name);
+    },
+  });
+}
+
+Deno.test({
+  name: "onednn primitive times its variants on the first calls, then keeps one, with the same results",
+  ignore: !ONEDNN.ok,
+  fn: () => {
+    const s = spec("backward_weights", 3, 1, 1);
+    const primitive = createConvPrimitive(ctx(), s);
+    try {
+      const tuning = primitive.impl.startsWith("tuning");
+      const { inputs, output } = buffers(s);
+      const first = output.slice();
+      primitive.execute([...inputs, first].map((a) => Deno.UnsafePointer.of(a)));
+      for (let i = 1; i <= 2 * TRIALS_PER_VARIANT; i++) {
+        const out = output.slice();
+        primitive.execute([...inputs, out].map((a) => Deno.UnsafePointer.of(a)));
+        assertClose(out, first, `call ${i}`);
+      }
+      assert.ok(!primitive.impl.startsWith("tuning"), `still tuning: ${primitive.impl}`);
+      if (tuning) assert.ok(!primitive.impl.includes(" vs "), primitive.impl);
+    } finally {
+      primitive.dispose();
+    }
+  },
+});
+
+Deno.test({
+  name: "onednn primitive creation for an impossible geometry fails with a clear error",
+  ignore: !ONEDNN.ok,
+  fn: () => {
+    const bad = { ...spec("forward", 3, 1, 1), outHeight: 99 };
+    assert.throws(
+      () => createConvPrimitive(ctx(), bad),
+      /forward conv x\[2,12,10,6\].*y\[2,99,10,7\].*failed with dnnl status invalid_arguments/,
+    );
+  },
+});
