@@ -14,27 +14,27 @@
  * @module
  */
 // The kernel
-export { tf } from "./kernel/tf.ts";
+export { tf } from "./backends/tf.ts";
 export * from "./kernel/errors.ts";
 export * from "./kernel/options.ts";
 export * from "./kernel/plugin.ts";
 export * from "./kernel/registry.ts";
 export * from "./kernel/pipeline.ts";
-export * from "./kernel/backend.ts";
+export * from "./backends/select.ts";
 export * from "./kernel/memory.ts";
 export * from "./kernel/random.ts";
 export * from "./kernel/log.ts";
-export { diagnose } from "./kernel/doctor.ts";
-export { loadNpy, readNpy, writeNpy } from "./kernel/io/npy.ts";
-export { loadPth, readPth } from "./kernel/io/pth.ts";
+export { diagnose } from "./backends/doctor.ts";
+export { loadNpy, readNpy, writeNpy } from "./formats/npy.ts";
+export { loadPth, readPth } from "./formats/pth.ts";
 export {
   decodeSafetensors,
   encodeSafetensors,
   loadSafetensors,
   saveSafetensors,
-} from "./kernel/io/safetensors.ts";
-export { loadClustersNpy, readClustersNpy } from "./kernel/io/clusters.ts";
-export type { DType, NdArray } from "./kernel/io/ndarray.ts";
+} from "./formats/safetensors.ts";
+export { loadClustersNpy, readClustersNpy } from "./formats/clusters.ts";
+export type { DType, NdArray } from "./formats/ndarray.ts";
 
 // The plugins (registered with `registry` on import)
 export { builtinPlugins } from "./plugins/mod.ts";

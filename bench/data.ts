@@ -12,7 +12,7 @@
 import { log } from "../kernel/log.ts";
 import { resolveOptions } from "../kernel/options.ts";
 import type { Sample } from "../kernel/plugin.ts";
-import { tf } from "../kernel/tf.ts";
+import { tf } from "../backends/tf.ts";
 import { alignedDataset } from "../plugins/data/datasets/aligned.ts";
 import { encodeSample } from "../plugins/data/transforms.ts";
 

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { selectBackend } from "../kernel/backend.ts";
-import { tf } from "../kernel/tf.ts";
-import "../kernel/wasm/mod.ts";
+import { selectBackend } from "../backends/select.ts";
+import { tf } from "../backends/tf.ts";
+import "../backends/wasm/mod.ts";
 import { createLogger } from "../kernel/log.ts";
 
 /** One benchmarked conv. */

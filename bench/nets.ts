@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { TRIALS_PER_VARIANT } from "../kernel/onednn/conv_primitive.ts";
-import { activeBackendName } from "../kernel/backend.ts";
-import { tf } from "../kernel/tf.ts";
+import { TRIALS_PER_VARIANT } from "../backends/onednn/conv_primitive.ts";
+import { activeBackendName } from "../backends/select.ts";
+import { tf } from "../backends/tf.ts";
 import type { Logger } from "../kernel/log.ts";
 import { GlobalGenerator } from "../plugins/networks/global_generator.ts";
 import { LocalEnhancer } from "../plugins/networks/local_enhancer.ts";

@@ -9,9 +9,9 @@
  *
  * @module
  */
-import { selectBackend } from "../kernel/backend.ts";
+import { selectBackend } from "../backends/select.ts";
 import { createLogger } from "../kernel/log.ts";
-import { loadOneDnn } from "../kernel/onednn/mod.ts";
+import { loadOneDnn } from "../backends/onednn/mod.ts";
 import { parseForwardCase, parseTrainCase } from "./cases.ts";
 import { measureForward } from "./nets.ts";
 import { measureTrain } from "./train.ts";

@@ -11,13 +11,13 @@
  *
  * @module
  */
-import { tf } from "../kernel/tf.ts";
-import { selectBackend } from "../kernel/backend.ts";
+import { tf } from "../backends/tf.ts";
+import { selectBackend } from "../backends/select.ts";
 import { defaultsOf, defineSchema, type OptionsOf, resolveOptions } from "../kernel/options.ts";
 import { randomVgg19StateDict, Vgg19Features } from "../plugins/losses/vgg19.ts";
 import { resolveTrainOptions } from "../plugins/train/options.ts";
 import { type Batch, TrainingSession } from "../plugins/train/session.ts";
-import { TRIALS_PER_VARIANT } from "../kernel/onednn/conv_primitive.ts";
+import { TRIALS_PER_VARIANT } from "../backends/onednn/conv_primitive.ts";
 
 /** Options of {@link profileTrainStep}. */
 export const profileSchema = defineSchema({

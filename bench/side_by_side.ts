@@ -7,7 +7,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { selectBackend } from "../kernel/backend.ts";
+import { selectBackend } from "../backends/select.ts";
 import { createLogger } from "../kernel/log.ts";
 import { type BenchCase, type CaseTiming, describeCase, estimateGmac, PYTORCH_REFERENCE } from "./cases.ts";
 import { failureLine, runJsonProcess } from "./json_process.ts";

@@ -13,15 +13,15 @@
  *
  * @module
  */
-import { tf } from "../kernel/tf.ts";
-import { selectBackend } from "../kernel/backend.ts";
+import { tf } from "../backends/tf.ts";
+import { selectBackend } from "../backends/select.ts";
 import type { Logger } from "../kernel/log.ts";
 import { randomVgg19StateDict, Vgg19Features } from "../plugins/losses/vgg19.ts";
 import { resolveTrainOptions } from "../plugins/train/options.ts";
 import { type Batch, TrainingSession } from "../plugins/train/session.ts";
 import { estimateTrainingMemory, formatMemoryEstimate } from "../plugins/train/memory_estimate.ts";
 import { profileTrainStep } from "./profile.ts";
-import { TRIALS_PER_VARIANT } from "../kernel/onednn/conv_primitive.ts";
+import { TRIALS_PER_VARIANT } from "../backends/onednn/conv_primitive.ts";
 import { type BenchCase, type CaseTiming, estimateGmac, parseTrainCase, type TrainCase } from "./cases.ts";
 import { runSideBySide, type SideBySideOptions, type SideBySideReport } from "./side_by_side.ts";
 

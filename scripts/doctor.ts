@@ -5,7 +5,7 @@
  * @module
  */
 import { defineCommand, main } from "../kernel/cli.ts";
-import { diagnose, type DoctorReport } from "../kernel/doctor.ts";
+import { diagnose, type DoctorReport } from "../backends/doctor.ts";
 
 function format(report: DoctorReport): string {
   const lines = [`Deno ${report.deno} (V8 ${report.v8}), TensorFlow.js ${report.tfjs}`];

@@ -11,7 +11,7 @@
  */
 import { defineCommand, main } from "../kernel/cli.ts";
 import { OptionsError } from "../kernel/errors.ts";
-import { writeFileAtomic } from "../kernel/io/atomic.ts";
+import { writeFileAtomic } from "../formats/atomic.ts";
 import { defineSchema } from "../kernel/options.ts";
 import { loadPalette } from "../plugins/data/palettes/mod.ts";
 import { randomStyle, readStyleOption } from "../plugins/features/style_spec.ts";
@@ -19,7 +19,7 @@ import { openEditor } from "../plugins/editing/editor.ts";
 import { applyOps, readOps } from "../plugins/editing/ops.ts";
 import { saveScene } from "../plugins/editing/scene_io.ts";
 import { join } from "node:path";
-import { tf } from "../kernel/tf.ts";
+import { tf } from "../backends/tf.ts";
 import { imageToPng } from "../plugins/data/write_image.ts";
 
 /** Options of `edit`. */

@@ -13,7 +13,7 @@
  */
 import { join } from "node:path";
 import { defineCommand, main } from "../kernel/cli.ts";
-import { tf } from "../kernel/tf.ts";
+import { tf } from "../backends/tf.ts";
 import { OptionsError } from "../kernel/errors.ts";
 import { defineSchema } from "../kernel/options.ts";
 import { clustersFileName, saveClusters } from "../plugins/features/clusters.ts";

@@ -24,7 +24,7 @@ import { datasetOptionSchema, loadDatasetOption } from "../plugins/data/dataset_
 import type { Problem } from "../plugins/data/source.ts";
 import { resolveShard, shardSchema } from "../kernel/shard.ts";
 import { ShardJob } from "../kernel/shard_job.ts";
-import { writeFileAtomic } from "../kernel/io/atomic.ts";
+import { writeFileAtomic } from "../formats/atomic.ts";
 
 function problemLines(problems: Problem[]): string[] {
   if (problems.length === 0) return ["no problems found"];

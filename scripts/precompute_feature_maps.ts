@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { defineCommand, main } from "../kernel/cli.ts";
 import { OptionsError } from "../kernel/errors.ts";
 import { defineSchema } from "../kernel/options.ts";
-import { tf } from "../kernel/tf.ts";
+import { tf } from "../backends/tf.ts";
 import { encodeSource } from "../plugins/features/encode_source.ts";
 import { datasetOptionSchema, loadDatasetOption } from "../plugins/data/dataset_option.ts";
 import { precomputeFeatureMaps } from "../plugins/features/precompute.ts";

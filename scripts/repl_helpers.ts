@@ -9,7 +9,7 @@
  */
 import { decode, encode } from "fast-png";
 import { dirname, join } from "node:path";
-import { tf } from "../kernel/tf.ts";
+import { tf } from "../backends/tf.ts";
 import { DataError } from "../kernel/errors.ts";
 import { registry } from "../kernel/registry.ts";
 

@@ -16,7 +16,7 @@ import { basename, dirname, join } from "node:path";
 import { defineCommand, main } from "../kernel/cli.ts";
 import { defineSchema } from "../kernel/options.ts";
 import { OptionsError } from "../kernel/errors.ts";
-import { tf } from "../kernel/tf.ts";
+import { tf } from "../backends/tf.ts";
 import { log } from "../kernel/log.ts";
 import { datasetOptionSchema, loadDatasetOption, resolveDataset } from "../plugins/data/dataset_option.ts";
 import { datasetOptionsOf } from "../plugins/data/dataset_plugin.ts";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates kernel/_vendor/tfjs_gradients.js: tfjs-core's gradient registrations as one ES module.
+# Regenerates vendor/tfjs_gradients.js: tfjs-core's gradient registrations as one ES module.
 # tfjs-core's ESM files import each other without extensions, which Deno refuses; no published bundle
 # of tfjs-core registers the gradients. Run after changing the tfjs-core version in deno.json.
 set -euo pipefail
@@ -15,5 +15,5 @@ work=$(mktemp -d)
   echo "// deno-lint-ignore-file"
   echo "// deno-fmt-ignore-file"
   cat "$work/out.js"
-} >kernel/_vendor/tfjs_gradients.js
+} >vendor/tfjs_gradients.js
 rm -rf "$work"

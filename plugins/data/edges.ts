@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Tensor4D, tf } from "../../kernel/tf.ts";
+import { type Tensor4D, tf } from "../../backends/tf.ts";
 
 /**
  * Boundaries between regions of different ids.

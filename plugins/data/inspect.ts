@@ -8,7 +8,7 @@
  * @module
  */
 import { DataError } from "../../kernel/errors.ts";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { datasetOptionsOf, type DatasetPlugin } from "./dataset_plugin.ts";
 import { datasetByName, detectDatasets, notALayoutMessage } from "./dataset_option.ts";
 import { type DecodedImage, readImageFile } from "./decode.ts";

@@ -7,7 +7,7 @@
  */
 import type { Sample } from "../../kernel/plugin.ts";
 import { disposeAll } from "../../kernel/memory.ts";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 
 /**
  * Stacks samples into one batch sample; the items' tensors are disposed.

@@ -6,7 +6,7 @@
  * @module
  */
 import { DataError } from "../../kernel/errors.ts";
-import { type Tensor4D, tf } from "../../kernel/tf.ts";
+import { type Tensor4D, tf } from "../../backends/tf.ts";
 
 /** How to treat ids outside 0…label_nc-1. */
 export interface OneHotOptions {

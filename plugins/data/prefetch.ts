@@ -29,7 +29,7 @@ function toError(e: NonNullable<WorkerReply["error"]>): Error {
 }
 
 /**
- * Deno's Web Worker, kept at load time: the threaded wasm build (kernel/wasm/threads.ts) later
+ * Deno's Web Worker, kept at load time: the threaded wasm build (backends/wasm/threads.ts) later
  * replaces `globalThis.Worker` with node's worker_threads class, as emscripten does under Node.
  */
 const WebWorker: typeof Worker = globalThis.Worker;

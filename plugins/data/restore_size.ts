@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Tensor4D, tf } from "../../kernel/tf.ts";
+import { type Tensor4D, tf } from "../../backends/tf.ts";
 import type { GeometryPlan } from "./preprocess.ts";
 
 /**

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Sample } from "../../kernel/plugin.ts";
-import { type Tensor4D, tf } from "../../kernel/tf.ts";
+import { type Tensor4D, tf } from "../../backends/tf.ts";
 import type { Raster } from "./raster.ts";
 import type { RawSample } from "./sample_reader.ts";
 

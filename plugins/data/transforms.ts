@@ -9,7 +9,7 @@
 import { DataError, PipelineError } from "../../kernel/errors.ts";
 import { defineSchema, type OptionsOf } from "../../kernel/options.ts";
 import { definePlugin, type Sample, type TransformStage } from "../../kernel/plugin.ts";
-import { type Tensor4D, tf } from "../../kernel/tf.ts";
+import { type Tensor4D, tf } from "../../backends/tf.ts";
 import { boundaryMap } from "./edges.ts";
 import { oneHot } from "./one_hot.ts";
 

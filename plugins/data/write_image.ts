@@ -6,8 +6,8 @@
  */
 import { encode } from "fast-png";
 import { dirname } from "node:path";
-import { tf } from "../../kernel/tf.ts";
-import { writeFileAtomic } from "../../kernel/io/atomic.ts";
+import { tf } from "../../backends/tf.ts";
+import { writeFileAtomic } from "../../formats/atomic.ts";
 import type { Raster } from "./raster.ts";
 
 /**

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { boundaryMap } from "../data/edges.ts";
 import { oneHot } from "../data/one_hot.ts";
 import type { InstanceStyle } from "../features/feature_map.ts";

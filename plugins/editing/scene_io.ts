@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import { DataError } from "../../kernel/errors.ts";
-import { writeFileAtomic } from "../../kernel/io/atomic.ts";
+import { writeFileAtomic } from "../../formats/atomic.ts";
 import { readImageFile } from "../data/decode.ts";
 import { checkInstanceDepth, toInstanceIds, toLabelIds } from "../data/maps.ts";
 import type { Raster } from "../data/raster.ts";

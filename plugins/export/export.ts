@@ -7,9 +7,9 @@
  */
 import { basename, extname } from "node:path";
 import { OptionsError } from "../../kernel/errors.ts";
-import { writeFileAtomic } from "../../kernel/io/atomic.ts";
-import { encodeSafetensors } from "../../kernel/io/safetensors.ts";
-import { elementCount, type NdArray } from "../../kernel/io/ndarray.ts";
+import { writeFileAtomic } from "../../formats/atomic.ts";
+import { encodeSafetensors } from "../../formats/safetensors.ts";
+import { elementCount, type NdArray } from "../../formats/ndarray.ts";
 import { CHECKPOINT_FORMAT } from "../train/checkpoint.ts";
 import { encoderToOnnx, generatorToOnnx, type OnnxDescription } from "./onnx.ts";
 import { encodePth } from "./pth.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { CheckpointError } from "../../kernel/errors.ts";
-import { elementCount, type NdArray, toFloat32 } from "../../kernel/io/ndarray.ts";
+import { elementCount, type NdArray, toFloat32 } from "../../formats/ndarray.ts";
 import type { OnnxAttribute, OnnxNode, OnnxTensor } from "./onnx_proto.ts";
 
 /** A state_dict in PyTorch layout, by official parameter name. */

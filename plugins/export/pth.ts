@@ -13,7 +13,7 @@
  * @module
  */
 import { CheckpointError } from "../../kernel/errors.ts";
-import { type DType, elementCount, littleEndianBytes, type NdArray } from "../../kernel/io/ndarray.ts";
+import { type DType, elementCount, littleEndianBytes, type NdArray } from "../../formats/ndarray.ts";
 import { OP, PickleWriter } from "./pickle_writer.ts";
 import { encodeZip, type ZipFile } from "./zip_writer.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { CheckpointError } from "../../kernel/errors.ts";
-import type { NdArray } from "../../kernel/io/ndarray.ts";
+import type { NdArray } from "../../formats/ndarray.ts";
 import { parseConfig, readStateDict } from "../inference/generator_file.ts";
 import type { EncoderOptions } from "../networks/encoder.ts";
 import {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { crc32 } from "../../kernel/io/zip.ts";
+import { crc32 } from "../../formats/zip.ts";
 
 /** Where each entry's data starts: a multiple of this. */
 export const ZIP_ALIGNMENT = 64;

@@ -15,9 +15,9 @@
  */
 import { join } from "node:path";
 import { DataError } from "../../kernel/errors.ts";
-import { writeFileAtomic } from "../../kernel/io/atomic.ts";
-import { loadClustersNpy } from "../../kernel/io/clusters.ts";
-import { toFloat32 } from "../../kernel/io/ndarray.ts";
+import { writeFileAtomic } from "../../formats/atomic.ts";
+import { loadClustersNpy } from "../../formats/clusters.ts";
+import { toFloat32 } from "../../formats/ndarray.ts";
 
 /** The format tag of our clusters files. */
 export const CLUSTERS_FORMAT = "pix2pixhd-deno-clusters/1";

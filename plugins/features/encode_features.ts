@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { DataError } from "../../kernel/errors.ts";
 import type { Sample } from "../../kernel/plugin.ts";
 import type { Logger } from "../../kernel/log.ts";

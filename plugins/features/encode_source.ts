@@ -8,7 +8,7 @@
  * @module
  */
 import type { KernelContext } from "../../kernel/plugin.ts";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { chooseDataset } from "../data/dataset_option.ts";
 import { datasetOptionsOf } from "../data/dataset_plugin.ts";
 import type { DatasetSource } from "../data/source.ts";

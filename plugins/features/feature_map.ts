@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { OptionsError } from "../../kernel/errors.ts";
 import { Rng } from "../../kernel/random.ts";
 import type { Raster } from "../data/raster.ts";

@@ -13,11 +13,11 @@
  * @module
  */
 import { basename, extname, join } from "node:path";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { DataError, OptionsError } from "../../kernel/errors.ts";
 import type { Sample } from "../../kernel/plugin.ts";
 import type { Logger } from "../../kernel/log.ts";
-import { writeFileAtomic } from "../../kernel/io/atomic.ts";
+import { writeFileAtomic } from "../../formats/atomic.ts";
 import { resizeNearest } from "../data/resize.ts";
 import type { FeatureEncoder } from "./encode_features.ts";
 import { encodePng, imageToRaster } from "../data/write_image.ts";

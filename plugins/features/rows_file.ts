@@ -15,7 +15,7 @@
  */
 import { join } from "node:path";
 import { DataError } from "../../kernel/errors.ts";
-import { writeFileAtomic } from "../../kernel/io/atomic.ts";
+import { writeFileAtomic } from "../../formats/atomic.ts";
 import type { FeatureRows } from "./instance_rows.ts";
 
 /** The format tag of feature-rows files. */

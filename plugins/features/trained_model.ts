@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
 import type { Encoder } from "../networks/encoder.ts";
 import type { GlobalGenerator } from "../networks/global_generator.ts";

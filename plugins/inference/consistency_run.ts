@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import type { Logger } from "../../kernel/log.ts";
 import { disposeAll } from "../../kernel/memory.ts";
 import { DataError } from "../../kernel/errors.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import type { Logger } from "../../kernel/log.ts";
 import { disposeAll } from "../../kernel/memory.ts";
 import { OptionsError } from "../../kernel/errors.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Tensor4D, tf } from "../../kernel/tf.ts";
+import { type Tensor4D, tf } from "../../backends/tf.ts";
 import { DataError, OptionsError } from "../../kernel/errors.ts";
 import type { Sample } from "../../kernel/plugin.ts";
 import { type Clusters, loadClusters } from "../features/clusters.ts";

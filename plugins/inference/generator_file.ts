@@ -7,9 +7,9 @@
  */
 import { extname } from "node:path";
 import { CheckpointError } from "../../kernel/errors.ts";
-import { loadPth } from "../../kernel/io/pth.ts";
-import { loadSafetensors } from "../../kernel/io/safetensors.ts";
-import type { NdArray } from "../../kernel/io/ndarray.ts";
+import { loadPth } from "../../formats/pth.ts";
+import { loadSafetensors } from "../../formats/safetensors.ts";
+import type { NdArray } from "../../formats/ndarray.ts";
 import { GlobalGenerator } from "../networks/global_generator.ts";
 import { LocalEnhancer } from "../networks/local_enhancer.ts";
 import { inferEncoder, inferGenerator, type InferredGenerator } from "../networks/infer.ts";

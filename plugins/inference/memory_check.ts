@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { activeBackendName } from "../../kernel/backend.ts";
+import { activeBackendName } from "../../backends/select.ts";
 import { BackendError } from "../../kernel/errors.ts";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 
 /** What tfjs-backend-wasm's heap can address. */
 export const WASM_HEAP_BYTES = 4294901760;

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../../kernel/io/atomic.ts";
+import { writeFileAtomic } from "../../formats/atomic.ts";
 
 /** One row: a caption and images (paths relative to the report's folder). */
 export interface ReportRow {

@@ -15,7 +15,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type Tensor4D, tf } from "../../kernel/tf.ts";
+import { type Tensor4D, tf } from "../../backends/tf.ts";
 import { defineSchema } from "../../kernel/options.ts";
 import { definePlugin, type Sample, type SinkStage, type TransformStage } from "../../kernel/plugin.ts";
 import { OptionsError } from "../../kernel/errors.ts";

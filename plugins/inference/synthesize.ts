@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Tensor4D, tf } from "../../kernel/tf.ts";
+import { type Tensor4D, tf } from "../../backends/tf.ts";
 import { defineSchema, type OptionsOf, resolveOptions } from "../../kernel/options.ts";
 import type { Sample } from "../../kernel/plugin.ts";
 import { disposeAll } from "../../kernel/memory.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { tf } from "../../kernel/tf.ts";
+import type { tf } from "../../backends/tf.ts";
 import type { DiscriminatorOutput, GanLoss } from "./gan_loss.ts";
 import { featureMatchingLoss } from "./feature_matching.ts";
 import { vggLoss } from "./vgg_loss.ts";

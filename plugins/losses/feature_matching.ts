@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { defineSchema } from "../../kernel/options.ts";
 import { definePlugin } from "../../kernel/plugin.ts";
 import type { DiscriminatorOutput } from "./gan_loss.ts";

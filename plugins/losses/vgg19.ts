@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
 import { Rng } from "../../kernel/random.ts";
-import { loadPth } from "../../kernel/io/pth.ts";
-import { type NdArray, toFloat32 } from "../../kernel/io/ndarray.ts";
+import { loadPth } from "../../formats/pth.ts";
+import { type NdArray, toFloat32 } from "../../formats/ndarray.ts";
 import { permute4d } from "../networks/_module.ts";
 
 /** Where to get the weights, for error messages. */

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
 import { Rng } from "../../kernel/random.ts";
-import { type NdArray, toFloat32 } from "../../kernel/io/ndarray.ts";
+import { type NdArray, toFloat32 } from "../../formats/ndarray.ts";
 
 /** How a tensor is laid out: 4-D kernels are transposed between PyTorch and TensorFlow.js. */
 export type ParamLayout = "kernel" | "vector" | "count";

@@ -6,7 +6,7 @@
  * @module
  */
 import { CheckpointError } from "../../kernel/errors.ts";
-import type { NdArray } from "../../kernel/io/ndarray.ts";
+import type { NdArray } from "../../formats/ndarray.ts";
 import type { EncoderOptions } from "./encoder.ts";
 import type { GlobalGeneratorOptions } from "./global_generator.ts";
 import type { LocalEnhancerOptions } from "./local_enhancer.ts";

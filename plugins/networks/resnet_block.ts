@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { conv2d } from "./_layers/conv.ts";
 import { type LayerSpec, relu, sequential } from "./_layers/layer.ts";
 import { norm, type NormType } from "./_layers/norm.ts";

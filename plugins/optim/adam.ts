@@ -5,16 +5,16 @@
  * (step, moments) can be read and restored, so a resumed run continues bit for bit.
  *
  * With the oneDNN kernels on, the update runs on oneDNN in four fused passes per parameter and the
- * moments live outside the wasm heap (kernel/onednn/adam.ts); elsewhere it runs on TensorFlow.js ops.
+ * moments live outside the wasm heap (backends/onednn/adam.ts); elsewhere it runs on TensorFlow.js ops.
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { defineSchema, type OptionsOf, resolveOptions } from "../../kernel/options.ts";
 import { definePlugin } from "../../kernel/plugin.ts";
-import { type NdArray, toFloat32 } from "../../kernel/io/ndarray.ts";
-import { createOneDnnAdam } from "../../kernel/onednn/mod.ts";
-import type { OneDnnAdam } from "../../kernel/onednn/adam.ts";
+import { type NdArray, toFloat32 } from "../../formats/ndarray.ts";
+import { createOneDnnAdam } from "../../backends/onednn/mod.ts";
+import type { OneDnnAdam } from "../../backends/onednn/adam.ts";
 
 /** Adam's options, with the pix2pixHD defaults (lr 2e-4, betas (0.5, 0.999)). */
 export const adamSchema = defineSchema({

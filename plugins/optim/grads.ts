@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 
 /** A loss value and its gradients. */
 export interface NamedGrads {

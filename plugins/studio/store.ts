@@ -13,7 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../../kernel/io/atomic.ts";
+import { writeFileAtomic } from "../../formats/atomic.ts";
 import type { Scene } from "../editing/scene.ts";
 import { loadScene, type LoadSceneOptions, saveScene } from "../editing/scene_io.ts";
 

@@ -12,9 +12,9 @@
  *
  * @module
  */
-import { decodeSafetensors, encodeSafetensors } from "../../kernel/io/safetensors.ts";
-import { loadPth } from "../../kernel/io/pth.ts";
-import type { NdArray } from "../../kernel/io/ndarray.ts";
+import { decodeSafetensors, encodeSafetensors } from "../../formats/safetensors.ts";
+import { loadPth } from "../../formats/pth.ts";
+import type { NdArray } from "../../formats/ndarray.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
 import { findNetwork, networkPath, trainStatePath } from "../checkpoints/files.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import type { Rng } from "../../kernel/random.ts";
 
 /** A buffer of past fake discriminator inputs. */

@@ -29,7 +29,7 @@ export interface MemoryEstimate {
 /**
  * Bytes of live tensors per element of a conv output of G, D or E during an iteration, over 4 (float32):
  * the padded input, the normalised output and the activation the tape keeps, the kernels' temporaries,
- * and the gradients at the backward pass's frontier (kernel/tape.ts frees the rest as it goes). The
+ * and the gradients at the backward pass's frontier (backends/tape.ts frees the rest as it goes). The
  * wasm backend's convolution gradients add im2col-sized temporaries. Calibrated on the wasm heap's
  * size after three iterations in a fresh process (tests/plugins/train/_heap_probe.ts): wasm at ngf 16,
  * 256×128; oneDNN at ngf 32, 256×128 (3.5 measured → 6) and ngf 64, 512×256 (2.7 GiB heap).

@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { CheckpointError, OptionsError } from "../../kernel/errors.ts";
 import type { Rng } from "../../kernel/random.ts";
-import type { NdArray } from "../../kernel/io/ndarray.ts";
-import { decodeSafetensors } from "../../kernel/io/safetensors.ts";
+import type { NdArray } from "../../formats/ndarray.ts";
+import { decodeSafetensors } from "../../formats/safetensors.ts";
 import { GlobalGenerator } from "../networks/global_generator.ts";
 import { LocalEnhancer } from "../networks/local_enhancer.ts";
 import { MultiscaleDiscriminator } from "../networks/multiscale_discriminator.ts";

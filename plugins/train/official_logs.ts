@@ -14,7 +14,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../../kernel/io/atomic.ts";
+import { writeFileAtomic } from "../../formats/atomic.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
 import { LOSSES, lossEnabled, type Losses } from "../losses/catalog.ts";
 import { type TrainOptions, trainSchema } from "./options.ts";

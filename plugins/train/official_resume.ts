@@ -16,7 +16,7 @@
 import { officialNetworkPath } from "../checkpoints/files.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
 import type { Logger } from "../../kernel/log.ts";
-import type { NdArray } from "../../kernel/io/ndarray.ts";
+import type { NdArray } from "../../formats/ndarray.ts";
 import { loadNetworkWeights } from "./checkpoint.ts";
 import type { Models } from "./models.ts";
 import { officialLogPaths, optionDifferences, readIterFile, readOptionsFile } from "./official_logs.ts";

@@ -14,10 +14,10 @@
  *
  * @module
  */
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { Rng } from "../../kernel/random.ts";
-import { variableGrads } from "../../kernel/tape.ts";
-import type { NdArray } from "../../kernel/io/ndarray.ts";
+import { variableGrads } from "../../backends/tape.ts";
+import type { NdArray } from "../../formats/ndarray.ts";
 import { Adam, type AdamState } from "../optim/adam.ts";
 import { type GanLoss, ganLoss } from "../losses/gan_loss.ts";
 import type { Vgg19Features } from "../losses/vgg19.ts";

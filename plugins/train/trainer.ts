@@ -8,12 +8,12 @@
  * @module
  */
 import { join } from "node:path";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
 import { diffFromDefaults } from "../../kernel/options.ts";
 import { disposeAll } from "../../kernel/memory.ts";
 import { createLogger, type Logger } from "../../kernel/log.ts";
-import { activeBackendName } from "../../kernel/backend.ts";
+import { activeBackendName } from "../../backends/select.ts";
 import type { Sample } from "../../kernel/plugin.ts";
 import type { Vgg19Features } from "../losses/vgg19.ts";
 import {

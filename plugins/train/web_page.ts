@@ -7,7 +7,7 @@
  */
 import { LOSS_NAMES } from "../losses/catalog.ts";
 import { join } from "node:path";
-import { tf } from "../../kernel/tf.ts";
+import { tf } from "../../backends/tf.ts";
 import { idsToColors, type Palette } from "../data/palette.ts";
 import { imageToRaster, writePng } from "../data/write_image.ts";
 import { lossPlotSvg } from "./loss_plot.ts";

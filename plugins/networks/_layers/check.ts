@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { tf } from "../../../kernel/tf.ts";
+import type { tf } from "../../../backends/tf.ts";
 
 /**
  * Checks an NHWC batch's channel count and that its sides are multiples of `multiple`.

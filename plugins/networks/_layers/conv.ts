@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import type { LayerSpec } from "./layer.ts";
 import { convolveInBands } from "./row_bands.ts";
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 
 /** Segment index of every pixel and pixel count of every segment. */
 interface Segments {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import type { Module } from "../_module.ts";
 
 /** A built layer: a function of an NHWC batch. */

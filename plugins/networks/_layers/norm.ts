@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import type { LayerSpec } from "./layer.ts";
 
 /** The official `norm` choices. */

@@ -1,11 +1,11 @@
 /**
  * Spatial padding of NHWC batches, as PyTorch's `ReflectionPad2d`, `ReplicationPad2d` and zero
- * padding. Reflection is tfjs's `mirrorPad`, whose gradient kernel/gradients.ts registers anew (tfjs's
+ * padding. Reflection is tfjs's `mirrorPad`, whose gradient backends/gradients.ts registers anew (tfjs's
  * own only slices out the centre, dropping what flows into the reflected borders).
  *
  * @module
  */
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 import type { LayerSpec } from "./layer.ts";
 
 /** The official padding types. */

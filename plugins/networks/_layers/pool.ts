@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../../../kernel/tf.ts";
+import { tf } from "../../../backends/tf.ts";
 
 /**
  * AvgPool 3×3, stride 2, padding 1, not counting the padding. Output side floor((n - 1) / 2) + 1.

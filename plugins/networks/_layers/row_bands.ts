@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { activeBackendName } from "../../../kernel/backend.ts";
-import { tf } from "../../../kernel/tf.ts";
+import { activeBackendName } from "../../../backends/select.ts";
+import { tf } from "../../../backends/tf.ts";
 
 /** The most bytes of indirection buffer one band may need (output pixels × taps × 4-byte pointers). */
 export const BAND_BUFFER_BYTES = 32 * 2 ** 20;
