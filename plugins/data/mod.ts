@@ -6,15 +6,13 @@
  * @module
  */
 export { type DecodedImage, decodeImage, readImageFile } from "./decode.ts";
-export { checkInstanceDepth, classOfInstance, toInstanceIds, toLabelIds, toRgb } from "./maps.ts";
+export { classOfInstance, toInstanceIds, toLabelIds, toRgb } from "./maps.ts";
 export { colorsToIds, idsToColors, type Palette } from "./palette.ts";
 export { loadPalette, PALETTES } from "./palettes/mod.ts";
 export { labelColormap } from "./palettes/label_colormap.ts";
 export type { Raster, RasterData } from "./raster.ts";
 export { resizeBicubic, resizeNearest } from "./resize.ts";
 export {
-  applyPlan,
-  drawParams,
   type Draws,
   type GeometryPlan,
   networkMultiple,
@@ -25,18 +23,10 @@ export {
 export { restoreSize } from "./restore_size.ts";
 export { boundaryMap } from "./edges.ts";
 export { oneHot, type OneHotOptions } from "./one_hot.ts";
-export { type Entry, type RawSample, type ReadOptions, readRawSample } from "./sample_reader.ts";
-export { idsToTensor, rawToSample, rgbToTensor } from "./sample_tensors.ts";
-export { readAhead, type ReadJob } from "./prefetch.ts";
-export {
-  createSource,
-  type DatasetIndex,
-  datasetSchema,
-  type DatasetSource,
-  epochJobs,
-  type Problem,
-} from "./source.ts";
-export { listImages, matchFolders, stemKey } from "./match_files.ts";
+export type { Entry } from "./sample_reader.ts";
+export { idsToTensor, rgbToTensor } from "./sample_tensors.ts";
+export { type DatasetIndex, datasetSchema, type DatasetSource, type Problem } from "./source.ts";
+export { listImages } from "./match_files.ts";
 export { stackSamples } from "./loader.ts";
 export { boundaries, encodeSample, generatorInput, oneHotTransform } from "./transforms.ts";
 export { type DatasetReport, inspectDataset, inspectLabel, type LabelReport } from "./inspect.ts";

@@ -22,7 +22,6 @@ export { type ClassRef, type InstanceInfo, Scene, type SceneOptions } from "./sc
 export {
   loadScene,
   type LoadSceneOptions,
-  readMaps,
   saveScene,
   SCENE_FORMAT,
   sceneFromMaps,

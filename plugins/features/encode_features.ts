@@ -12,7 +12,7 @@ import type { Sample } from "../../kernel/plugin.ts";
 import type { Logger } from "../../kernel/log.ts";
 import type { Clusters } from "./clusters.ts";
 import { appendRows, type FeatureRows, filterByArea, instanceFeatureRows } from "./instance_rows.ts";
-import { clusterFeatures, type KMeansOptions } from "./kmeans.ts";
+import { kmeansCentres, type KMeansOptions } from "./kmeans.ts";
 
 /** An encoder: images `[1,H,W,3]` and instance ids `[1,H,W,1]` → instance-pooled features `[1,H,W,feat_num]`. */
 export interface FeatureEncoder {
@@ -97,7 +97,7 @@ export function clusterRows(
   for (let label = 0; label < options.label_nc; label++) {
     const kept = filterByArea(rows.get(label) ?? []);
     if (kept.length === 0) continue;
-    centres.set(label, clusterFeatures(kept, Math.min(kept.length, options.n_clusters), options));
+    centres.set(label, kmeansCentres(kept, Math.min(kept.length, options.n_clusters), options));
   }
   return { feat_num: options.feat_num, label_nc: options.label_nc, n_clusters: options.n_clusters, centres };
 }

@@ -67,7 +67,7 @@ function distinctRows(rows: readonly number[][]): number[][] {
  * @returns `min(k, distinct rows)` centres, each a feature vector
  * @throws {RangeError} when there are no rows or `k` is not a positive integer
  */
-export function clusterFeatures(
+export function kmeansCentres(
   rows: readonly number[][],
   k: number,
   options: Partial<KMeansOptions> = {},

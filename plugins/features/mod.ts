@@ -42,15 +42,12 @@ export {
   stylesFromEncoded,
 } from "./feature_map.ts";
 export {
-  appendRows,
-  BLOCK_NUM,
   type FeatureRows,
-  filterByArea,
   instanceExtents,
   instanceFeatureRows,
   MIN_AREA,
 } from "./instance_rows.ts";
-export { clusterFeatures, inertia, KMEANS_DEFAULTS, type KMeansOptions } from "./kmeans.ts";
+export { inertia, KMEANS_DEFAULTS, kmeansCentres, type KMeansOptions } from "./kmeans.ts";
 export { featurePath, precomputeFeatureMaps, type PrecomputeOptions } from "./precompute.ts";
 export {
   parseStyleArg,

@@ -38,7 +38,6 @@ export {
   inferGenerator,
   type InferredGenerator,
   type InputFlags,
-  inputMismatch,
 } from "./infer.ts";
 export { instanceMeans } from "./_layers/instance_pool.ts";
 export { downsample } from "./_layers/pool.ts";

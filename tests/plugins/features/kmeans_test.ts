@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../../kernel/random.ts";
-import { clusterFeatures, inertia } from "../../../plugins/features/kmeans.ts";
+import { kmeansCentres, inertia } from "../../../plugins/features/kmeans.ts";
 
 /** `n` points around each of `centres`, spread ±0.01. */
 function blobs(centres: number[][], n: number, seed: number): number[][] {
@@ -10,10 +10,10 @@ function blobs(centres: number[][], n: number, seed: number): number[][] {
 
 const sortRows = (rows: number[][]) => [...rows].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 
-Deno.test("clusterFeatures() finds well-separated clusters' means", () => {
+Deno.test("kmeansCentres() finds well-separated clusters' means", () => {
   const truth = [[-0.8, 0.1, 0.3], [0.5, 0.5, -0.5], [0.1, -0.9, 0.9]];
   const rows = blobs(truth, 20, 1);
-  const centres = sortRows(clusterFeatures(rows, 3, { seed: 0 }));
+  const centres = sortRows(kmeansCentres(rows, 3, { seed: 0 }));
   const means = sortRows(truth.map((_, c) => {
     const mine = rows.slice(c * 20, c * 20 + 20);
     return [0, 1, 2].map((k) => mine.reduce((s, r) => s + r[k], 0) / 20);
@@ -21,30 +21,30 @@ Deno.test("clusterFeatures() finds well-separated clusters' means", () => {
   centres.forEach((c, i) => c.forEach((v, k) => assert.ok(Math.abs(v - means[i][k]) < 1e-12)));
 });
 
-Deno.test("clusterFeatures() is deterministic under a seed", () => {
+Deno.test("kmeansCentres() is deterministic under a seed", () => {
   const rows = blobs([[0, 0, 0], [0.1, 0.1, 0.1], [0.2, 0, 0.1], [0.05, 0.2, 0]], 15, 2);
-  const a = clusterFeatures(rows, 5, { seed: 3 });
-  assert.deepEqual(clusterFeatures(rows, 5, { seed: 3 }), a);
+  const a = kmeansCentres(rows, 5, { seed: 3 });
+  assert.deepEqual(kmeansCentres(rows, 5, { seed: 3 }), a);
   assert.equal(a.length, 5);
 });
 
-Deno.test("clusterFeatures() keeps the best of n_init runs (never worse inertia than one run)", () => {
+Deno.test("kmeansCentres() keeps the best of n_init runs (never worse inertia than one run)", () => {
   const rows = blobs([[0, 0], [1, 0], [0, 1], [1, 1], [0.5, 0.5]], 6, 4);
   for (let seed = 0; seed < 5; seed++) {
-    const many = inertia(rows, clusterFeatures(rows, 5, { seed, n_init: 10 }));
-    const one = inertia(rows, clusterFeatures(rows, 5, { seed, n_init: 1 }));
+    const many = inertia(rows, kmeansCentres(rows, 5, { seed, n_init: 10 }));
+    const one = inertia(rows, kmeansCentres(rows, 5, { seed, n_init: 1 }));
     assert.ok(many <= one + 1e-12);
   }
 });
 
-Deno.test("clusterFeatures() with k ≥ rows returns each distinct row once (duplicates do not crash)", () => {
-  assert.deepEqual(clusterFeatures([[1, 2], [3, 4]], 10), [[1, 2], [3, 4]]);
-  assert.deepEqual(clusterFeatures([[1, 2], [1, 2], [1, 2], [5, 5]], 3), [[1, 2], [5, 5]]);
+Deno.test("kmeansCentres() with k ≥ rows returns each distinct row once (duplicates do not crash)", () => {
+  assert.deepEqual(kmeansCentres([[1, 2], [3, 4]], 10), [[1, 2], [3, 4]]);
+  assert.deepEqual(kmeansCentres([[1, 2], [1, 2], [1, 2], [5, 5]], 3), [[1, 2], [5, 5]]);
   const dup = [...Array(8).fill([0.5, 0.5]), [0, 0], [1, 1], [0.9, 1]];
-  assert.equal(clusterFeatures(dup, 2, { seed: 0 }).length, 2);
+  assert.equal(kmeansCentres(dup, 2, { seed: 0 }).length, 2);
 });
 
-Deno.test("clusterFeatures() rejects no rows and a bad k", () => {
-  assert.throws(() => clusterFeatures([], 3), /no rows were given/);
-  assert.throws(() => clusterFeatures([[1]], 0), /k must be a positive integer: current value is 0/);
+Deno.test("kmeansCentres() rejects no rows and a bad k", () => {
+  assert.throws(() => kmeansCentres([], 3), /no rows were given/);
+  assert.throws(() => kmeansCentres([[1]], 0), /k must be a positive integer: current value is 0/);
 });
