@@ -9,7 +9,7 @@
  */
 import { tf } from "./tf.ts";
 import { BackendError } from "../kernel/errors.ts";
-import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn, oneDnnInfo } from "./onednn/mod.ts";
+import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn, oneDnnKernelsEnabled } from "./onednn/mod.ts";
 import { noteKernels } from "./doctor_notes.ts";
 import { enableWasmThreads, registerWasmTrainingKernels } from "./wasm/mod.ts";
 import type { DeviceRequest } from "../kernel/device_flags.ts";
@@ -308,5 +308,5 @@ async function selectAuto(cpuOnly: boolean): Promise<BackendChoice> {
  */
 export function activeBackendName(): string {
   const name = tf.getBackend();
-  return name === "wasm" && oneDnnInfo().enabled ? "onednn" : name;
+  return name === "wasm" && oneDnnKernelsEnabled() ? "onednn" : name;
 }

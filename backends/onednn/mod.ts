@@ -203,6 +203,15 @@ export function disableOneDnnKernels(): string[] {
 }
 
 /**
+ * Whether our oneDNN kernels serve the wasm backend now (cheap: for checks on every layer call).
+ *
+ * @returns true between `enableOneDnnKernels()` and `disableOneDnnKernels()`
+ */
+export function oneDnnKernelsEnabled(): boolean {
+  return replaced !== null;
+}
+
+/**
  * What oneDNN runs now, for `doctor` and profiles.
  *
  * @returns whether the kernels are enabled, oneDNN's implementation per cached convolution (key: pass
