@@ -9,6 +9,7 @@
  */
 import { decode } from "fast-png";
 import { join } from "node:path";
+import { failureLine, runJsonProcess } from "./json_process.ts";
 
 /** What the comparison runs. */
 export interface FullSizeOptions {
@@ -78,16 +79,6 @@ export function agreement(ours: Uint8Array, official: Uint8Array): Agreement {
   return { within1: (100 * within1) / ours.length, exact: (100 * exact) / ours.length, max };
 }
 
-async function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
-
-function lastLine(text: string): string {
-  return text.trim().split("\n").filter((l) => !l.includes("XDG_RUNTIME_DIR")).at(-1) ?? "";
-}
-
 /**
  * Runs the comparison and prints its table (or JSON).
  *
@@ -100,26 +91,26 @@ export async function benchFullSize(o: FullSizeOptions): Promise<{ official: Rec
   const dir = o.workdir ?? await Deno.makeTempDir({ prefix: "p2phd_fullsize_" });
   try {
     const weights = join(dir, "latest_net_G.pth"), officialPng = join(dir, "official.png");
-    const peer = await run(o.python, [
+    const peer = await runJsonProcess(o.python, [
       PEER, "--official_repo", o.official_repo, "--label", label, "--inst", inst, "--weights", weights,
       "--out", officialPng, "--ngf", String(o.ngf), "--n_blocks_global", String(o.n_blocks_global),
       "--n_blocks_local", String(o.n_blocks_local),
-    ]);
-    if (peer.code !== 0) throw new Error(`the official code failed: ${lastLine(peer.stderr)}`);
-    const official = JSON.parse(lastLine(peer.stdout)) as Record<string, unknown>;
+    ], Deno.cwd());
+    if (peer.code !== 0 || peer.answer === null) throw new Error(failureLine("the official code", peer));
+    const official = peer.answer;
     const reference = decode(await Deno.readFile(officialPng)).data as Uint8Array;
     const rows: FullSizeRow[] = [];
     for (const backend of o.backends) {
       const out = join(dir, `ours_${backend}.png`);
-      const r = await run(Deno.execPath(), [
+      const r = await runJsonProcess(Deno.execPath(), [
         "run", "-A", SYNTH, "--backend", backend, "--json", "--weights", weights, "--label", label,
         "--inst", inst, "--resize_or_crop", "none", "--out", out,
-      ]);
-      if (r.code !== 0) {
-        rows.push({ backend, error: lastLine(r.stderr) || `exit ${r.code}` });
+      ], Deno.cwd());
+      if (r.code !== 0 || r.answer === null) {
+        rows.push({ backend, error: failureLine("synth", r) });
         continue;
       }
-      const result = JSON.parse(r.stdout) as { images: { seconds: number }[]; peakMemoryBytes: number | null };
+      const result = r.answer as unknown as { images: { seconds: number }[]; peakMemoryBytes: number | null };
       const ours = decode(await Deno.readFile(out)).data as Uint8Array;
       rows.push({
         backend,

@@ -10,7 +10,7 @@
 export interface JsonProcessResult {
   /** Its exit code. */
   code: number;
-  /** The JSON object on its last stdout line, or null when there is none. */
+  /** The JSON object on its last stdout line (or its whole stdout), or null when there is none. */
   answer: Record<string, unknown> | null;
   /** The last lines of its stderr (for a crash's message). */
   stderrTail: string;
@@ -28,15 +28,20 @@ async function passThrough(stream: ReadableStream<Uint8Array>): Promise<string> 
   return tail;
 }
 
-function lastJsonLine(text: string): Record<string, unknown> | null {
-  const line = text.trimEnd().split("\n").at(-1)?.trim() ?? "";
-  if (!line.startsWith("{")) return null;
+function jsonObject(text: string): Record<string, unknown> | null {
+  if (!text.startsWith("{")) return null;
   try {
-    const value = JSON.parse(line);
+    const value = JSON.parse(text);
     return value !== null && typeof value === "object" && !Array.isArray(value) ? value : null;
   } catch {
     return null;
   }
+}
+
+/** The JSON object on stdout's last line (the peers' protocol), or stdout as a whole (a recipe's `--json`). */
+function lastJsonAnswer(text: string): Record<string, unknown> | null {
+  const whole = text.trim();
+  return jsonObject(whole.split("\n").at(-1)?.trim() ?? "") ?? jsonObject(whole);
 }
 
 /**
@@ -60,7 +65,7 @@ export async function runJsonProcess(
     passThrough(child.stderr),
     child.status,
   ]);
-  return { code: status.code, answer: lastJsonLine(stdout), stderrTail };
+  return { code: status.code, answer: lastJsonAnswer(stdout), stderrTail };
 }
 
 /**

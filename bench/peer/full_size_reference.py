@@ -14,20 +14,14 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 
 import numpy as np
 import torch
+import torchvision
 from PIL import Image
 
-
-def cpu_shims():
-    """The official code allocates with torch.cuda.*Tensor and calls .cuda(); map them to the CPU."""
-    torch.cuda.FloatTensor = torch.FloatTensor
-    torch.cuda.ByteTensor = torch.ByteTensor
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    torch.nn.Module.cuda = lambda self, *a, **k: self
+from pytorch_peer import import_official, install_cpu_shims, quiet
 
 
 def main():
@@ -49,14 +43,12 @@ def main():
     p.add_argument("--rows", type=int, default=0, help="also write every N-th row of the output as .npy")
     a = p.parse_args()
 
-    cpu_shims()
-    sys.path.insert(0, a.official_repo)
-    from models import networks  # the official code
+    install_cpu_shims(torch, torchvision)
+    networks, Pix2PixHDModel, _ = import_official(a.official_repo)
 
     torch.manual_seed(a.seed)
     torch.set_grad_enabled(False)
-    import contextlib, io
-    with contextlib.redirect_stdout(io.StringIO()):
+    with quiet():
         net = networks.define_G(a.label_nc + 1, 3, a.ngf, a.netG, a.n_downsample_global, a.n_blocks_global,
                                 a.n_local_enhancers, a.n_blocks_local, "instance", gpu_ids=[])
     os.makedirs(os.path.dirname(os.path.abspath(a.weights)), exist_ok=True)
@@ -65,7 +57,6 @@ def main():
     label = torch.from_numpy(np.array(Image.open(a.label)).astype(np.int64))[None, None]
     inst = torch.from_numpy(np.array(Image.open(a.inst)).astype(np.int32))[None, None]
     one_hot = torch.zeros((1, a.label_nc) + tuple(label.shape[2:])).scatter_(1, label, 1.0)
-    from models.pix2pixHD_model import Pix2PixHDModel
     edge = Pix2PixHDModel.get_edges(argparse.Namespace(opt=argparse.Namespace(data_type=32)), inst).float()
     x = torch.cat((one_hot, edge), dim=1)
 
