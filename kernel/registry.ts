@@ -10,7 +10,7 @@ import type { KernelContext, Plugin } from "./plugin.ts";
 import { closest, resolveOptions } from "./options.ts";
 import { PipelineError } from "./errors.ts";
 
-/** Plugins by name. */
+/** Plugins by name, and by what they provide. */
 export class Registry {
   #plugins = new Map<string, Plugin>();
 
@@ -56,6 +56,72 @@ export class Registry {
   list(role?: string): Plugin[] {
     return [...this.#plugins.values()].filter((p) => !role || p.role === role)
       .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * The registered plugins that provide a capability (an entry of their `provides`), sorted by name.
+   *
+   * @param capability e.g. "generator", "netG:local", "loss:gan"
+   * @returns them (none: an empty list)
+   */
+  providers(capability: string): Plugin[] {
+    return this.list().filter((p) => p.provides.includes(capability));
+  }
+
+  /**
+   * The one registered plugin that provides a capability.
+   *
+   * @param capability e.g. "netG:local", "optimizer:adam"
+   * @returns the plugin
+   * @throws {PipelineError} when none provides it (naming the closest capability and listing what is
+   *   provided, with the plugins providing it), or several do (naming them)
+   */
+  provider(capability: string): Plugin {
+    const found = this.providers(capability);
+    if (found.length === 1) return found[0];
+    if (found.length > 1) {
+      throw new PipelineError(
+        `Several plugins provide "${capability}": ${
+          found.map((p) => p.name).join(", ")
+        }; name one with registry.get(name)`,
+      );
+    }
+    const all = this.capabilities();
+    const hint = closest(capability, all);
+    const listed = all.map((c) => `${c} (${this.providers(c).map((p) => p.name).join(", ")})`);
+    throw new PipelineError(
+      `No plugin provides "${capability}"${hint ? ` (did you mean "${hint}"?)` : ""}; provided: ${
+        listed.join(", ") || "nothing"
+      }`,
+    );
+  }
+
+  /**
+   * Every capability the registered plugins provide, sorted, optionally only those starting with a
+   * prefix (e.g. "netG:" for the generators `--netG` can name).
+   */
+  capabilities(prefix = ""): string[] {
+    const all = new Set(this.list().flatMap((p) => p.provides).filter((c) => c.startsWith(prefix)));
+    return [...all].sort();
+  }
+
+  /**
+   * Builds what the provider of a capability makes, from a recipe's composed options: of `values`, only
+   * the keys its schema declares are passed (validated against that schema); the others belong to other
+   * plugins of the recipe. Train builds its networks, losses and optimizers this way.
+   *
+   * @param capability what to build, e.g. "netD:multiscale"
+   * @param values the recipe's options (and values it derives, e.g. a network's input channels)
+   * @param ctx the kernel context
+   * @returns what the plugin's `create` returns
+   * @throws {PipelineError} when no plugin, or several, provide it; {OptionsError} for a bad value
+   */
+  provide<T = unknown>(capability: string, values: Record<string, unknown>, ctx: KernelContext): T {
+    const plugin = this.provider(capability);
+    const own = Object.fromEntries(
+      Object.entries(values).filter(([key]) => Object.hasOwn(plugin.schema, key)),
+    );
+    return this.create<T>(plugin.name, own, ctx);
   }
 
   /**

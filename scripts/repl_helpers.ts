@@ -257,15 +257,19 @@ export async function save(x: tf.Tensor, path: string, opts: { colors?: boolean 
 }
 
 /**
- * Lists the registered plugins (name, role, description), optionally of one role.
+ * Lists the registered plugins (name, role, description, what they provide), optionally only those of
+ * one role or providing one capability.
  *
- * @param role e.g. "dataset", "generator"
+ * @param filter a role ("dataset", "generator", "loss") or a capability ("netG:local", "loss:gan")
  */
-export function plugins(role?: string): void {
-  const list = registry.list(role);
+export function plugins(filter?: string): void {
+  const list = registry.list().filter((p) => !filter || p.role === filter || p.provides.includes(filter));
   const width = Math.max(0, ...list.map((p) => p.name.length));
   const lines = list.length
-    ? list.map((p) => `${p.name.padEnd(width)}  ${p.role.padEnd(13)} ${p.description}`)
-    : [`no plugins registered${role ? ` with role "${role}"` : ""} yet`];
+    ? list.map((p) =>
+      `${p.name.padEnd(width)}  ${p.role.padEnd(13)} ${p.description}` +
+      (p.provides.length ? ` [provides ${p.provides.join(", ")}]` : "")
+    )
+    : [`no plugins registered${filter ? ` with role or capability "${filter}"` : ""} yet`];
   console.log(lines.join("\n"));
 }

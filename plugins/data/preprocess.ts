@@ -37,10 +37,10 @@ export const preprocessSchema = defineSchema({
     doc: "generator downsamplings (sizes are fitted to the network's multiple)",
   },
   netG: {
-    type: "enum",
+    type: "string",
     default: "global",
-    choices: ["global", "local"],
-    doc: "generator (sizes are fitted to the network's multiple)",
+    doc:
+      "generator: local multiplies the multiple by 2^n_local_enhancers (sizes are fitted to the network's multiple)",
   },
   n_local_enhancers: {
     type: "int",

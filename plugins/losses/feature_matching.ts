@@ -55,13 +55,16 @@ export const featureMatchingSchema = defineSchema({
   lambda_feat: { type: "number", default: 10, min: 0, doc: "weight of the feature matching loss" },
 });
 
-/** The feature matching loss as a plugin. */
+/** The feature matching loss with its weight bound: what the plugin makes. */
+export type FeatureMatchingLoss = (predFake: DiscriminatorOutput, predReal: DiscriminatorOutput) => tf.Scalar;
+
+/** The feature matching loss as a plugin: `create` binds λ_feat. */
 export const featureMatchingPlugin = definePlugin({
   name: "feature-matching-loss",
   role: "loss",
   description: "pix2pixHD discriminator feature matching loss (G_GAN_Feat)",
   provides: ["loss:feature-matching"],
   schema: featureMatchingSchema,
-  create: (options) => (predFake: DiscriminatorOutput, predReal: DiscriminatorOutput) =>
+  create: (options): FeatureMatchingLoss => (predFake, predReal) =>
     featureMatchingLoss(predFake, predReal, options.lambda_feat),
 });

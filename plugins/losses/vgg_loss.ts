@@ -7,8 +7,7 @@
 import { tf } from "../../backends/tf.ts";
 import { defineSchema } from "../../kernel/options.ts";
 import { definePlugin } from "../../kernel/plugin.ts";
-import { OptionsError } from "../../kernel/errors.ts";
-import { VGG19_HELP, Vgg19Features } from "./vgg19.ts";
+import type { Vgg19Features } from "./vgg19.ts";
 
 /** The official per-layer weights, relu1_1 first. */
 export const VGG_WEIGHTS = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1] as const;
@@ -51,25 +50,25 @@ export function vggLoss(
 
 /** Options of the VGG loss plugin. */
 export const vggLossSchema = defineSchema({
-  vgg_weights: { type: "string", default: null, doc: `torchvision VGG19 weights (.pth): ${VGG19_HELP}` },
   lambda_feat: { type: "number", default: 10, min: 0, doc: "weight of the VGG loss" },
 });
 
-/** The VGG loss as a plugin: `create` returns a loader of the weights and the loss bound to them. */
+/**
+ * The VGG loss with its weight bound: what the plugin makes. The features are the caller's (training
+ * loads them once, from `--vgg_weights`: `Vgg19Features.load`).
+ */
+export type VggLoss = (
+  vgg: Vgg19Features,
+  fake: tf.Tensor4D,
+  real: tf.Tensor4D | readonly tf.Tensor4D[],
+) => tf.Scalar;
+
+/** The VGG loss as a plugin: `create` binds λ_feat. */
 export const vggLossPlugin = definePlugin({
   name: "vgg-loss",
   role: "loss",
   description: "pix2pixHD VGG19 perceptual loss (G_VGG) with torchvision's weights",
   provides: ["loss:vgg"],
   schema: vggLossSchema,
-  create: (options) => async () => {
-    if (options.vgg_weights === null) {
-      throw new OptionsError("vgg-loss", "vgg_weights", `is required for the VGG loss: ${VGG19_HELP}`);
-    }
-    const vgg = await Vgg19Features.load(options.vgg_weights);
-    return {
-      loss: (fake: tf.Tensor4D, real: tf.Tensor4D) => vggLoss(vgg, fake, real, options.lambda_feat),
-      dispose: () => vgg.dispose(),
-    };
-  },
+  create: (options): VggLoss => (vgg, fake, real) => vggLoss(vgg, fake, real, options.lambda_feat),
 });

@@ -8,14 +8,20 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
-import { CheckpointError, OptionsError } from "../../kernel/errors.ts";
+import { UsageError } from "../../kernel/cli.ts";
+import { CheckpointError, OptionsError, PipelineError } from "../../kernel/errors.ts";
+import { log } from "../../kernel/log.ts";
+import { closest } from "../../kernel/options.ts";
+import type { KernelContext } from "../../kernel/plugin.ts";
 import type { Rng } from "../../kernel/random.ts";
+import { registry } from "../../kernel/registry.ts";
 import type { NdArray } from "../../formats/ndarray.ts";
 import { decodeSafetensors } from "../../formats/safetensors.ts";
-import { GlobalGenerator } from "../networks/global_generator.ts";
-import { LocalEnhancer } from "../networks/local_enhancer.ts";
-import { MultiscaleDiscriminator } from "../networks/multiscale_discriminator.ts";
-import { Encoder } from "../networks/encoder.ts";
+import "../mod.ts"; // registers the built-in networks, losses and Adam, which training creates by name
+import { loadPlugins } from "../data/dataset_option.ts";
+import type { Module } from "../networks/_module.ts";
+import type { MultiscaleDiscriminator } from "../networks/multiscale_discriminator.ts";
+import type { Encoder } from "../networks/encoder.ts";
 import { VGG19_HELP, Vgg19Features } from "../losses/vgg19.ts";
 import {
   discriminatorInputChannels,
@@ -24,10 +30,16 @@ import {
   trainsEncoder,
 } from "./options.ts";
 
+/**
+ * A generator a run can train: a `Module` (parameters, state dict) that maps the generator input to
+ * images. The built-in ones are `GlobalGenerator` and `LocalEnhancer`; a `--plugin` can provide another.
+ */
+export type Generator = Module & { apply(x: tf.Tensor4D): tf.Tensor4D };
+
 /** The networks of a run. */
 export interface Models {
-  /** The generator. */
-  G: GlobalGenerator | LocalEnhancer;
+  /** The generator: what the plugin providing `netG:<--netG>` makes. */
+  G: Generator;
   /** The multiscale discriminator. */
   D: MultiscaleDiscriminator;
   /** The feature encoder, trained with G (only with instance_feat / label_feat, without load_features). */
@@ -37,55 +49,79 @@ export interface Models {
 }
 
 /**
- * Builds the networks with fresh weights. Each network's initialisation seed is drawn from `rng`.
+ * The capability of the generator `--netG` names: `netG:<name>`, provided by a registered plugin
+ * (global-generator, local-enhancer, or one a `--plugin` module registers).
+ *
+ * @param netG the `--netG` value
+ * @returns the capability
+ * @throws {UsageError} naming the closest and every registered generator (exit 2 in a command)
+ */
+export function generatorCapability(netG: string): string {
+  const capability = `netG:${netG}`;
+  if (registry.providers(capability).length) return capability;
+  const names = registry.capabilities("netG:").map((c) => c.slice("netG:".length));
+  const hint = closest(netG, names);
+  throw new UsageError(
+    `unknown --netG "${netG}"${hint ? ` (did you mean "${hint}"?)` : ""}; registered generators: ${
+      names.join(", ")
+    } (a --plugin module can register one providing "netG:<name>")`,
+  );
+}
+
+/**
+ * Builds the networks with fresh weights, each by the registered plugin that provides it: the
+ * generator `netG:<--netG>`, the discriminator `netD:multiscale` and the encoder `netE`, each given
+ * the run's options its schema declares (a `--plugin` module is loaded first, so that its generator
+ * can be named). Each network's initialisation seed is drawn from `rng`, G's first, then D's, then E's.
  *
  * @param opts the run's options
  * @param rng the run's random source
  * @param vgg the VGG19 features to use (default: loaded from `opts.vgg_weights`)
  * @returns the networks; the caller disposes them with `disposeModels`
+ * @throws {UsageError} for a `--netG` no registered plugin provides
  * @throws {OptionsError} when the VGG loss is on and no weights are given
  * @throws {CheckpointError} when the VGG weights cannot be read
+ * @throws {PipelineError} when the generator plugin makes no trainable network
  */
 export async function buildModels(opts: TrainOptions, rng: Rng, vgg?: Vgg19Features): Promise<Models> {
+  await loadPlugins(opts.plugin ?? []);
+  const netG = generatorCapability(opts.netG);
   let features: Vgg19Features | null = vgg ?? null;
   if (!opts.no_vgg_loss && !features) features = await loadVgg(opts.vgg_weights);
-  const common = {
-    input_nc: generatorInputChannels(opts),
-    output_nc: opts.output_nc,
-    ngf: opts.ngf,
-    n_downsample_global: opts.n_downsample_global,
-    n_blocks_global: opts.n_blocks_global,
-    norm: opts.norm,
-  };
-  const G = opts.netG === "local"
-    ? new LocalEnhancer({
-      ...common,
-      n_local_enhancers: opts.n_local_enhancers,
-      n_blocks_local: opts.n_blocks_local,
-      seed: rng.seed(),
-    })
-    : new GlobalGenerator({ ...common, seed: rng.seed() });
-  const D = new MultiscaleDiscriminator({
+  const ctx = trainingContext();
+  const G = checkGenerator(
+    registry.provide(netG, { ...opts, input_nc: generatorInputChannels(opts), seed: rng.seed() }, ctx),
+    netG,
+  );
+  const D = registry.provide<MultiscaleDiscriminator>("netD:multiscale", {
+    ...opts,
     input_nc: discriminatorInputChannels(opts),
-    ndf: opts.ndf,
-    n_layers_D: opts.n_layers_D,
-    num_D: opts.num_D,
-    norm: opts.norm,
     getIntermFeat: !opts.no_ganFeat_loss,
     use_sigmoid: opts.no_lsgan,
     seed: rng.seed(),
-  });
+  }, ctx);
   const E = trainsEncoder(opts)
-    ? new Encoder({
-      input_nc: opts.output_nc,
-      feat_num: opts.feat_num,
-      nef: opts.nef,
-      n_downsample_E: opts.n_downsample_E,
-      norm: opts.norm,
-      seed: rng.seed(),
-    })
+    ? registry.provide<Encoder>("netE", { ...opts, input_nc: opts.output_nc, seed: rng.seed() }, ctx)
     : null;
   return { G, D, E, vgg: features };
+}
+
+/** The kernel context training creates its plugins with. */
+export function trainingContext(): KernelContext {
+  return { backend: tf.getBackend(), log };
+}
+
+function checkGenerator(made: unknown, capability: string): Generator {
+  const net = made as Partial<Generator> | null;
+  const methods = ["apply", "params", "stateDict", "loadStateDict", "dispose"] as const;
+  const missing = methods.filter((m) => typeof net?.[m] !== "function");
+  if (missing.length) {
+    throw new PipelineError(
+      `The plugin providing "${capability}" (${registry.provider(capability).name}) made no trainable ` +
+        `generator: it lacks ${missing.join(", ")} (extend Module and add apply)`,
+    );
+  }
+  return made as Generator;
 }
 
 async function loadVgg(path: string | null): Promise<Vgg19Features> {

@@ -55,10 +55,10 @@ export const trainSchema = defineSchema({
   },
   // generator
   netG: {
-    type: "enum",
+    type: "string",
     default: "global",
-    choices: ["global", "local"],
-    doc: "generator: global or local (enhancer)",
+    doc:
+      'generator: global, local (enhancer), or the <name> of one a --plugin registers (providing "netG:<name>")',
   },
   ngf: { type: "int", default: 64, min: 1, doc: "generator filters in the first conv layer" },
   n_downsample_global: {

@@ -18,12 +18,28 @@ import { tf } from "../../backends/tf.ts";
 import { Rng } from "../../kernel/random.ts";
 import { variableGrads } from "../../backends/tape.ts";
 import type { NdArray } from "../../formats/ndarray.ts";
-import { Adam, type AdamState } from "../optim/adam.ts";
-import { type GanLoss, ganLoss } from "../losses/gan_loss.ts";
+import { registry } from "../../kernel/registry.ts";
+import type { Adam, AdamState } from "../optim/adam.ts";
+import type { GanLoss } from "../losses/gan_loss.ts";
 import type { Vgg19Features } from "../losses/vgg19.ts";
-import { type GeneratorLossInputs, LOSS_NAMES, LOSSES, lossEnabled, type LossName, type Losses } from "../losses/catalog.ts";
+import {
+  type GeneratorLossInputs,
+  LOSS_NAMES,
+  lossEnabled,
+  type LossEntry,
+  LOSSES,
+  type Losses,
+  type LossName,
+} from "../losses/catalog.ts";
 import { ImagePool } from "./image_pool.ts";
-import { buildModels, discriminatorParams, disposeModels, generatorParams, type Models } from "./models.ts";
+import {
+  buildModels,
+  discriminatorParams,
+  disposeModels,
+  generatorParams,
+  type Models,
+  trainingContext,
+} from "./models.ts";
 import type { TrainOptions } from "./options.ts";
 
 /** One batch, NHWC. */
@@ -103,10 +119,13 @@ export class TrainingSession {
   readonly opts: TrainOptions;
   /** The run's random generator (pool draws, per-epoch data seeds). */
   rng: Rng;
+  #newAdam: (params: Map<string, tf.Variable>) => Adam;
   #optG: Adam;
   #optD: Adam;
   #pool: ImagePool;
   #gan: GanLoss;
+  /** The generator losses that are on, each made by its plugin (the catalog's `provider`). */
+  #generatorLosses: Array<{ entry: LossEntry<LossName>; loss: unknown }>;
   #fixedGlobal: boolean;
 
   private constructor(models: Models, opts: TrainOptions, rng: Rng, fixedGlobal: boolean) {
@@ -114,10 +133,18 @@ export class TrainingSession {
     this.opts = opts;
     this.rng = rng;
     this.#fixedGlobal = fixedGlobal;
+    // The optimizer and the losses are created by the plugins that provide them, from the run's options
+    // each one's schema declares (lr and beta1; gan_mode; lambda_feat).
+    const ctx = trainingContext();
+    const values = { ...opts, gan_mode: opts.no_lsgan ? "vanilla" : "lsgan" };
+    this.#newAdam = registry.provide("optimizer:adam", values, ctx);
     this.#optG = this.#adam(generatorParams(models, opts, fixedGlobal));
     this.#optD = this.#adam(discriminatorParams(models));
     this.#pool = new ImagePool(opts.pool_size, rng);
-    this.#gan = ganLoss(opts.no_lsgan ? "vanilla" : "lsgan");
+    this.#gan = registry.provide<GanLoss>("loss:gan", values, ctx);
+    this.#generatorLosses = (LOSSES as readonly LossEntry<LossName>[])
+      .filter((entry) => entry.generatorTerm && entry.provider && lossEnabled(entry, opts))
+      .map((entry) => ({ entry, loss: registry.provide(entry.provider!, values, ctx) }));
   }
 
   /**
@@ -138,7 +165,7 @@ export class TrainingSession {
   #adam(params: Map<string, tf.Variable>): Adam {
     // In a scope, so that the tensors Adam makes to initialise its moment variables are freed.
     let adam: Adam | undefined;
-    tf.tidy(() => void (adam = new Adam(params, { lr: this.opts.lr, beta1: this.opts.beta1, beta2: 0.999 })));
+    tf.tidy(() => void (adam = this.#newAdam(params)));
     return adam!;
   }
 
@@ -209,20 +236,19 @@ export class TrainingSession {
       lossG = namedGrads(() => {
         fake = tf.keep(G.apply(this.#generatorInput(batch)));
         const inputs: GeneratorLossInputs = {
-          gan: this.#gan,
           predFake: D.apply(tf.concat([batch.input, fake], 3)),
           predReal,
           fake,
           vgg: vgg && vggReal ? { net: vgg, real: vggReal } : undefined,
-          lambdaFeat: o.lambda_feat,
         };
         const terms: tf.Scalar[] = [];
-        for (const loss of LOSSES) {
-          if (!("generatorTerm" in loss)) continue;
-          const on = lossEnabled(loss, o);
-          const term = tf.keep(on ? loss.generatorTerm(inputs) : tf.scalar(0));
-          parts.set(loss.name, term);
-          if (on) terms.push(term);
+        for (const { entry, loss } of this.#generatorLosses) {
+          const term = tf.keep(entry.generatorTerm!(inputs, loss));
+          parts.set(entry.name, term);
+          terms.push(term);
+        }
+        for (const entry of LOSSES) {
+          if (entry.net === "G" && !parts.has(entry.name)) parts.set(entry.name, tf.keep(tf.scalar(0)));
         }
         return tf.addN(terms) as tf.Scalar;
       }, gParams);
@@ -236,7 +262,9 @@ export class TrainingSession {
       parts.set("D_real", dReal).set("D_fake", dFake);
       return tf.mul(tf.add(dFake, dReal), 0.5) as tf.Scalar;
     }, discriminatorParams(this.models));
-    const losses = Object.fromEntries(LOSS_NAMES.map((name) => [name, parts.get(name)!.dataSync()[0]])) as Losses;
+    const losses = Object.fromEntries(
+      LOSS_NAMES.map((name) => [name, parts.get(name)!.dataSync()[0]]),
+    ) as Losses;
     const values = Object.values(losses);
     tf.dispose([...parts.values(), lossG.value, lossD.value]);
     try {

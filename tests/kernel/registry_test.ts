@@ -55,3 +55,49 @@ export default definePlugin({ name: "mine", role: "transform", description: "d",
   await assert.rejects(loadPlugin(`${dir}/empty.ts`, r), /exports no plugin/);
   await assert.rejects(loadPlugin(`${dir}/missing.ts`, r), /Cannot load plugin module/);
 });
+
+const tiny = definePlugin({
+  name: "tiny-net",
+  role: "generator",
+  description: "a generator",
+  provides: ["generator", "netG:tiny"],
+  schema: defineSchema({
+    ngf: { type: "int", default: 8, min: 1, doc: "filters" },
+    seed: { type: "int", default: 0, min: 0, doc: "seed" },
+  }),
+  create: (o) => ({ ngf: o.ngf, seed: o.seed }),
+});
+const big = definePlugin({ ...tiny, name: "big-net", provides: ["generator", "netG:big"] });
+
+Deno.test("Registry finds plugins by what they provide", () => {
+  const r = new Registry().register(scale).register(tiny).register(big);
+  assert.deepEqual(r.providers("generator").map((p) => p.name), ["big-net", "tiny-net"]);
+  assert.deepEqual(r.providers("netD:multiscale"), []);
+  assert.equal(r.provider("netG:tiny"), tiny);
+  assert.deepEqual(r.capabilities(), ["generator", "netG:big", "netG:tiny", "scale"]);
+  assert.deepEqual(r.capabilities("netG:"), ["netG:big", "netG:tiny"]);
+});
+
+Deno.test("Registry.provider() names the closest capability and lists what each plugin provides", () => {
+  const r = new Registry().register(scale).register(tiny).register(big);
+  assert.throws(
+    () => r.provider("netG:tinny"),
+    (e: Error) =>
+      e.message ===
+        'No plugin provides "netG:tinny" (did you mean "netG:tiny"?); provided: generator (big-net, tiny-net), ' +
+          "netG:big (big-net), netG:tiny (tiny-net), scale (scale)",
+  );
+  assert.throws(
+    () => r.provider("generator"),
+    /Several plugins provide "generator": big-net, tiny-net; name one with registry\.get\(name\)/,
+  );
+  assert.throws(() => new Registry().provider("x"), /No plugin provides "x"; provided: nothing/);
+});
+
+Deno.test("Registry.provide() builds the provider from the options its schema declares, validated", () => {
+  const r = new Registry().register(tiny);
+  const recipe = { ngf: 16, seed: 3, lr: 0.1, name: "run" }; // lr and name belong to other plugins
+  assert.deepEqual(r.provide("netG:tiny", recipe, ctx), { ngf: 16, seed: 3 });
+  assert.deepEqual(r.provide("netG:tiny", {}, ctx), { ngf: 8, seed: 0 });
+  assert.throws(() => r.provide("netG:tiny", { ngf: 0 }, ctx), /tiny-net.*ngf/);
+});

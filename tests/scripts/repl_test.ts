@@ -57,6 +57,7 @@ Deno.test("the REPL starts with a banner, the kernel and the helpers, and evalua
       "show(scene, 3)",
       `await save(scene.inst, ${JSON.stringify(saved)})`,
       "plugins()",
+      'plugins("netG:local")',
       `await loadScene(${JSON.stringify(join(dir, "missing.png"))})`,
       "tf.dispose([scene.label, scene.inst]); `leaked ${tf.memory().numTensors - before}`",
       "close()",
@@ -80,6 +81,12 @@ Deno.test("the REPL starts with a banner, the kernel and the helpers, and evalua
     assert.ok(
       raw.includes(`\x1b[38;2;${labelColor(7).join(";")}m\x1b[48;2;${labelColor(7).join(";")}m▀`),
       raw,
+    );
+    assert.match(stdout, /\naligned +dataset +.*\n/, "plugins() lists every plugin");
+    assert.match(
+      stdout,
+      /\nlocal-enhancer +generator +pix2pixHD LocalEnhancer .* \[provides generator, netG:local\]\n(?!global-generator)/,
+      'plugins("netG:local") lists the plugins providing it, with what they provide',
     );
     assert.match(all, /Uncaught DataError: .*missing\.png: cannot read it/);
     assert.match(stdout, /"leaked 0"/);

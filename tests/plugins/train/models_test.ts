@@ -10,7 +10,14 @@ import {
   loadPretrained,
 } from "../../../plugins/train/models.ts";
 import { resolveTrainOptions } from "../../../plugins/train/options.ts";
-import { CheckpointError, OptionsError } from "../../../kernel/errors.ts";
+import { CheckpointError, OptionsError, PipelineError } from "../../../kernel/errors.ts";
+import { UsageError } from "../../../kernel/cli.ts";
+import { definePlugin } from "../../../kernel/plugin.ts";
+import { registry } from "../../../kernel/registry.ts";
+import { encoderPlugin } from "../../../plugins/networks/encoder.ts";
+import { localEnhancerPlugin } from "../../../plugins/networks/local_enhancer.ts";
+import { multiscaleDiscriminatorPlugin } from "../../../plugins/networks/multiscale_discriminator.ts";
+import { spyOnCreate } from "./_plugin_spy.ts";
 
 await tf.setBackend("cpu");
 const FIXTURES = "tests/fixtures/pytorch-parity";
@@ -85,6 +92,70 @@ Deno.test("buildModels() stops with where to get VGG19 when the VGG loss is on w
     (e: Error) =>
       e instanceof OptionsError &&
       /"vgg_weights" is needed for the VGG loss: download .*vgg19-dcbb9e9d\.pth.*or pass --no_vgg_loss/.test(
+        e.message,
+      ),
+  );
+});
+
+Deno.test("buildModels() creates G, D and E with the plugins providing netG:<netG>, netD:multiscale and netE", async () => {
+  const spy = spyOnCreate([localEnhancerPlugin, multiscaleDiscriminatorPlugin, encoderPlugin]);
+  try {
+    const opts = resolveTrainOptions({
+      netG: "local",
+      ngf: 4,
+      n_downsample_global: 1,
+      n_blocks_global: 1,
+      n_blocks_local: 1,
+      label_nc: 4,
+      ndf: 4,
+      num_D: 1,
+      no_vgg_loss: true,
+      no_ganFeat_loss: true,
+      instance_feat: true,
+      nef: 4,
+      n_downsample_E: 1,
+    });
+    const models = await buildModels(opts, new Rng(0));
+    disposeModels(models);
+    const [g, d, e] = spy.calls;
+    assert.deepEqual(spy.calls.map((c) => c.name), ["local-enhancer", "multiscale-discriminator", "encoder"]);
+    // each gets the run's options its schema declares, and what the run derives (channels, seeds)
+    assert.equal(g.options.input_nc, 4 + 1 + 3);
+    assert.equal(g.options.ngf, 4);
+    assert.equal(g.options.n_blocks_local, 1);
+    assert.deepEqual([d.options.input_nc, d.options.num_D, d.options.getIntermFeat], [4 + 1 + 3, 1, false]);
+    assert.deepEqual([e.options.input_nc, e.options.nef], [3, 4]);
+    assert.equal(new Set([g.options.seed, d.options.seed, e.options.seed]).size, 3, "a seed each");
+  } finally {
+    spy.restore();
+  }
+});
+
+Deno.test("buildModels() refuses a --netG no plugin provides, naming the registered generators", async () => {
+  await assert.rejects(
+    () => buildModels(resolveTrainOptions({ netG: "loacl", no_vgg_loss: true }), new Rng(0)),
+    (e: Error) =>
+      e instanceof UsageError &&
+      e.message ===
+        'unknown --netG "loacl" (did you mean "local"?); registered generators: global, local ' +
+          '(a --plugin module can register one providing "netG:<name>")',
+  );
+});
+
+Deno.test("buildModels() refuses a generator plugin that makes no trainable network", async () => {
+  registry.register(definePlugin({
+    name: "not-a-network",
+    role: "generator",
+    description: "makes a number",
+    provides: ["netG:number"],
+    schema: {},
+    create: () => 42,
+  }));
+  await assert.rejects(
+    () => buildModels(resolveTrainOptions({ netG: "number", no_vgg_loss: true }), new Rng(0)),
+    (e: Error) =>
+      e instanceof PipelineError &&
+      /"netG:number" \(not-a-network\) made no trainable generator: it lacks apply, params, stateDict/.test(
         e.message,
       ),
   );

@@ -54,6 +54,41 @@ Deno.test("scripts/train.ts without --vgg_weights stops with where to get them",
   );
 });
 
+Deno.test("scripts/train.ts --netG names a registered generator; another value exits 2 listing them", async () => {
+  const out = await cli(["--dataroot", root, "--no_vgg_loss", "--netG", "loacl"]).output();
+  assert.equal(out.code, 2);
+  assert.match(
+    new TextDecoder().decode(out.stderr),
+    /error: unknown --netG "loacl" \(did you mean "local"\?\); registered generators: global, local \(a --plugin module can register one providing "netG:<name>"\); see train --help/,
+  );
+});
+
+Deno.test(`scripts/train.ts trains the generator a --plugin module provides as netG:<name> (${backend})`, async () => {
+  const dir = await Deno.makeTempDir();
+  const mod = new URL("../../../mod.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    join(dir, "shallow.ts"),
+    `import { definePlugin, defineSchema, GlobalGenerator } from "${mod}";
+export default definePlugin({
+  name: "shallow-generator", role: "generator", description: "a global generator with one block",
+  provides: ["generator", "netG:shallow"],
+  schema: defineSchema({
+    input_nc: { type: "int", default: 3, min: 1, doc: "input channels" },
+    ngf: { type: "int", default: 8, min: 1, doc: "filters" },
+    seed: { type: "int", default: 0, min: 0, doc: "seed" },
+  }),
+  create: (o) => new GlobalGenerator({ ...o, n_downsample_global: 1, n_blocks_global: 1 }),
+});`,
+  );
+  const out = await cli(
+    [...flags(tinyOptions(root, dir)), "--plugin", join(dir, "shallow.ts"), "--netG", "shallow"],
+  ).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const saved = await loadCheckpoint(join(dir, "tiny"), "latest");
+  const names = [...saved.networks.get("G")!.keys()];
+  assert.ok(names.includes("model.12.weight") && !names.includes("model.18.weight"), names.join());
+});
+
 Deno.test(`scripts/train.ts saves the latest checkpoint on Ctrl-C and exits 130 (${backend})`, async () => {
   const dir = await Deno.makeTempDir();
   const child = cli(flags(tinyOptions(root, dir, { niter: 1000 })));

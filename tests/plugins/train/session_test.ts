@@ -4,6 +4,15 @@ import { resolveTrainOptions } from "../../../plugins/train/options.ts";
 import { DivergedError, TrainingSession } from "../../../plugins/train/session.ts";
 import { randomVgg19StateDict, Vgg19Features } from "../../../plugins/losses/vgg19.ts";
 import { trainingBackend } from "./_fixtures.ts";
+import { spyOnCreate } from "./_plugin_spy.ts";
+import { defineSchema } from "../../../kernel/options.ts";
+import { definePlugin } from "../../../kernel/plugin.ts";
+import { registry } from "../../../kernel/registry.ts";
+import { GlobalGenerator } from "../../../plugins/networks/global_generator.ts";
+import { adamPlugin } from "../../../plugins/optim/adam.ts";
+import { ganLossPlugin } from "../../../plugins/losses/gan_loss.ts";
+import { featureMatchingPlugin } from "../../../plugins/losses/feature_matching.ts";
+import { vggLossPlugin } from "../../../plugins/losses/vgg_loss.ts";
 
 const backend = await trainingBackend();
 const TINY = {
@@ -102,5 +111,71 @@ Deno.test(`TrainingSession.step() stops on non-finite losses before changing any
   for (const [name, a] of after) assert.deepEqual(a.data, before.get(name)!.data, name);
   assert.equal(session.state().meta.optimizer_G_step, 0);
   tf.dispose([batch, bad.image]);
+  session.dispose();
+});
+
+Deno.test(`TrainingSession creates Adam and the losses through the registry, from the run's options (${backend})`, async () => {
+  const spy = spyOnCreate([adamPlugin, ganLossPlugin, featureMatchingPlugin, vggLossPlugin]);
+  try {
+    const vgg = Vgg19Features.fromStateDict(randomVgg19StateDict(4, [4, 4, 8, 8, 8]), "random");
+    const opts = resolveTrainOptions({
+      ...TINY,
+      no_vgg_loss: false,
+      no_lsgan: true,
+      lambda_feat: 5,
+      beta1: 0.6,
+    });
+    const session = await TrainingSession.create(opts, vgg);
+    const batch = sample();
+    const { losses } = session.step(batch);
+    assert.ok(losses.G_VGG > 0 && losses.G_GAN_Feat > 0, JSON.stringify(losses));
+    tf.dispose(batch);
+    session.dispose();
+    const byName = (name: string) => spy.calls.filter((c) => c.name === name).map((c) => c.options);
+    assert.deepEqual(byName("adam"), [{ lr: 0.0002, beta1: 0.6, beta2: 0.999, eps: 1e-8 }]);
+    assert.deepEqual(
+      byName("gan-loss"),
+      [{ gan_mode: "vanilla" }, { gan_mode: "vanilla" }],
+      "D's and G_GAN's",
+    );
+    assert.deepEqual(byName("feature-matching-loss"), [{ lambda_feat: 5 }]);
+    assert.deepEqual(byName("vgg-loss"), [{ lambda_feat: 5 }]);
+  } finally {
+    spy.restore();
+  }
+});
+
+Deno.test(`TrainingSession trains the generator a plugin registers under netG:<name> (${backend})`, async () => {
+  const made: GlobalGenerator[] = [];
+  registry.register(definePlugin({
+    name: "shallow-generator",
+    role: "generator",
+    description: "a global generator with one downsampling and one block, whatever the run's depth",
+    provides: ["generator", "netG:shallow"],
+    schema: defineSchema({
+      input_nc: { type: "int", default: 3, min: 1, doc: "input channels" },
+      ngf: { type: "int", default: 8, min: 1, doc: "filters" },
+      seed: { type: "int", default: 0, min: 0, doc: "seed" },
+    }),
+    create: (o) => {
+      const g = new GlobalGenerator({ ...o, n_downsample_global: 1, n_blocks_global: 1 });
+      made.push(g);
+      return g;
+    },
+  }));
+  const session = await TrainingSession.create(resolveTrainOptions({ ...TINY, netG: "shallow" }));
+  assert.equal(made.length, 1);
+  assert.equal(session.models.G, made[0]);
+  assert.deepEqual([made[0].options.input_nc, made[0].options.ngf], [4 + 1, TINY.ngf]);
+  const batch = sample();
+  const before = session.models.G.stateDict();
+  const { losses } = session.step(batch);
+  assert.ok(Object.values(losses).every(Number.isFinite), JSON.stringify(losses));
+  const after = session.models.G.stateDict();
+  assert.ok(
+    [...after].some(([name, a]) => a.data.some((v, i) => v !== before.get(name)!.data[i])),
+    "G trains",
+  );
+  tf.dispose(batch);
   session.dispose();
 });
