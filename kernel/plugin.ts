@@ -14,12 +14,22 @@ import type { Logger } from "./log.ts";
 /** A sample flowing through a pipeline: named fields (tensors, paths, metadata). */
 export type Sample = Record<string, unknown>;
 
+/**
+ * What a source's data implies for the stages after it: option values (`label_nc`, `no_instance`, …)
+ * and display facts (`palette`, `labelColors`). A pipeline passes each value to every stage plugin
+ * whose schema declares an option of that name that its caller did not give, so a dataset's label_nc
+ * is stated once, by the dataset.
+ */
+export type Facts = Readonly<Record<string, unknown>>;
+
 /** What the kernel hands to plugins and stages. */
 export interface KernelContext {
   /** The tfjs backend in use ("wasm", "cpu", "webgpu", "tensorflow"). */
   backend: string;
   /** Where messages go. */
   log: Logger;
+  /** What the pipeline's data implies (its source's facts and the pipeline's own), when known. */
+  facts?: Facts;
 }
 
 /** A source of samples (a dataset). Streams: never loads the whole dataset at once. */
@@ -31,6 +41,8 @@ export interface SourceStage {
   gives: readonly string[];
   /** Number of samples per epoch, when known. */
   size?: number;
+  /** What its data implies for the stages downstream (a dataset's label_nc, palette, …). */
+  facts?: Facts;
   /** The samples of one pass (epoch) over the data. */
   samples(ctx: KernelContext): AsyncIterable<Sample>;
 }
@@ -88,6 +100,21 @@ export interface Plugin<S extends Schema = Schema, T = unknown> {
   /** Runs after that pipeline ends, even on error. */
   teardown?(ctx: KernelContext): void | Promise<void>;
 }
+
+/**
+ * The registered plugins by name, for typed options at call sites: `pipeline().use("one-hot", { label_nc: 35 })`
+ * checks the option names and types at compile time for every plugin listed here. Ours are listed by
+ * plugins/mod.ts; a plugin of your own joins with
+ * `declare module "<path>/kernel/plugin.ts" { interface PluginsByName { "my-plugin": typeof myPlugin } }`
+ * (or pass the plugin object itself to `use`, which types its options from its schema).
+ */
+// deno-lint-ignore no-empty-interface
+export interface PluginsByName {}
+
+/** The options a call site may give the plugin named `N` (any record for a plugin not in `PluginsByName`). */
+export type PluginOptions<N extends string> = N extends keyof PluginsByName
+  ? PluginsByName[N] extends Plugin<infer S, unknown> ? Partial<OptionsOf<S>> : Record<string, unknown>
+  : Record<string, unknown>;
 
 /**
  * Declares a plugin, keeping its option types.

@@ -7,7 +7,19 @@
  */
 import { registry } from "../kernel/registry.ts";
 import type { Plugin } from "../kernel/plugin.ts";
-import { boundaries, builtinDatasets, generatorInput, oneHotTransform } from "./data/mod.ts";
+import {
+  ade20kDataset,
+  alignedDataset,
+  boundaries,
+  builtinDatasets,
+  cityscapesDataset,
+  encodeInput,
+  generatorInput,
+  helenDataset,
+  oneHotTransform,
+  readFiles,
+} from "./data/mod.ts";
+import { clusterFeaturesStage, generateStage, writeImagesStage } from "./inference/stages.ts";
 import { networkPlugins } from "./networks/mod.ts";
 import { lossPlugins } from "./losses/mod.ts";
 import { adamPlugin } from "./optim/adam.ts";
@@ -16,9 +28,11 @@ import { inferencePlugins } from "./inference/mod.ts";
 /** Every plugin this project ships. */
 export const builtinPlugins: readonly Plugin[] = [
   ...builtinDatasets,
+  readFiles,
   boundaries,
   oneHotTransform,
   generatorInput,
+  encodeInput,
   ...networkPlugins,
   ...lossPlugins,
   adamPlugin,
@@ -26,3 +40,21 @@ export const builtinPlugins: readonly Plugin[] = [
 ] as Plugin[];
 
 for (const plugin of builtinPlugins) registry.register(plugin);
+
+declare module "../kernel/plugin.ts" {
+  /** Our pipeline plugins by name: their options are typed wherever a pipeline names them. */
+  interface PluginsByName {
+    aligned: typeof alignedDataset;
+    cityscapes: typeof cityscapesDataset;
+    ade20k: typeof ade20kDataset;
+    helen: typeof helenDataset;
+    "read-files": typeof readFiles;
+    boundaries: typeof boundaries;
+    "one-hot": typeof oneHotTransform;
+    "generator-input": typeof generatorInput;
+    "encode-input": typeof encodeInput;
+    "cluster-features": typeof clusterFeaturesStage;
+    generate: typeof generateStage;
+    "write-images": typeof writeImagesStage;
+  }
+}

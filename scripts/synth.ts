@@ -19,8 +19,8 @@ import { OptionsError } from "../kernel/errors.ts";
 import { tf } from "../backends/tf.ts";
 import { log } from "../kernel/log.ts";
 import { datasetOptionSchema, loadDatasetOption, resolveDataset } from "../plugins/data/dataset_option.ts";
-import { datasetOptionsOf } from "../plugins/data/dataset_plugin.ts";
-import type { Palette } from "../plugins/data/palette.ts";
+import { datasetOptionsOf, factsOf } from "../plugins/data/dataset_plugin.ts";
+import type { Facts } from "../kernel/plugin.ts";
 import { assertIndexOk } from "../plugins/data/source.ts";
 import type { Entry } from "../plugins/data/sample_reader.ts";
 import { imageToRaster, writePng } from "../plugins/data/write_image.ts";
@@ -197,7 +197,8 @@ async function featureSourceFor(
   given: Record<string, unknown>,
 ) {
   if (o.use_encoded_image) {
-    const file = o.encoder ?? locateBeside(weights, o.which_epoch, "E", { command: "synth", instead: "pass --encoder <file>" });
+    const file = o.encoder ??
+      locateBeside(weights, o.which_epoch, "E", { command: "synth", instead: "pass --encoder <file>" });
     const encoder = await openEncoder(file);
     try {
       checkEncoderFlags(encoder.options, given, file);
@@ -247,7 +248,12 @@ export const synthCommand = defineCommand({
     const o = ctx.options;
     await loadDatasetOption(o);
     const weights = o.weights ??
-      (o.name ? locateNetwork(o.checkpoints_dir, o.name, o.which_epoch, "G", { command: "synth", instead: "pass --weights <file>" }) : null);
+      (o.name
+        ? locateNetwork(o.checkpoints_dir, o.name, o.which_epoch, "G", {
+          command: "synth",
+          instead: "pass --weights <file>",
+        })
+        : null);
     if (!weights) {
       throw new OptionsError(
         "synth",
@@ -289,18 +295,9 @@ export const synthCommand = defineCommand({
     const features = instanceFeat
       ? await featureSourceFor({ ...o, feat_num: featNum }, weights, flags.label_nc, given)
       : undefined;
-    const synth = new Synthesizer(generator, {
-      label_nc: flags.label_nc,
-      no_instance: flags.no_instance,
-      resize_or_crop: flags.resize_or_crop,
-      loadSize: flags.loadSize,
-      fineSize: flags.fineSize,
-      none_fit: o.none_fit,
-      unknown_label: o.unknown_label,
-    }, features);
     let entries: Entry[];
     let outDir: string;
-    let palette: Palette | null = null;
+    let facts: Facts = {};
     if (o.label) {
       const stem = basename(o.label).replace(/\.[^.]+$/, "");
       entries = [{
@@ -327,7 +324,7 @@ export const synthCommand = defineCommand({
       });
       const index = dataset.dataset.index(read);
       assertIndexOk(index, o.dataroot!);
-      palette = dataset.dataset.labelColors?.(read) ?? null;
+      facts = factsOf(dataset, read);
       entries = index.entries.slice(0, Math.min(o.how_many, o.max_dataset_size ?? Infinity));
       if (shard && entries.length < index.entries.length) {
         ctx.log.warn(
@@ -341,6 +338,20 @@ export const synthCommand = defineCommand({
         `${o.phase}_${o.which_epoch}`,
       );
     }
+    const synth = new Synthesizer(
+      generator,
+      {
+        label_nc: flags.label_nc,
+        no_instance: flags.no_instance,
+        resize_or_crop: flags.resize_or_crop,
+        loadSize: flags.loadSize,
+        fineSize: flags.fineSize,
+        none_fit: o.none_fit,
+        unknown_label: o.unknown_label,
+      },
+      features,
+      facts,
+    );
     const written: { name: string; file: string; width: number; height: number; seconds: number }[] = [];
     // every shard writes the report of the whole folder, so all of them write the same index.html
     const rows: ReportRow[] = o.label ? [] : entries.map((entry) => ({
@@ -365,7 +376,7 @@ export const synthCommand = defineCommand({
         continue;
       }
       const start = performance.now();
-      const sample = await synth.prepare(entry, palette);
+      const sample = await synth.prepare(entry);
       const image = synth.generate(sample);
       const seconds = (performance.now() - start) / 1000;
       await writePng(file, await imageToRaster(image));

@@ -10,7 +10,7 @@
  * @module
  */
 import { type OptionsOf, resolveOptions, type Schema } from "../../kernel/options.ts";
-import type { Plugin } from "../../kernel/plugin.ts";
+import type { Facts, Plugin } from "../../kernel/plugin.ts";
 import { readOptionsOf, requireRoot, sourceOptionsOf } from "./datasets/common.ts";
 import type { Palette } from "./palette.ts";
 import type { ReadOptions } from "./sample_reader.ts";
@@ -132,7 +132,7 @@ export function datasetSource<S extends Schema>(
   opts: OptionsOf<S> & BaseDatasetOptions,
 ): DatasetSource {
   const root = requireRoot(plugin.name, opts.dataroot);
-  return createSource(
+  const source = createSource(
     plugin.name,
     root,
     plugin.dataset.index(opts),
@@ -140,4 +140,27 @@ export function datasetSource<S extends Schema>(
     sourceOptionsOf(opts),
     opts.seed,
   );
+  source.facts = factsOf(plugin, opts);
+  return source;
+}
+
+/**
+ * What a dataset's samples imply for the stages after its source: its `label_nc` and `no_instance`
+ * (as resolved: the user's or the dataset's), its display `palette` and the `labelColors` its
+ * colour-coded label maps are read through.
+ *
+ * @param plugin the dataset
+ * @param opts its resolved options
+ * @returns the facts a pipeline hands downstream
+ */
+export function factsOf<S extends Schema>(
+  plugin: DatasetPlugin<S>,
+  opts: OptionsOf<S> & BaseDatasetOptions,
+): Facts {
+  return {
+    label_nc: opts.label_nc,
+    no_instance: opts.no_instance || !plugin.dataset.instances,
+    palette: plugin.dataset.palette,
+    labelColors: plugin.dataset.labelColors?.(opts) ?? null,
+  };
 }

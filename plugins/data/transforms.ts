@@ -2,7 +2,8 @@
  * The transform plugins that encode a sample for the networks: `boundaries` adds `edge`, `one-hot`
  * adds `oneHot`, `generator-input` adds `input` = concat(oneHot, edge unless no_instance, feat when
  * loaded) — with label_nc = 0 the RGB label takes the place of oneHot (and the boundaries still come
- * from the instance map, as the official encode_input). `encodeSample` runs the three.
+ * from the instance map, as the official encode_input). `encode-input` is the three as one stage, the
+ * one every recipe's pipeline uses; `encodeSample` runs it on one sample.
  *
  * @module
  */
@@ -10,6 +11,8 @@ import { DataError, PipelineError } from "../../kernel/errors.ts";
 import { defineSchema, type OptionsOf } from "../../kernel/options.ts";
 import { definePlugin, type Sample, type TransformStage } from "../../kernel/plugin.ts";
 import { type Tensor4D, tf } from "../../backends/tf.ts";
+import { pipeline } from "../../kernel/pipeline.ts";
+import { disposeAll } from "../../kernel/memory.ts";
 import { boundaryMap } from "./edges.ts";
 import { oneHot } from "./one_hot.ts";
 
@@ -109,6 +112,7 @@ export const inputSchema = defineSchema({
     doc: "number of label classes (0: the label is an RGB image)",
   },
   no_instance: { type: "boolean", default: false, doc: "leave the boundary channel out" },
+  features: { type: "boolean", default: true, doc: "append the sample's `feat` when it has one" },
 });
 
 function inputNeeds(labelNc: number, noInstance: boolean): string[] {
@@ -116,9 +120,9 @@ function inputNeeds(labelNc: number, noInstance: boolean): string[] {
   return noInstance ? [labels] : [labels, "edge"];
 }
 
-function assembleInput(s: Sample, needs: string[], stage: string): Tensor4D {
+function assembleInput(s: Sample, needs: string[], stage: string, features: boolean): Tensor4D {
   const parts = needs.map((k) => tensorField(s, k, stage));
-  if (s.feat instanceof tf.Tensor) parts.push(s.feat as Tensor4D);
+  if (features && s.feat instanceof tf.Tensor) parts.push(s.feat as Tensor4D);
   return parts.length === 1 ? tf.clone(parts[0]) : tf.concat(parts, 3);
 }
 
@@ -136,49 +140,82 @@ export const generatorInput = definePlugin({
       name: "generator-input",
       needs,
       gives: ["input"],
-      apply: (s) => replace(s, "input", assembleInput(s, needs, "generator-input")),
+      apply: (s) => replace(s, "input", assembleInput(s, needs, "generator-input", opts.features)),
     };
   },
 });
 
-/** Options of `encodeSample` (defaults: label_nc 35, edges from inst when present else label). */
-export type EncodeOptions = Partial<
-  OptionsOf<typeof oneHotSchema> & OptionsOf<typeof inputSchema> & OptionsOf<typeof boundariesSchema>
->;
+/** Options of the encode-input transform: one-hot, boundaries and the input assembly in one stage. */
+export const encodeInputSchema = defineSchema({
+  label_nc: inputSchema.label_nc,
+  no_instance: inputSchema.no_instance,
+  unknown_label: oneHotSchema.unknown_label,
+  edge_source: { ...boundariesSchema.edge_source, default: "auto" },
+  features: {
+    type: "boolean",
+    default: true,
+    doc: "append the sample's `feat` to `input` when it has one (training keeps loaded features apart)",
+  },
+});
+
+/** Options of `encodeInput` / `encodeSample` (defaults: label_nc 35, edges from inst when present else label). */
+export type EncodeOptions = Partial<OptionsOf<typeof encodeInputSchema>>;
 
 /**
- * Adds `edge` (unless no_instance), `oneHot` (unless label_nc = 0) and `input` to a sample, as the
- * three transforms do.
+ * Adds `edge` (unless no_instance), `oneHot` (unless label_nc = 0) and `input`: the three transforms
+ * above as one stage, as the official `encode_input` does — with label_nc 0 the boundaries come from
+ * the instance map, which the sample must then have.
+ */
+export const encodeInput = definePlugin({
+  name: "encode-input",
+  role: "transform",
+  description: "encode a sample for the networks: `edge`, `oneHot` and `input` (official encode_input)",
+  provides: ["edge", "oneHot", "input"],
+  schema: encodeInputSchema,
+  create(o: OptionsOf<typeof encodeInputSchema>, ctx): TransformStage {
+    const edgeSource = o.label_nc === 0 ? "inst" : o.edge_source;
+    const stages = [
+      ...(o.no_instance ? [] : [boundaries.create({ edge_source: edgeSource }, ctx)]),
+      ...(o.label_nc > 0
+        ? [oneHotTransform.create({ label_nc: o.label_nc, unknown_label: o.unknown_label }, ctx)]
+        : []),
+      generatorInput.create({ label_nc: o.label_nc, no_instance: o.no_instance, features: o.features }, ctx),
+    ];
+    return {
+      kind: "transform",
+      name: "encode-input",
+      needs: ["label"],
+      gives: stages.flatMap((stage) => stage.gives),
+      async apply(sample: Sample, c): Promise<Sample> {
+        if (!o.no_instance && edgeSource === "inst" && !(sample.inst instanceof tf.Tensor)) {
+          throw new DataError(
+            filesOf(sample)?.[0] ?? String(sample.name ?? "the sample"),
+            "has no instance map: with label_nc 0 the boundary channel comes from it; give it " +
+              "({phase}_inst/, --inst) or pass --no_instance",
+          );
+        }
+        let s = sample;
+        try {
+          for (const stage of stages) s = await stage.apply(s, c);
+        } catch (error) {
+          disposeAll(s);
+          throw error;
+        }
+        return s;
+      },
+    };
+  },
+});
+
+/**
+ * Encodes one sample with `encode-input` (a one-stage pipeline).
  *
  * @param sample a sample with `label` (and `inst`; with label_nc = 0 and no no_instance it must have one)
- * @param opts label_nc, no_instance, unknown_label, edge_source
+ * @param opts label_nc, no_instance, unknown_label, edge_source, features
  * @returns the sample with the new tensors (it owns them)
  * @throws {DataError} on ids outside 0…label_nc-1 without unknown_label
  * @throws {DataError} when label_nc is 0, no_instance is off and the sample has no instance map
  */
-export async function encodeSample(sample: Sample, opts: EncodeOptions = {}): Promise<Sample> {
-  const labelNc = opts.label_nc ?? 35;
-  const noInstance = opts.no_instance ?? false;
-  let s = sample;
-  if (!noInstance) {
-    if (labelNc === 0 && !(s.inst instanceof tf.Tensor)) {
-      throw new DataError(
-        filesOf(s)?.[0] ?? String(s.name ?? "the sample"),
-        "has no instance map: with label_nc 0 the boundary channel comes from it; give it " +
-          "({phase}_inst/, --inst) or pass --no_instance",
-      );
-    }
-    const source = labelNc === 0 ? "inst" : opts.edge_source ?? "auto";
-    const key = source === "auto" ? (s.inst ? "inst" : "label") : source;
-    s = replace(s, "edge", boundaryMap(tensorField(s, key, "encodeSample")));
-  }
-  if (labelNc > 0) {
-    const label = tensorField(s, "label", "encodeSample");
-    s = replace(
-      s,
-      "oneHot",
-      await oneHot(label, labelNc, { files: filesOf(s), unknown_label: opts.unknown_label }),
-    );
-  }
-  return replace(s, "input", assembleInput(s, inputNeeds(labelNc, noInstance), "encodeSample"));
+export function encodeSample(sample: Sample, opts: EncodeOptions = {}): Promise<Sample> {
+  return pipeline().use(encodeInput, opts).process(sample);
 }

@@ -17,8 +17,9 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
-import { boundaryMap } from "../data/edges.ts";
-import { oneHot } from "../data/one_hot.ts";
+import { encodeInput } from "../data/transforms.ts";
+import { type Pipeline, pipeline } from "../../kernel/pipeline.ts";
+import { disposeAll } from "../../kernel/memory.ts";
 import type { InstanceStyle } from "../features/feature_map.ts";
 import { OptionsError } from "../../kernel/errors.ts";
 import type { Scene } from "./scene.ts";
@@ -80,7 +81,8 @@ export class SceneRenderer {
   /** The scene rendered (edit it directly; the renderer notices). */
   readonly scene: Scene;
   readonly #synthesize: Synthesize;
-  readonly #noInstance: boolean;
+  /** The scene's label and instance maps → the label part of the input (`encode-input`), configured once. */
+  readonly #encode: Pipeline;
   readonly #multiple: number;
   readonly #labelParts = new TensorCache(1);
   readonly #renders: TensorCache;
@@ -95,7 +97,11 @@ export class SceneRenderer {
   constructor(scene: Scene, synthesize: Synthesize, options: RendererOptions = {}) {
     this.scene = scene;
     this.#synthesize = synthesize;
-    this.#noInstance = options.no_instance ?? false;
+    this.#encode = pipeline().use(encodeInput, {
+      label_nc: scene.label_nc,
+      no_instance: options.no_instance ?? false,
+      edge_source: "inst",
+    });
     this.#multiple = options.multiple ?? 16;
     this.#renders = new TensorCache(options.cache_size ?? 4);
   }
@@ -203,14 +209,9 @@ export class SceneRenderer {
     if (cached) return cached;
     const label = tf.tensor4d(scene.label, [1, scene.height, scene.width, 1], "int32");
     const inst = tf.tensor4d(scene.inst, [1, scene.height, scene.width, 1], "int32");
-    let part: tf.Tensor4D;
-    try {
-      const hot = await oneHot(label, scene.label_nc);
-      part = this.#noInstance ? hot : tf.tidy(() => tf.concat([hot, boundaryMap(inst)], 3));
-      if (part !== hot) hot.dispose();
-    } finally {
-      tf.dispose([label, inst]);
-    }
+    const { input, ...rest } = await this.#encode.process({ name: "scene", label, inst });
+    disposeAll(rest);
+    const part = input as tf.Tensor4D;
     this.#labelParts.set(key, part);
     return part;
   }

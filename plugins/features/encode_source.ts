@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { KernelContext } from "../../kernel/plugin.ts";
+import type { KernelContext, Sample, SourceStage, TransformStage } from "../../kernel/plugin.ts";
+import { pipeline } from "../../kernel/pipeline.ts";
 import { tf } from "../../backends/tf.ts";
 import { chooseDataset } from "../data/dataset_option.ts";
 import { datasetOptionsOf } from "../data/dataset_plugin.ts";
@@ -70,18 +71,26 @@ export function encodeSource(
 }
 
 /**
- * Makes a source's samples give their label map as `inst`: a `--label_feat` model's encoder pools
- * its features per class, as the official training does (`inst_map = label_map`), with or without
- * instance maps (ADE20K and Helen have none).
+ * Gives the label map as `inst`: a `--label_feat` model's encoder pools its features per class, as the
+ * official training does (`inst_map = label_map`), with or without instance maps (ADE20K and Helen
+ * have none).
  */
+export const labelAsInstance: TransformStage = {
+  kind: "transform",
+  name: "label-as-instance",
+  needs: ["label"],
+  gives: ["inst", "instPath"],
+  apply(sample: Sample): Sample {
+    if (sample.inst instanceof tf.Tensor) sample.inst.dispose();
+    return { ...sample, inst: (sample.label as tf.Tensor).clone(), instPath: sample.labelPath };
+  },
+};
+
+/** Runs a source's samples through `labelAsInstance` (a pipeline over the source itself, so `keep` still applies). */
 function poolByLabel(source: DatasetSource): DatasetSource {
-  const samples = source.samples.bind(source);
-  source.samples = async function* (ctx) {
-    for await (const sample of samples(ctx)) {
-      if (sample.inst instanceof tf.Tensor) sample.inst.dispose();
-      yield { ...sample, inst: (sample.label as tf.Tensor).clone(), instPath: sample.labelPath };
-    }
-  };
+  const byLabel = pipeline().use(labelAsInstance);
+  const read: SourceStage = { ...source, samples: source.samples.bind(source) };
+  source.samples = () => byLabel.stream(read);
   if (!source.gives.includes("inst")) source.gives = [...source.gives, "inst"];
   return source;
 }

@@ -11,11 +11,10 @@ import { tf } from "../../backends/tf.ts";
 import type { Logger } from "../../kernel/log.ts";
 import { disposeAll } from "../../kernel/memory.ts";
 import { OptionsError } from "../../kernel/errors.ts";
-import { datasetOptionsOf, type DatasetPlugin } from "../data/dataset_plugin.ts";
+import { datasetOptionsOf, type DatasetPlugin, factsOf } from "../data/dataset_plugin.ts";
 import { resolveDataset } from "../data/dataset_option.ts";
 import { assertIndexOk } from "../data/source.ts";
-import type { Entry } from "../data/sample_reader.ts";
-import { idsToColors } from "../data/palette.ts";
+import { idsToColors, type Palette } from "../data/palette.ts";
 import { labelColormap } from "../data/palettes/label_colormap.ts";
 import { imageToRaster, writePng } from "../data/write_image.ts";
 import { openModelFolder } from "./model_folder.ts";
@@ -54,10 +53,12 @@ export interface DemoResult {
   backend: string;
 }
 
-function entriesOf(dataset: DatasetPlugin, dataroot: string, phase: string, howMany: number): Entry[] {
-  const index = dataset.dataset.index(datasetOptionsOf(dataset, { dataroot, phase, label_nc: 35 }));
+/** The first `howMany` scenes of one phase, with what their dataset implies for the synthesizer. */
+function scenesOf(dataset: DatasetPlugin, dataroot: string, phase: string, howMany: number, labelNc: number) {
+  const opts = datasetOptionsOf(dataset, { dataroot, phase, label_nc: labelNc });
+  const index = dataset.dataset.index(opts);
   assertIndexOk(index, dataroot);
-  return index.entries.slice(0, howMany);
+  return { entries: index.entries.slice(0, howMany), facts: factsOf(dataset, opts) };
 }
 
 function shortName(name: string): string {
@@ -86,17 +87,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   }
   const model = await openModelFolder(o.weights, o.width);
   const { generator, weights } = model;
-  const palette = dataset.dataset.palette ?? labelColormap(35);
+  const labelNc = generator.trained.label_nc ?? 35;
+  const test = scenesOf(dataset, o.dataroot, "test", o.how_many, labelNc);
+  const train = scenesOf(dataset, o.dataroot, "train", o.how_many, labelNc);
+  const palette = (test.facts.palette as Palette | null) ?? labelColormap(labelNc);
   const images = join(o.out, "images");
   const rows: ReportRow[] = [];
   let count = 0;
   const scenes = [
-    ...entriesOf(dataset, o.dataroot, "test", o.how_many).map((e) => ({ entry: e, phase: "test" })),
-    ...entriesOf(dataset, o.dataroot, "train", o.how_many).map((e) => ({ entry: e, phase: "train" })),
+    ...test.entries.map((e) => ({ entry: e, phase: "test" })),
+    ...train.entries.map((e) => ({ entry: e, phase: "train" })),
   ];
   const styles = model.clusters ? o.styles : 0;
   const progress = o.log.progress("demo", scenes.length + styles + 1);
-  const synth = await model.synthesizer(0);
+  const synth = await model.synthesizer(0, test.facts);
   for (const { entry, phase } of scenes) {
     const name = shortName(entry.name);
     const sample = await synth.prepare(entry);
@@ -133,7 +137,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     images: [],
   };
   for (let seed = 1; seed <= styles; seed++) {
-    const s = await model.synthesizer(seed);
+    const s = await model.synthesizer(seed, test.facts);
     const result = await s.synthesize(styleEntry);
     const file = `${shortName(styleEntry.name)}_style${seed}.png`;
     await writePng(join(images, file), await imageToRaster(result.image));

@@ -7,6 +7,7 @@
  */
 import { basename, dirname } from "node:path";
 import { DataError } from "../../kernel/errors.ts";
+import type { Facts } from "../../kernel/plugin.ts";
 import { labelColormap } from "../data/palettes/label_colormap.ts";
 import { findClustersFile } from "../features/clusters.ts";
 import { clusterFeatures } from "./features.ts";
@@ -26,12 +27,13 @@ export interface ModelFolder {
    * A synthesizer at `width` pixels wide (resize_or_crop scale_width) with styles drawn by `seed`.
    *
    * @param seed the style seed (ignored by a model without features)
+   * @param facts what the scenes' dataset implies (its palette, the colours of colour-coded label maps)
    */
-  synthesizer(seed: number): Promise<Synthesizer>;
+  synthesizer(seed: number, facts?: Facts): Promise<Synthesizer>;
 }
 
 /**
- * Opens a model folder for the bundled Cityscapes labels (label_nc 35).
+ * Opens a model folder; its label classes are the model's training config's (else Cityscapes' 35).
  *
  * @param dir the folder (e.g. `weights/label2city_256p`)
  * @param width the width scenes are synthesized at
@@ -51,9 +53,10 @@ export async function openModelFolder(dir: string, width: number): Promise<Model
     generator.net.dispose();
     throw new DataError(dir, "has no clusters_010.json: run `deno task encode_features` for this model");
   }
-  const palette = labelColormap(35);
+  const labelNc = generator.trained.label_nc ?? 35;
+  const palette = labelColormap(labelNc);
   const options = {
-    label_nc: 35,
+    label_nc: labelNc,
     no_instance: generator.trained.no_instance ?? false,
     resize_or_crop: "scale_width" as const,
     loadSize: width,
@@ -62,7 +65,7 @@ export async function openModelFolder(dir: string, width: number): Promise<Model
     generator,
     weights,
     clusters,
-    synthesizer: async (seed) =>
+    synthesizer: async (seed, facts = {}) =>
       clusters
         ? new Synthesizer(
           generator,
@@ -70,12 +73,13 @@ export async function openModelFolder(dir: string, width: number): Promise<Model
           await clusterFeatures({
             clusters,
             feat_num: featNum,
-            label_nc: 35,
+            label_nc: labelNc,
             style: null,
             seed,
             classNames: palette.names,
           }),
+          facts,
         )
-        : new Synthesizer(generator, options),
+        : new Synthesizer(generator, options, undefined, facts),
   };
 }

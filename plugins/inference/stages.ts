@@ -21,15 +21,14 @@ import { definePlugin, type Sample, type SinkStage, type TransformStage } from "
 import { OptionsError } from "../../kernel/errors.ts";
 import { disposeAll } from "../../kernel/memory.ts";
 import { checkGeneratorInput } from "../networks/infer.ts";
-import { restoreSize } from "../data/restore_size.ts";
 import type { GeometryPlan } from "../data/preprocess.ts";
 import { imageToRaster, writePng } from "../data/write_image.ts";
-import { idsToColors } from "../data/palette.ts";
+import { idsToColors, type Palette } from "../data/palette.ts";
 import { labelColormap } from "../data/palettes/label_colormap.ts";
 import { type OpenedGenerator, openGenerator } from "./generator_file.ts";
 import { type ReportRow, writeReport } from "./report.ts";
 import { clusterFeatures } from "./features.ts";
-import type { FeatureSource } from "./synthesize.ts";
+import { featureStage, runGenerator } from "./synthesize.ts";
 
 const generateSchema = defineSchema({
   weights: { type: "string", default: null, doc: "generator weights: an official .pth or our .safetensors" },
@@ -40,7 +39,12 @@ const generateSchema = defineSchema({
     doc: "label classes, to check the input against the generator",
   },
   no_instance: { type: "boolean", default: false, doc: "the input has no boundary channel" },
-  feature_channels: { type: "int", default: 0, min: 0, doc: "instance-wise feature channels in the input" },
+  feature_channels: {
+    type: "int",
+    default: 0,
+    min: 0,
+    doc: "instance-wise feature channels in the input (0: those of the sample's `feat`, if any)",
+  },
 });
 
 /** Runs a generator on each sample's `input`; gives `synthesized` ([1, H, W, 3] in [-1, 1]). */
@@ -61,22 +65,25 @@ export const generateStage = definePlugin({
       needs: ["input"],
       gives: ["synthesized"],
       async apply(sample: Sample): Promise<Sample> {
+        // the features' channels: as given, else those of the sample's `feat` (a cluster-features stage)
+        const featureChannels = o.feature_channels ||
+          (sample.feat instanceof tf.Tensor ? (sample.feat as Tensor4D).shape[3] : 0);
         opened ??= openGenerator(o.weights!).then((g) => {
           if (o.label_nc !== null) {
             checkGeneratorInput(g.input_nc, {
               label_nc: o.label_nc,
               no_instance: o.no_instance,
-              feature_channels: o.feature_channels,
+              feature_channels: featureChannels,
             }, g.file);
           }
           return g;
         });
         const g = await opened;
-        const input = sample.input as Tensor4D;
-        const synthesized = tf.tidy(() => {
-          const out = g.net.apply(input);
-          return sample.plan ? restoreSize(out, sample.plan as GeometryPlan) : out;
-        });
+        const synthesized = runGenerator(
+          g,
+          sample.input as Tensor4D,
+          (sample.plan ?? null) as GeometryPlan | null,
+        );
         return { ...sample, synthesized };
       },
       async close() {
@@ -115,24 +122,22 @@ export const clusterFeaturesStage = definePlugin({
     if (!o.clusters) {
       throw new OptionsError("cluster-features", "clusters", "is needed: the model's clusters file");
     }
-    let source: Promise<FeatureSource> | undefined;
+    let stage: Promise<TransformStage> | undefined;
     return {
       kind: "transform",
       name: "cluster-features",
       needs: ["inst"],
       gives: ["feat"],
-      async apply(sample: Sample): Promise<Sample> {
-        source ??= clusterFeatures({
+      async apply(sample: Sample, ctx): Promise<Sample> {
+        stage ??= clusterFeatures({
           clusters: o.clusters!,
           feat_num: o.feat_num,
           label_nc: o.label_nc,
           style: o.style,
           seed: o.seed,
           classNames: labelColormap(o.label_nc).names,
-        }).then((f) => f.source);
-        const feat = await (await source)(sample);
-        if (sample.feat instanceof tf.Tensor) tf.dispose(sample.feat as Tensor4D);
-        return { ...sample, feat };
+        }).then((f) => featureStage(f.source, "cluster-features"));
+        return (await stage).apply(sample, ctx);
       },
     };
   },
@@ -140,7 +145,12 @@ export const clusterFeaturesStage = definePlugin({
 
 const writerSchema = defineSchema({
   dir: { type: "string", default: "./results", doc: "folder for images/ and index.html" },
-  label_nc: { type: "int", default: 35, min: 0, doc: "classes, for the label map's colours" },
+  label_nc: {
+    type: "int",
+    default: 35,
+    min: 0,
+    doc: "classes, for the label map's colours (a dataset's own palette is used when the pipeline has one)",
+  },
   title: { type: "string", default: "pix2pixHD synthesis", doc: "the report's title" },
 });
 
@@ -151,7 +161,9 @@ export const writeImagesStage = definePlugin({
   description: "write label | synthesized | real PNGs and an HTML report; returns the files",
   provides: ["writer"],
   schema: writerSchema,
-  create(o): SinkStage<{ report: string; files: string[] }> {
+  create(o, ctx): SinkStage<{ report: string; files: string[] }> {
+    const palette = (ctx.facts?.palette as Palette | null | undefined) ??
+      labelColormap(Math.max(o.label_nc, 1));
     const rows: ReportRow[] = [];
     const files: string[] = [];
     const images = join(o.dir, "images");
@@ -176,7 +188,7 @@ export const writeImagesStage = definePlugin({
               height: h,
               channels: 1,
               data: Int32Array.from(ids.dataSync()),
-            }, labelColormap(Math.max(o.label_nc, 1)));
+            }, palette);
             ids.dispose();
             await writePng(join(images, `${name}_input_label.png`), raster);
             row.images.push({ label: "input label", src: `images/${name}_input_label.png` });

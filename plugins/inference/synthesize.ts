@@ -7,15 +7,15 @@
  */
 import { type Tensor4D, tf } from "../../backends/tf.ts";
 import { defineSchema, type OptionsOf, resolveOptions } from "../../kernel/options.ts";
-import type { Sample } from "../../kernel/plugin.ts";
+import type { Facts, Sample, TransformStage } from "../../kernel/plugin.ts";
+import { type Pipeline, pipeline } from "../../kernel/pipeline.ts";
 import { disposeAll } from "../../kernel/memory.ts";
 import { checkGeneratorInput } from "../networks/infer.ts";
-import { type Entry, readRawSample } from "../data/sample_reader.ts";
-import { rawToSample } from "../data/sample_tensors.ts";
-import { encodeSample } from "../data/transforms.ts";
+import type { Entry } from "../data/sample_reader.ts";
+import { entrySample, readFiles } from "../data/read_files.ts";
+import { encodeInput } from "../data/transforms.ts";
 import { restoreSize } from "../data/restore_size.ts";
 import type { GeometryPlan } from "../data/preprocess.ts";
-import type { Palette } from "../data/palette.ts";
 import type { OpenedGenerator } from "./generator_file.ts";
 import { checkForwardFits } from "./memory_check.ts";
 
@@ -49,11 +49,55 @@ export const synthSchema = defineSchema({
 /** Resolved synthesis options. */
 export type SynthOptions = OptionsOf<typeof synthSchema>;
 
-/** The crop draws of synthesis: the centre window (the official test.py draws a random one), no flip. */
-const CENTRE = { x: 0.5, y: 0.5, flip: 0 } as const;
-
 /** Makes the instance-wise feature channels of a sample (from clusters, a style choice or an encoded photo). */
 export type FeatureSource = (sample: Sample) => Tensor4D | Promise<Tensor4D>;
+
+/**
+ * A transform giving `feat` from a feature source (any `feat` the sample had is replaced).
+ *
+ * @param source the feature source
+ * @param name the stage's name, for errors
+ * @returns the stage (needs `label`; sources read `inst`, `label` or `image`)
+ */
+export function featureStage(source: FeatureSource, name = "features"): TransformStage {
+  return {
+    kind: "transform",
+    name,
+    needs: ["label"],
+    gives: ["feat"],
+    async apply(sample: Sample): Promise<Sample> {
+      const feat = await source(sample);
+      if (sample.feat instanceof tf.Tensor && sample.feat !== feat) sample.feat.dispose();
+      return { ...sample, feat };
+    },
+  };
+}
+
+/**
+ * Runs a generator on an input and brings the image back to the size before the fit to the network's
+ * multiple, after checking the pass fits the backend's memory.
+ *
+ * @param generator the opened generator
+ * @param input its input `[1, H, W, C]`
+ * @param plan how the input was fitted (null: keep the network's size)
+ * @returns the image in [-1, 1]; the caller disposes it
+ * @throws {BackendError} before it starts, when the pass would outgrow the wasm heap
+ */
+export function runGenerator(
+  generator: OpenedGenerator,
+  input: Tensor4D,
+  plan: GeometryPlan | null,
+): Tensor4D {
+  checkForwardFits({
+    inputShape: input.shape,
+    fullResChannels: generator.arch.options.ngf,
+    weightBytes: [...generator.net.params().values()].reduce((n, v) => n + 4 * v.size, 0),
+  });
+  return tf.tidy(() => {
+    const out = generator.net.apply(input);
+    return plan ? restoreSize(out, plan) : out;
+  });
+}
 
 /** One synthesized image. */
 export interface Synthesized {
@@ -65,76 +109,58 @@ export interface Synthesized {
   plan: GeometryPlan;
 }
 
-/** Synthesizes images with one generator. */
+/**
+ * Synthesizes images with one generator. Its `pipeline` (read-files → instance features → encode-input)
+ * is the one path from a sample's files to the generator input; `synth`, the demo, the studio's model
+ * and label consistency read through it.
+ */
 export class Synthesizer {
   readonly generator: OpenedGenerator;
   readonly options: SynthOptions;
-  readonly #features?: { channels: number; source: FeatureSource };
+  /** From a sample naming its files (`entrySample`) to the generator input; configured once. */
+  readonly pipeline: Pipeline;
 
   /**
    * @param generator an opened generator
    * @param options data flags (checked against the generator's input channels now)
    * @param features instance-wise features to append to the input, with their channel count
+   * @param facts what the data implies (a dataset's `labelColors` for colour-coded label maps, its palette)
    * @throws {CheckpointError} naming the flag that is off when the input would not fit the generator
    */
   constructor(
     generator: OpenedGenerator,
     options: Partial<SynthOptions> = {},
     features?: { channels: number; source: FeatureSource },
+    facts: Facts = {},
   ) {
     this.generator = generator;
-    this.options = resolveOptions("synth", synthSchema, options);
-    this.#features = features;
+    const o = this.options = resolveOptions("synth", synthSchema, options);
     checkGeneratorInput(generator.input_nc, {
-      label_nc: this.options.label_nc,
-      no_instance: this.options.no_instance,
+      label_nc: o.label_nc,
+      no_instance: o.no_instance,
       feature_channels: features?.channels ?? 0,
     }, generator.file);
-  }
-
-  /**
-   * Reads one sample's files and prepares the generator input.
-   *
-   * @param entry the label map (and instance map, photo) of one sample
-   * @param palette the colours of a colour-coded label map (its dataset's), or null for an id map
-   * @returns the sample with `label`, `inst`, `edge`, `oneHot`, `input` and `plan`; the caller disposes it
-   * @throws {DataError} naming the file for unreadable files, size mismatches or bad label ids
-   */
-  async prepare(entry: Entry, palette: Palette | null = null): Promise<Sample> {
-    const o = this.options;
-    const g = this.generator;
-    const nDown = Math.log2(g.multiple);
-    const raw = await readRawSample(entry, {
-      label_nc: o.label_nc,
-      palette,
-      check_inst_ids: true,
-      preprocess: {
+    this.pipeline = pipeline({ facts: { ...facts, label_nc: o.label_nc, no_instance: o.no_instance } })
+      .use(readFiles, {
         resize_or_crop: o.resize_or_crop,
         loadSize: o.loadSize,
         fineSize: o.fineSize,
-        no_flip: true,
-        n_downsample_global: nDown,
-        netG: "global",
-        n_local_enhancers: 1,
         none_fit: o.none_fit,
-        fit_every_mode: true,
-      },
-    }, CENTRE);
-    const sample = rawToSample(raw);
-    const { inst: _unused, ...withoutInst } = sample;
-    const encoded = await encodeSample(o.no_instance ? withoutInst : sample, {
-      label_nc: o.label_nc,
-      no_instance: o.no_instance,
-      unknown_label: o.unknown_label,
-    });
-    if (o.no_instance && sample.inst) encoded.inst = sample.inst;
-    if (this.#features) {
-      const feats = await this.#features.source(encoded);
-      const input = tf.concat([encoded.input as Tensor4D, feats], 3);
-      tf.dispose([encoded.input as Tensor4D, feats]);
-      encoded.input = input;
-    }
-    return encoded;
+        n_downsample_global: Math.log2(generator.multiple),
+      });
+    if (features) this.pipeline.use(featureStage(features.source));
+    this.pipeline.use(encodeInput, { unknown_label: o.unknown_label });
+  }
+
+  /**
+   * Reads one sample's files and prepares the generator input (runs `pipeline`).
+   *
+   * @param entry the label map (and instance map, photo) of one sample
+   * @returns the sample with `label`, `inst`, `edge`, `oneHot`, `input` and `plan`; the caller disposes it
+   * @throws {DataError} naming the file for unreadable files, size mismatches or bad label ids
+   */
+  prepare(entry: Entry): Promise<Sample> {
+    return this.pipeline.process(entrySample(entry));
   }
 
   /**
@@ -145,16 +171,8 @@ export class Synthesizer {
    * @throws {BackendError} before it starts, when the pass would outgrow the wasm heap
    */
   generate(sample: Sample): Tensor4D {
-    const plan = sample.plan as GeometryPlan;
-    const input = sample.input as Tensor4D;
-    checkForwardFits({
-      inputShape: input.shape,
-      fullResChannels: this.generator.arch.options.ngf,
-      weightBytes: [...this.generator.net.params().values()].reduce((n, v) => n + 4 * v.size, 0),
-    });
-    return tf.tidy(() => restoreSize(this.generator.net.apply(input), plan));
+    return runGenerator(this.generator, sample.input as Tensor4D, sample.plan as GeometryPlan);
   }
-
   /**
    * Synthesizes one sample from its files.
    *

@@ -7,22 +7,21 @@
  * @module
  */
 import { DataError, OptionsError } from "../../kernel/errors.ts";
-import { disposeAll } from "../../kernel/memory.ts";
 import type { Sample } from "../../kernel/plugin.ts";
 import { Rng } from "../../kernel/random.ts";
 import type { Logger } from "../../kernel/log.ts";
 import { sourceOptionsOf } from "../data/datasets/common.ts";
-import { datasetOptionsOf, readOptionsFor } from "../data/dataset_plugin.ts";
+import { datasetOptionsOf, factsOf, readOptionsFor } from "../data/dataset_plugin.ts";
 import { impliedOptions, resolveDataset } from "../data/dataset_option.ts";
 import { type DatasetReport, inspectDataset } from "../data/inspect.ts";
-import { stackSamples } from "../data/loader.ts";
 import type { Palette } from "../data/palette.ts";
 import { labelColormap } from "../data/palettes/label_colormap.ts";
 import { readAhead } from "../data/prefetch.ts";
 import { rawToSample } from "../data/sample_tensors.ts";
-import type { Entry, ReadOptions } from "../data/sample_reader.ts";
+import type { Entry, RawSample, ReadOptions } from "../data/sample_reader.ts";
 import { epochJobs, type SourceOptions } from "../data/source.ts";
-import { encodeSample } from "../data/transforms.ts";
+import { encodeInput } from "../data/transforms.ts";
+import { type Pipeline, pipeline } from "../../kernel/pipeline.ts";
 import { resolveTrainOptions, type TrainOptions } from "./options.ts";
 
 /** A run's dataset: its files, how to read and order them, and its display palette. */
@@ -39,6 +38,8 @@ export interface TrainingData {
   batches: number;
   /** Class colours for the web page. */
   palette: Palette;
+  /** From read samples to encoded batches (batch → encode-input), configured with the dataset's facts. */
+  pipeline: Pipeline;
 }
 
 function reportText(report: DatasetReport): string {
@@ -125,6 +126,10 @@ export async function openTrainingData(opts: TrainOptions, log: Logger): Promise
       `has ${index.entries.length} sample(s), fewer than batchSize ${order.batchSize}`,
     );
   }
+  // The precomputed features (load_features) stay out of `input`: D sees the labels without them.
+  const encode = pipeline({ facts: factsOf(dataset, o) }).batch(order.batchSize).use(encodeInput, {
+    features: false,
+  });
   return {
     root,
     entries: index.entries,
@@ -132,14 +137,15 @@ export async function openTrainingData(opts: TrainOptions, log: Logger): Promise
     order,
     batches,
     palette: dataset.dataset.palette ?? labelColormap(opts.label_nc),
+    pipeline: encode,
   };
 }
 
 /**
- * The batches of one epoch, encoded for the networks (`input`, `image`, `label`, `inst`, …).
+ * The batches of one epoch, encoded for the networks (`input`, `image`, `label`, `inst`, …): the
+ * epoch's samples, read ahead in workers, through the data's pipeline.
  *
  * @param data the dataset
- * @param opts label_nc and no_instance
  * @param epochSeed the epoch's seed (order, crops, flips)
  * @param skip batches to leave out at the start (already trained on before a resume)
  * @returns the batches; the consumer disposes each one's tensors
@@ -147,31 +153,14 @@ export async function openTrainingData(opts: TrainOptions, log: Logger): Promise
  */
 export async function* epochBatches(
   data: TrainingData,
-  opts: Pick<TrainOptions, "label_nc" | "no_instance">,
   epochSeed: number,
   skip: number,
 ): AsyncGenerator<Sample> {
   const jobs = epochJobs(data.entries, data.order, new Rng(epochSeed), data.root);
   for (let i = 0; i < skip * data.order.batchSize; i++) jobs.next();
-  let pending: Sample[] = [];
-  try {
-    for await (const raw of readAhead(jobs, data.read, data.order.prefetch)) {
-      pending.push(rawToSample(raw));
-      if (pending.length < data.order.batchSize) continue;
-      const items = pending;
-      pending = [];
-      // The precomputed features (load_features) stay out of `input`: D sees the labels without them.
-      const { feat, ...batch } = stackSamples(items);
-      let encoded: Sample;
-      try {
-        encoded = await encodeSample(batch, { label_nc: opts.label_nc, no_instance: opts.no_instance });
-      } catch (error) {
-        disposeAll({ ...batch, feat });
-        throw error;
-      }
-      yield feat === undefined ? encoded : { ...encoded, feat };
-    }
-  } finally {
-    disposeAll(pending);
-  }
+  yield* data.pipeline.stream(samplesOf(readAhead(jobs, data.read, data.order.prefetch)));
+}
+
+async function* samplesOf(raws: AsyncIterable<RawSample>): AsyncGenerator<Sample> {
+  for await (const raw of raws) yield rawToSample(raw);
 }

@@ -254,7 +254,7 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
         }
         session.lr = learningRateAt(opts, p.epoch);
         p.epochSeed ??= session.rng.seed();
-        for await (const sample of epochBatches(data, opts, p.epochSeed, p.epochIter / opts.batchSize)) {
+        for await (const sample of epochBatches(data, p.epochSeed, p.epochIter / opts.batchSize)) {
           if (hooks.signal?.aborted) stop = "interrupted";
           else if (hooks.maxIterations !== undefined && done >= hooks.maxIterations) stop = "paused";
           if (stop) {

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { DataError } from "../../../kernel/errors.ts";
 import { tf } from "../../../backends/tf.ts";
 import { encodeSample } from "../../../plugins/data/transforms.ts";
+import { pipeline } from "../../../kernel/pipeline.ts";
+import "../../../plugins/mod.ts";
+import { writeTinyAde20k } from "./_layouts.ts";
 
 await tf.ready();
 
@@ -46,4 +49,23 @@ Deno.test("encodeSample with label_nc 0 and no instance map names the file and b
       /--no_instance/.test(e.message),
   );
   sample.label.dispose();
+});
+
+Deno.test("a dataset's label_nc and no_instance flow to one-hot and encode-input without being repeated", async () => {
+  const root = await writeTinyAde20k(1);
+  const before = tf.memory().numTensors;
+  const shapes: number[][] = [];
+  const encode = pipeline().use("one-hot").use("encode-input");
+  for await (
+    const s of pipeline()
+      .from("ade20k", { dataroot: root, phase: "train", resize_or_crop: "none", prefetch: 0 })
+      .use(encode)
+      .stream()
+  ) {
+    shapes.push((s.oneHot as tf.Tensor).shape, (s.input as tf.Tensor).shape);
+    for (const v of Object.values(s)) if (v instanceof tf.Tensor) v.dispose();
+  }
+  // ADE20K: 151 classes, no instance maps, so no boundary channel
+  assert.deepEqual(shapes, [[1, 32, 64, 151], [1, 32, 64, 151]]);
+  assert.equal(tf.memory().numTensors, before);
 });

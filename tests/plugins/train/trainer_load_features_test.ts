@@ -48,7 +48,7 @@ Deno.test("--load_features: the batches carry the {phase}_feat pictures as `feat
   );
   const data = await openTrainingData(opts, quiet);
   const before = tf.memory().numTensors;
-  for await (const s of epochBatches(data, opts, 1, 0)) {
+  for await (const s of epochBatches(data, 1, 0)) {
     assert.deepEqual((s.input as tf.Tensor).shape, [1, 32, 64, 5], "4 labels + 1 boundary, no features");
     const feat = s.feat as tf.Tensor;
     assert.deepEqual(feat.shape, [1, 32, 64, 3]);
@@ -170,6 +170,10 @@ Deno.test(`--load_features is the official one: continued from the official trai
   assert.deepEqual([result.status, result.totalSteps], ["finished", 4]);
   const [record] = await readLossLog(join(dir, "tiny", "loss_log.jsonl"));
   assert.deepEqual([record.epoch, record.epoch_iter], [2, 2]);
-  assertOfficialLosses(record, await Deno.readTextFile(join(official, "loss_log.txt")), "(epoch: 2, iters: 2,");
+  assertOfficialLosses(
+    record,
+    await Deno.readTextFile(join(official, "loss_log.txt")),
+    "(epoch: 2, iters: 2,",
+  );
   await Deno.remove(dir, { recursive: true });
 });
