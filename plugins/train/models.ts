@@ -1,9 +1,10 @@
 /**
- * The networks of a training run, built from the training options: the generator (global or local
- * enhancer), the multiscale discriminator, the feature encoder (with `instance_feat`/`label_feat`,
- * unless `load_features` reads the features from files) and
- * the frozen VGG19 of the perceptual loss; plus which parameters each optimizer trains, and loading a
- * pretrained stage (`load_pretrain`) the way the official `load_network` does.
+ * The networks of a training run, each created by the registered plugin that provides it, from the
+ * training options: the generator (`netG:<--netG>`: global, local enhancer, or a `--plugin`'s), the
+ * multiscale discriminator (`netD:multiscale`), the feature encoder (`netE`, with
+ * `instance_feat`/`label_feat`, unless `load_features` reads the features from files) and the frozen
+ * VGG19 of the perceptual loss; plus which parameters each optimizer trains, and loading a pretrained
+ * stage (`load_pretrain`) the way the official `load_network` does.
  *
  * @module
  */
