@@ -33,8 +33,11 @@ export {
 } from "./kernel/options.ts";
 export {
   definePlugin,
+  type Facts,
   type KernelContext,
   type Plugin,
+  type PluginOptions,
+  type PluginsByName,
   type Sample,
   type SinkStage,
   type SourceStage,
@@ -42,7 +45,15 @@ export {
   type TransformStage,
 } from "./kernel/plugin.ts";
 export { loadPlugin, Registry, registry } from "./kernel/registry.ts";
-export { collate, Pipeline, pipeline, type PipelineOptions, RunnablePipeline } from "./kernel/pipeline.ts";
+export {
+  collate,
+  Pipeline,
+  pipeline,
+  type PipelineOptions,
+  RunnablePipeline,
+  type SampleSource,
+  type SinkResult,
+} from "./kernel/pipeline.ts";
 export { disposeAll } from "./kernel/memory.ts";
 export { Rng } from "./kernel/random.ts";
 export { createLogger, log, type Logger, type LogLevel } from "./kernel/log.ts";
@@ -72,6 +83,7 @@ export {
   type DatasetFacts,
   type DatasetPlugin,
   defineDataset,
+  factsOf,
   isDatasetPlugin,
 } from "./plugins/data/dataset_plugin.ts";
 export { type DatasetIndex, datasetSchema, type DatasetSource, type Problem } from "./plugins/data/source.ts";
@@ -81,7 +93,14 @@ export { alignedDataset, indexAligned } from "./plugins/data/datasets/aligned.ts
 export { cityscapesDataset } from "./plugins/data/datasets/cityscapes.ts";
 export { ade20kDataset } from "./plugins/data/datasets/ade20k.ts";
 export { helenDataset } from "./plugins/data/datasets/helen.ts";
-export { boundaries, generatorInput, oneHotTransform } from "./plugins/data/transforms.ts";
+export {
+  boundaries,
+  encodeInput,
+  encodeSample,
+  generatorInput,
+  oneHotTransform,
+} from "./plugins/data/transforms.ts";
+export { entrySample, readFiles } from "./plugins/data/read_files.ts";
 export {
   type DatasetReport,
   inspectDataset,
