@@ -78,6 +78,27 @@ export function defineSchema<const S extends Schema>(schema: S): S {
   return schema;
 }
 
+/**
+ * Some options of a schema, in the order given: how a recipe's schema is composed from the schemas of
+ * the plugins it runs, each option declared once, by the plugin it belongs to.
+ *
+ * @example
+ * ```ts
+ * const trainSchema = defineSchema({
+ *   ...pick(globalGeneratorSchema, "ngf", "n_blocks_global"),
+ *   niter: { type: "int", default: 100, min: 0, doc: "epochs at the starting learning rate" },
+ * });
+ * ```
+ */
+export function pick<S extends Schema, const K extends keyof S & string>(
+  schema: S,
+  ...keys: K[]
+): Pick<S, K> {
+  const out = {} as Pick<S, K>;
+  for (const key of keys) out[key] = schema[key];
+  return out;
+}
+
 /** The defaults of a schema as an options object. */
 export function defaultsOf<S extends Schema>(schema: S): OptionsOf<S> {
   const out: Record<string, unknown> = {};

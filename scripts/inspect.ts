@@ -20,6 +20,7 @@ import {
 } from "../plugins/data/inspect.ts";
 import type { Palette } from "../plugins/data/palette.ts";
 import { loadPalette } from "../plugins/data/palettes/mod.ts";
+import { labelOptionsSchema } from "../plugins/data/label_options.ts";
 import { datasetOptionSchema, loadDatasetOption } from "../plugins/data/dataset_option.ts";
 import type { Problem } from "../plugins/data/source.ts";
 import { resolveShard, shardSchema } from "../kernel/shard.ts";
@@ -71,10 +72,14 @@ function formatDataset(r: DatasetReport): string {
 const schema = defineSchema({
   inst: { type: "string", default: null, doc: "its instance map" },
   dataroot: { type: "string", default: null, doc: "check a whole dataset instead" },
-  label_nc: { type: "int", default: null, min: 0, doc: "number of label classes (suggested when not given)" },
+  label_nc: {
+    ...labelOptionsSchema.label_nc,
+    default: null,
+    doc: "number of label classes (suggested when not given)",
+  },
   phase: { type: "string", default: "train", doc: "dataset phase" },
   ...datasetOptionSchema,
-  no_instance: { type: "boolean", default: false, doc: "do not check instance maps" },
+  no_instance: { ...labelOptionsSchema.no_instance, doc: "do not check instance maps" },
   palette: {
     type: "string",
     default: null,

@@ -12,6 +12,7 @@ import { defineSchema, type OptionsOf } from "../../kernel/options.ts";
 import { definePlugin, type Sample, type TransformStage } from "../../kernel/plugin.ts";
 import { PipelineError } from "../../kernel/errors.ts";
 import { preprocessSchema } from "./preprocess.ts";
+import { labelOptionsSchema } from "./label_options.ts";
 import type { Palette } from "./palette.ts";
 import { type Entry, readRawSample } from "./sample_reader.ts";
 import { rawToSample } from "./sample_tensors.ts";
@@ -20,7 +21,7 @@ const { resize_or_crop, loadSize, fineSize, none_fit, n_downsample_global } = pr
 
 /** Options of `read-files` (official test flag names and defaults). */
 export const readFilesSchema = defineSchema({
-  label_nc: { type: "int", default: 35, min: 0, doc: "label classes (0: the label map is an RGB image)" },
+  label_nc: labelOptionsSchema.label_nc,
   resize_or_crop,
   loadSize,
   fineSize,

@@ -9,6 +9,7 @@ import { DataError } from "../../kernel/errors.ts";
 import { defineSchema } from "../../kernel/options.ts";
 import type { Sample, SourceStage } from "../../kernel/plugin.ts";
 import { Rng } from "../../kernel/random.ts";
+import { labelOptionsSchema } from "./label_options.ts";
 import { drawParams, preprocessSchema } from "./preprocess.ts";
 import { readAhead, type ReadJob } from "./prefetch.ts";
 import { rawToSample } from "./sample_tensors.ts";
@@ -38,17 +39,20 @@ export interface DatasetIndex {
 export const datasetSchema = defineSchema({
   ...preprocessSchema,
   dataroot: { type: "string", default: null, doc: "the dataset's root folder" },
-  phase: { type: "string", default: "train", doc: "train, val, test, …" },
-  label_nc: {
-    type: "int",
-    default: 35,
-    min: 0,
-    doc: "number of label classes (0: the label is an RGB image)",
+  phase: { type: "string", default: "train", doc: "which part of the dataset: train, val, test, …" },
+  ...labelOptionsSchema,
+  serial_batches: {
+    type: "boolean",
+    default: false,
+    doc: "take samples in their sorted order, not shuffled",
   },
-  no_instance: { type: "boolean", default: false, doc: "do not read instance maps" },
-  serial_batches: { type: "boolean", default: false, doc: "keep the sorted order instead of shuffling" },
-  max_dataset_size: { type: "int", default: null, min: 1, doc: "use at most this many samples per epoch" },
-  batchSize: { type: "int", default: 1, min: 1, doc: "the epoch holds a whole number of batches" },
+  max_dataset_size: {
+    type: "int",
+    default: null,
+    min: 1,
+    doc: "at most this many samples per epoch (default: all)",
+  },
+  batchSize: { type: "int", default: 1, min: 1, doc: "input batch size (an epoch holds whole batches)" },
   seed: { type: "int", default: 0, doc: "seed of the order, crop and flip draws" },
   prefetch: { type: "int", default: 2, min: 0, doc: "samples read ahead in background workers (0: inline)" },
 });

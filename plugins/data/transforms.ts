@@ -14,6 +14,7 @@ import { type Tensor4D, tf } from "../../backends/tf.ts";
 import { pipeline } from "../../kernel/pipeline.ts";
 import { disposeAll } from "../../kernel/memory.ts";
 import { boundaryMap } from "./edges.ts";
+import { labelOptionsSchema } from "./label_options.ts";
 import { oneHot } from "./one_hot.ts";
 
 function tensorField(sample: Sample, key: string, stage: string): Tensor4D {
@@ -68,7 +69,7 @@ export const boundaries = definePlugin({
 
 /** Options of the one-hot transform. */
 export const oneHotSchema = defineSchema({
-  label_nc: { type: "int", default: 35, min: 1, doc: "number of label classes" },
+  label_nc: { ...labelOptionsSchema.label_nc, min: 1, doc: "number of label classes" },
   unknown_label: {
     type: "int",
     default: null,
@@ -105,13 +106,7 @@ export const oneHotTransform = definePlugin({
 
 /** Options of the generator-input transform. */
 export const inputSchema = defineSchema({
-  label_nc: {
-    type: "int",
-    default: 35,
-    min: 0,
-    doc: "number of label classes (0: the label is an RGB image)",
-  },
-  no_instance: { type: "boolean", default: false, doc: "leave the boundary channel out" },
+  ...labelOptionsSchema,
   features: { type: "boolean", default: true, doc: "append the sample's `feat` when it has one" },
 });
 

@@ -18,14 +18,14 @@ import {
 import { LocalEnhancer } from "../networks/local_enhancer.ts";
 import type { InferredGenerator } from "../networks/infer.ts";
 import { ignoredFlagsSchema } from "../inference/ignored_flags.ts";
+import { labelOptionsSchema } from "../data/label_options.ts";
 import type { TrainedModel } from "./trained_model.ts";
 
 /** The official base options of encode_features and precompute_feature_maps. */
 export const modelFlagsSchema = defineSchema({
-  label_nc: { type: "int", default: 35, min: 0, doc: "label classes (checked against the model when given)" },
+  label_nc: { ...labelOptionsSchema.label_nc, doc: "label classes (checked against the model when given)" },
   no_instance: {
-    type: "boolean",
-    default: false,
+    ...labelOptionsSchema.no_instance,
     doc: "no instance maps (checked against the model when given)",
   },
   instance_feat: {

@@ -25,6 +25,7 @@ import type { GeometryPlan } from "../data/preprocess.ts";
 import { imageToRaster, writePng } from "../data/write_image.ts";
 import { idsToColors, type Palette } from "../data/palette.ts";
 import { labelColormap } from "../data/palettes/label_colormap.ts";
+import { labelOptionsSchema } from "../data/label_options.ts";
 import { type OpenedGenerator, openGenerator } from "./generator_file.ts";
 import { type ReportRow, writeReport } from "./report.ts";
 import { clusterFeatures } from "./features.ts";
@@ -33,12 +34,11 @@ import { featureStage, runGenerator } from "./synthesize.ts";
 const generateSchema = defineSchema({
   weights: { type: "string", default: null, doc: "generator weights: an official .pth or our .safetensors" },
   label_nc: {
-    type: "int",
+    ...labelOptionsSchema.label_nc,
     default: null,
-    min: 0,
     doc: "label classes, to check the input against the generator",
   },
-  no_instance: { type: "boolean", default: false, doc: "the input has no boundary channel" },
+  no_instance: labelOptionsSchema.no_instance,
   feature_channels: {
     type: "int",
     default: 0,
@@ -101,7 +101,7 @@ const featuresSchema = defineSchema({
     doc: "the model's clusters file (clusters_010.json or features_clustered_010.npy)",
   },
   feat_num: { type: "int", default: 3, min: 1, doc: "feature channels" },
-  label_nc: { type: "int", default: 35, min: 1, doc: "the model's label classes" },
+  label_nc: { ...labelOptionsSchema.label_nc, min: 1, doc: "the model's label classes" },
   style: {
     type: "string",
     default: null,
@@ -146,9 +146,7 @@ export const clusterFeaturesStage = definePlugin({
 const writerSchema = defineSchema({
   dir: { type: "string", default: "./results", doc: "folder for images/ and index.html" },
   label_nc: {
-    type: "int",
-    default: 35,
-    min: 0,
+    ...labelOptionsSchema.label_nc,
     doc: "classes, for the label map's colours (a dataset's own palette is used when the pipeline has one)",
   },
   title: { type: "string", default: "pix2pixHD synthesis", doc: "the report's title" },

@@ -14,28 +14,24 @@ import { checkGeneratorInput } from "../networks/infer.ts";
 import type { Entry } from "../data/sample_reader.ts";
 import { entrySample, readFiles } from "../data/read_files.ts";
 import { encodeInput } from "../data/transforms.ts";
+import { labelOptionsSchema } from "../data/label_options.ts";
 import { restoreSize } from "../data/restore_size.ts";
-import type { GeometryPlan } from "../data/preprocess.ts";
+import { type GeometryPlan, preprocessSchema } from "../data/preprocess.ts";
 import type { OpenedGenerator } from "./generator_file.ts";
 import { checkForwardFits } from "./memory_check.ts";
 
 /** Options of synthesis (official names and the official test defaults). */
 export const synthSchema = defineSchema({
-  label_nc: { type: "int", default: 35, min: 0, doc: "label classes (0: the input is an RGB image)" },
-  no_instance: { type: "boolean", default: false, doc: "no instance maps: no boundary channel" },
+  ...labelOptionsSchema,
   resize_or_crop: {
-    type: "enum",
-    default: "scale_width",
-    choices: ["scale_width", "scale_width_and_crop", "resize_and_crop", "crop", "none"],
+    ...preprocessSchema.resize_or_crop,
     doc:
       "scale_width: to loadSize wide; none: keep the label map's size; *_crop: the centre fineSize window (sizes are fitted to the network's multiple)",
   },
-  loadSize: { type: "int", default: 1024, min: 1, doc: "width (scale_width*) or side (resize_and_crop)" },
-  fineSize: { type: "int", default: 512, min: 1, doc: "side of the window of the *crop modes" },
+  loadSize: { ...preprocessSchema.loadSize, doc: "width (scale_width*) or side (resize_and_crop)" },
+  fineSize: { ...preprocessSchema.fineSize, doc: "side of the window of the *crop modes" },
   none_fit: {
-    type: "enum",
-    default: "round",
-    choices: ["round", "pad"],
+    ...preprocessSchema.none_fit,
     doc:
       "sizes not a multiple of the network's: resize to the nearest multiple (official) or mirror-pad up to it",
   },

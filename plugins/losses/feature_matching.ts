@@ -6,9 +6,10 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
-import { defineSchema } from "../../kernel/options.ts";
+import { pick } from "../../kernel/options.ts";
 import { definePlugin } from "../../kernel/plugin.ts";
 import type { DiscriminatorOutput } from "./gan_loss.ts";
+import { lossOptionsSchema } from "./options.ts";
 
 /**
  * The feature matching loss. Gradients flow into `predFake` only when `predReal` does not depend on
@@ -51,9 +52,7 @@ export function featureMatchingLoss(
 }
 
 /** Options of the feature matching loss plugin. */
-export const featureMatchingSchema = defineSchema({
-  lambda_feat: { type: "number", default: 10, min: 0, doc: "weight of the feature matching loss" },
-});
+export const featureMatchingSchema = pick(lossOptionsSchema, "lambda_feat");
 
 /** The feature matching loss with its weight bound: what the plugin makes. */
 export type FeatureMatchingLoss = (predFake: DiscriminatorOutput, predReal: DiscriminatorOutput) => tf.Scalar;

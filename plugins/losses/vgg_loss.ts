@@ -5,9 +5,10 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
-import { defineSchema } from "../../kernel/options.ts";
+import { pick } from "../../kernel/options.ts";
 import { definePlugin } from "../../kernel/plugin.ts";
 import type { Vgg19Features } from "./vgg19.ts";
+import { lossOptionsSchema } from "./options.ts";
 
 /** The official per-layer weights, relu1_1 first. */
 export const VGG_WEIGHTS = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1] as const;
@@ -49,9 +50,7 @@ export function vggLoss(
 }
 
 /** Options of the VGG loss plugin. */
-export const vggLossSchema = defineSchema({
-  lambda_feat: { type: "number", default: 10, min: 0, doc: "weight of the VGG loss" },
-});
+export const vggLossSchema = pick(lossOptionsSchema, "lambda_feat");
 
 /**
  * The VGG loss with its weight bound: what the plugin makes. The features are the caller's (training

@@ -27,9 +27,15 @@ export const globalGeneratorSchema = defineSchema({
       "input channels: label_nc (35 for Cityscapes) + 1 boundary unless no_instance + feat_num with instance_feat",
   },
   output_nc: { type: "int", default: 3, min: 1, doc: "output image channels" },
-  ngf: { type: "int", default: 64, min: 1, doc: "filters of the first conv layer" },
-  n_downsample_global: { type: "int", default: 4, min: 0, max: 10, doc: "downsampling layers" },
-  n_blocks_global: { type: "int", default: 9, min: 0, doc: "residual blocks" },
+  ngf: { type: "int", default: 64, min: 1, doc: "generator filters in the first conv layer" },
+  n_downsample_global: {
+    type: "int",
+    default: 4,
+    min: 0,
+    max: 10,
+    doc: "downsampling layers in the global generator",
+  },
+  n_blocks_global: { type: "int", default: 9, min: 0, doc: "residual blocks in the global generator" },
   norm: { type: "enum", default: "instance", choices: NORMS, doc: "instance or batch normalisation" },
   padding_type: {
     type: "enum",

@@ -26,7 +26,7 @@ export const multiscaleDiscriminatorSchema = defineSchema({
     min: 1,
     doc: "input channels: the generator's input channels + output_nc (36 + 3 for Cityscapes)",
   },
-  ndf: { type: "int", default: 64, min: 1, doc: "filters of the first conv layer" },
+  ndf: { type: "int", default: 64, min: 1, doc: "discriminator filters in the first conv layer" },
   n_layers_D: { type: "int", default: 3, min: 1, doc: "strided conv layers per discriminator" },
   num_D: { type: "int", default: 2, min: 1, max: 8, doc: "number of discriminators (scales)" },
   norm: { type: "enum", default: "instance", choices: NORMS, doc: "instance or batch normalisation" },

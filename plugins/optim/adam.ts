@@ -18,8 +18,8 @@ import type { OneDnnAdam } from "../../backends/onednn/adam.ts";
 
 /** Adam's options, with the pix2pixHD defaults (lr 2e-4, betas (0.5, 0.999)). */
 export const adamSchema = defineSchema({
-  lr: { type: "number", default: 0.0002, min: 0, doc: "learning rate" },
-  beta1: { type: "number", default: 0.5, min: 0, max: 1, doc: "first moment decay" },
+  lr: { type: "number", default: 0.0002, min: 0, doc: "initial learning rate of Adam" },
+  beta1: { type: "number", default: 0.5, min: 0, max: 1, doc: "momentum term (first moment decay) of Adam" },
   beta2: { type: "number", default: 0.999, min: 0, max: 1, doc: "second moment decay" },
   eps: { type: "number", default: 1e-8, min: 0, doc: "added to the denominator" },
 });

@@ -1,23 +1,35 @@
 /**
  * The training options: one typed schema with the official pix2pixHD flag names and defaults
- * (options/base_options.py + options/train_options.py at 14b3b3c), shared by the trainer, the
- * `train` command and the checkpoint metadata.
+ * (options/base_options.py + options/train_options.py at 14b3b3c), composed from the options of the
+ * plugins a run uses and shared by the trainer, the `train` command and the checkpoint metadata.
  *
  * @module
  */
-import { defineSchema, type OptionsOf, resolveOptions } from "../../kernel/options.ts";
+import { defineSchema, type OptionsOf, pick, resolveOptions } from "../../kernel/options.ts";
 import { OptionsError } from "../../kernel/errors.ts";
 import { deviceSchema } from "../../kernel/device_flags.ts";
 import { datasetOptionSchema } from "../data/dataset_option.ts";
+import { datasetSchema } from "../data/source.ts";
+import { globalGeneratorSchema } from "../networks/global_generator.ts";
+import { localEnhancerSchema } from "../networks/local_enhancer.ts";
+import { encoderSchema } from "../networks/encoder.ts";
+import { multiscaleDiscriminatorSchema } from "../networks/multiscale_discriminator.ts";
+import { lossOptionsSchema } from "../losses/options.ts";
+import { adamSchema } from "../optim/adam.ts";
 
-/** Every training option, its default and its help line. */
+/**
+ * Every training option, its default and its help line: the options of the plugins a run uses (the
+ * dataset, the networks, the losses, Adam), each declared once by its plugin, and training's own
+ * (the experiment, the schedule, the starting point, what is watched).
+ */
 export const trainSchema = defineSchema({
   // experiment
   name: { type: "string", default: "label2city", doc: "name of the experiment: where samples and models go" },
   checkpoints_dir: { type: "string", default: "./checkpoints", doc: "models are saved here" },
-  dataroot: { type: "string", default: "./datasets/cityscapes/", doc: "the dataset folder" },
+  // the official default: a dataset plugin has none
+  dataroot: { ...datasetSchema.dataroot, default: "./datasets/cityscapes/" },
   ...datasetOptionSchema,
-  phase: { type: "string", default: "train", doc: "dataset subfolders used: {phase}_label, {phase}_img, …" },
+  ...pick(datasetSchema, "phase"),
   nThreads: { type: "int", default: 2, min: 0, doc: "samples read ahead in background workers (0: inline)" },
   skip_inspect: { type: "boolean", default: false, doc: "skip the up-front check of every dataset file" },
   seed: { type: "int", default: 0, min: 0, doc: "seed of every random draw (init, data order, crops, pool)" },
@@ -27,32 +39,20 @@ export const trainSchema = defineSchema({
     doc: "tiny run: 1 epoch of at most 10 images, print and display every step",
   },
   // input
-  label_nc: {
-    type: "int",
-    default: 35,
-    min: 0,
-    doc: "number of input label classes (0: the input is an RGB image)",
-  },
+  ...pick(datasetSchema, "label_nc"),
   input_nc: { type: "int", default: 3, min: 1, doc: "input image channels when label_nc is 0" },
-  output_nc: { type: "int", default: 3, min: 1, doc: "output image channels" },
-  no_instance: { type: "boolean", default: false, doc: "do not add the instance-boundary map as input" },
-  batchSize: { type: "int", default: 1, min: 1, doc: "input batch size" },
-  loadSize: { type: "int", default: 1024, min: 1, doc: "scale images to this size" },
-  fineSize: { type: "int", default: 512, min: 1, doc: "then crop to this size" },
-  resize_or_crop: {
-    type: "enum",
-    default: "scale_width",
-    choices: ["resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none"],
-    doc: "scaling and cropping of images at load time",
-  },
-  no_flip: { type: "boolean", default: false, doc: "do not flip the images for data augmentation" },
-  serial_batches: { type: "boolean", default: false, doc: "take images in order, not shuffled" },
-  max_dataset_size: {
-    type: "int",
-    default: null,
-    min: 1,
-    doc: "at most this many images per epoch (default: all)",
-  },
+  ...pick(globalGeneratorSchema, "output_nc"),
+  ...pick(
+    datasetSchema,
+    "no_instance",
+    "batchSize",
+    "loadSize",
+    "fineSize",
+    "resize_or_crop",
+    "no_flip",
+    "serial_batches",
+    "max_dataset_size",
+  ),
   // generator
   netG: {
     type: "string",
@@ -60,30 +60,26 @@ export const trainSchema = defineSchema({
     doc:
       'generator: global, local (enhancer), or the <name> of one a --plugin registers (providing "netG:<name>")',
   },
-  ngf: { type: "int", default: 64, min: 1, doc: "generator filters in the first conv layer" },
-  n_downsample_global: {
-    type: "int",
-    default: 4,
-    min: 1,
-    max: 8,
-    doc: "downsampling layers in the global generator",
-  },
-  n_blocks_global: { type: "int", default: 9, min: 0, doc: "residual blocks in the global generator" },
-  n_local_enhancers: { type: "int", default: 1, min: 1, max: 4, doc: "number of local enhancers" },
-  n_blocks_local: { type: "int", default: 3, min: 0, doc: "residual blocks in each local enhancer" },
+  ...pick(globalGeneratorSchema, "ngf"),
+  // training's range, narrower than the network's [0, 10]
+  n_downsample_global: { ...globalGeneratorSchema.n_downsample_global, min: 1, max: 8 },
+  ...pick(globalGeneratorSchema, "n_blocks_global"),
+  // training's range, narrower than the network's [1, 6]
+  n_local_enhancers: { ...localEnhancerSchema.n_local_enhancers, max: 4 },
+  ...pick(localEnhancerSchema, "n_blocks_local"),
   niter_fix_global: {
     type: "int",
     default: 0,
     min: 0,
     doc: "epochs that train only the outermost local enhancer",
   },
-  norm: { type: "enum", default: "instance", choices: ["instance", "batch"], doc: "normalisation layers" },
+  ...pick(globalGeneratorSchema, "norm"),
   // instance-wise features
   instance_feat: { type: "boolean", default: false, doc: "add encoded instance features as input" },
   label_feat: { type: "boolean", default: false, doc: "add encoded label features as input" },
-  feat_num: { type: "int", default: 3, min: 1, doc: "vector length of the encoded features" },
-  nef: { type: "int", default: 16, min: 1, doc: "encoder filters in the first conv layer" },
-  n_downsample_E: { type: "int", default: 4, min: 1, max: 8, doc: "downsampling layers in the encoder" },
+  ...pick(encoderSchema, "feat_num", "nef"),
+  // training's range, narrower than the network's [0, 10]
+  n_downsample_E: { ...encoderSchema.n_downsample_E, min: 1, max: 8 },
   load_features: {
     type: "boolean",
     default: false,
@@ -91,22 +87,17 @@ export const trainSchema = defineSchema({
       "read the features from {phase}_feat (written by precompute_feature_maps) instead of training an encoder",
   },
   // discriminator and losses
-  num_D: { type: "int", default: 2, min: 1, doc: "number of discriminators (scales)" },
-  n_layers_D: { type: "int", default: 3, min: 1, doc: "layers of each discriminator" },
-  ndf: { type: "int", default: 64, min: 1, doc: "discriminator filters in the first conv layer" },
-  lambda_feat: { type: "number", default: 10, min: 0, doc: "weight of the feature-matching and VGG losses" },
-  no_ganFeat_loss: { type: "boolean", default: false, doc: "no discriminator feature-matching loss" },
-  no_vgg_loss: { type: "boolean", default: false, doc: "no VGG perceptual loss" },
+  ...pick(multiscaleDiscriminatorSchema, "num_D", "n_layers_D", "ndf"),
+  ...pick(lossOptionsSchema, "lambda_feat", "no_ganFeat_loss", "no_vgg_loss"),
   vgg_weights: {
     type: "string",
     default: null,
     doc: "torchvision vgg19 weights (vgg19-dcbb9e9d.pth) for the VGG loss",
   },
-  no_lsgan: { type: "boolean", default: false, doc: "vanilla GAN loss (BCE) instead of least squares" },
+  ...pick(lossOptionsSchema, "no_lsgan"),
   pool_size: { type: "int", default: 0, min: 0, doc: "size of the buffer of generated images shown to D" },
   // optimisation and schedule
-  lr: { type: "number", default: 0.0002, min: 0, doc: "initial learning rate of Adam" },
-  beta1: { type: "number", default: 0.5, min: 0, max: 1, doc: "momentum term of Adam" },
+  ...pick(adamSchema, "lr", "beta1"),
   niter: { type: "int", default: 100, min: 0, doc: "epochs at the starting learning rate" },
   niter_decay: {
     type: "int",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { closest, defineSchema, diffFromDefaults, resolveOptions } from "../../kernel/options.ts";
+import { closest, defineSchema, diffFromDefaults, pick, resolveOptions } from "../../kernel/options.ts";
 import { OptionsError } from "../../kernel/errors.ts";
 
 const schema = defineSchema({
@@ -73,4 +73,11 @@ Deno.test("a list option defaults to a fresh empty list, takes a string or strin
   assert.deepEqual(diffFromDefaults(lists, resolveOptions("cmd", lists, { plugin: "a.ts" })), {
     plugin: ["a.ts"],
   });
+});
+
+Deno.test("pick() takes the named options in the order given, the same declarations", () => {
+  const picked = pick(schema, "norm", "ngf");
+  assert.deepEqual(Object.keys(picked), ["norm", "ngf"]);
+  assert.equal(picked.ngf, schema.ngf);
+  assert.deepEqual(resolveOptions("t", picked, { ngf: "32" }), { norm: "instance", ngf: 32 });
 });

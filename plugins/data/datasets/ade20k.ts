@@ -16,8 +16,12 @@ import { type DatasetIndex, datasetSchema } from "../source.ts";
 /** Options of the ADE20K dataset: label_nc 151, no instance maps. */
 export const ade20kSchema = defineSchema({
   ...datasetSchema,
-  label_nc: { type: "int", default: 151, min: 1, doc: "150 classes + other" },
-  no_instance: { type: "boolean", default: true, doc: "ADE20K SceneParsing has no instance maps" },
+  label_nc: { ...datasetSchema.label_nc, default: 151, min: 1, doc: "150 classes + other" },
+  no_instance: {
+    ...datasetSchema.no_instance,
+    default: true,
+    doc: "ADE20K SceneParsing has no instance maps",
+  },
 });
 
 /**

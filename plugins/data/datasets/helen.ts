@@ -18,8 +18,8 @@ import { type DatasetIndex, datasetSchema, type Problem } from "../source.ts";
 /** Options of the Helen dataset: label_nc 11, no instance maps. */
 export const helenSchema = defineSchema({
   ...datasetSchema,
-  label_nc: { type: "int", default: 11, min: 1, doc: "Helen's 11 face-parsing classes" },
-  no_instance: { type: "boolean", default: true, doc: "Helen has no instance maps" },
+  label_nc: { ...datasetSchema.label_nc, default: 11, min: 1, doc: "Helen's 11 face-parsing classes" },
+  no_instance: { ...datasetSchema.no_instance, default: true, doc: "Helen has no instance maps" },
 });
 
 const SPLIT_FILES: Record<string, string> = {
