@@ -92,25 +92,10 @@ export class LocalEnhancer extends Module {
    * @throws {RangeError} on a wrong channel count or side
    */
   trace(x: tf.Tensor4D): LocalEnhancerTrace {
-    const o = this.options;
-    checkInput(
-      "local-enhancer",
-      x,
-      o.input_nc,
-      "input_nc",
-      2 ** (o.n_downsample_global + o.n_local_enhancers),
-    );
-    const levels = [x];
-    for (let i = 0; i < o.n_local_enhancers; i++) levels.push(downsample(levels[i]));
-    const globalFeatures = this.#global.apply(levels[o.n_local_enhancers]);
-    let output = globalFeatures;
-    this.#enhancers.forEach(({ front, back }, i) => {
-      const input = levels[o.n_local_enhancers - 1 - i];
-      const next = tf.tidy(() => back.apply(tf.add(front.apply(input), output)));
-      if (output !== globalFeatures) output.dispose();
-      output = next;
-    });
-    return { pyramid: levels.slice(1), globalFeatures, output };
+    this.#check(x);
+    const kept = { pyramid: [] as tf.Tensor4D[], globalFeatures: null as tf.Tensor4D | null };
+    const output = this.#level(x, 0, kept);
+    return { pyramid: kept.pyramid, globalFeatures: kept.globalFeatures!, output };
   }
 
   /**
@@ -121,9 +106,66 @@ export class LocalEnhancer extends Module {
    * @throws {RangeError} on a wrong channel count or side
    */
   apply(x: tf.Tensor4D): tf.Tensor4D {
-    const { pyramid, globalFeatures, output } = this.trace(x);
-    tf.dispose([...pyramid, globalFeatures]);
-    return output;
+    this.#check(x);
+    return this.#level(x, 0, null);
+  }
+
+  #check(x: tf.Tensor4D): void {
+    const o = this.options;
+    checkInput(
+      "local-enhancer",
+      x,
+      o.input_nc,
+      "input_nc",
+      2 ** (o.n_downsample_global + o.n_local_enhancers),
+    );
+  }
+
+  /**
+   * The network from pyramid level `level` (0: the input's resolution) down: the global part on the
+   * coarsest level, else `back(front(input) + the levels below)`. The front runs before the levels
+   * below, so its full-resolution activations peak while only the input is live beside them, and each
+   * intermediate is freed as soon as it is used (the official order, global part first, would hold the
+   * global features through that peak). Each op sees the same inputs either way: the result is the same.
+   *
+   * @param input this level's input (the caller's; not freed)
+   * @param level 0 … n_local_enhancers
+   * @param kept where `trace` keeps the pyramid and the global features; null frees them
+   * @returns this level's output
+   */
+  #level(
+    input: tf.Tensor4D,
+    level: number,
+    kept: { pyramid: tf.Tensor4D[]; globalFeatures: tf.Tensor4D | null } | null,
+  ): tf.Tensor4D {
+    const count = this.options.n_local_enhancers;
+    if (level === count) {
+      const features = this.#global.apply(input);
+      if (kept) kept.globalFeatures = features;
+      return features;
+    }
+    const { front, back } = this.#enhancers[count - 1 - level];
+    const local = front.apply(input);
+    let sum: tf.Tensor4D;
+    try {
+      const coarser = downsample(input);
+      if (kept) kept.pyramid.push(coarser);
+      let below: tf.Tensor4D;
+      try {
+        below = this.#level(coarser, level + 1, kept);
+      } finally {
+        if (!kept) coarser.dispose();
+      }
+      sum = tf.add(local, below);
+      if (!kept || level + 1 < count) below.dispose();
+    } finally {
+      local.dispose();
+    }
+    try {
+      return back.apply(sum);
+    } finally {
+      sum.dispose();
+    }
   }
 }
 

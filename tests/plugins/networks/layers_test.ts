@@ -118,6 +118,21 @@ Deno.test("instance norm gives every sample and channel zero mean and unit biase
   });
 });
 
+Deno.test("instance norm holds at most two temporaries of its input's size at once", async () => {
+  const x = tf.randomNormal([1, 32, 64, 8], 3, 2, "float32", 5) as tf.Tensor4D;
+  const bytes = x.size * 4;
+  const before = tf.memory().numBytes;
+  const profile = await tf.profile(() => instanceNorm(x).dispose());
+  // the centred input beside its square, then beside the output (plus per-channel statistics);
+  // tf.moments held three (a copy of the input, the centred input, its square)
+  assert.ok(
+    profile.peakBytes - before <= 2 * bytes + 1024,
+    `peak ${(profile.peakBytes - before) / bytes} inputs' worth beyond the input`,
+  );
+  assert.equal(tf.memory().numBytes, before);
+  x.dispose();
+});
+
 Deno.test("batch norm uses batch statistics and updates its running statistics only in training mode", () => {
   const module = new Module(0);
   const layer = batchNorm(2)(module, "bn");
