@@ -79,7 +79,6 @@ type Step =
 interface Built {
   transforms: Map<StageRef<"transform">, TransformStage>;
   sink?: SinkStage;
-  plugins: Plugin[];
   /** The fact values stages took, to refuse a later source that implies others. */
   used: Record<string, unknown>;
 }
@@ -222,7 +221,7 @@ export class Pipeline {
   async process(sample: Sample): Promise<Sample> {
     const built = this.#build(undefined);
     if (!this.#open) {
-      await this.#start(built);
+      await this.#start();
       this.#open = true;
     }
     let s = sample;
@@ -247,7 +246,7 @@ export class Pipeline {
   async *stream(source?: SampleSource): AsyncGenerator<Sample> {
     const from = this.#sourceOf(source);
     const built = this.#build(from);
-    await this.#start(built);
+    await this.#start();
     try {
       yield* this.#samples(from, built);
     } finally {
@@ -304,13 +303,9 @@ export class Pipeline {
       return this.#built;
     }
     const used: Record<string, unknown> = {};
-    const plugins: Plugin[] = this.#source?.plugin && typeof this.#source.plugin !== "string"
-      ? [this.#source.plugin]
-      : [];
     const make = <K extends Stage["kind"]>(ref: StageRef<K>) => {
       if (ref.stage) return ref.stage;
       const { stage, plugin } = this.#create(ref, facts);
-      plugins.push(plugin);
       for (const key of Object.keys(plugin.schema)) {
         if (ref.options[key] === undefined && facts[key] !== undefined) used[key] = facts[key];
       }
@@ -320,7 +315,7 @@ export class Pipeline {
     for (const step of this.#steps) if (step.kind === "transform") transforms.set(step.ref, make(step.ref));
     const sink = this.#sink ? make(this.#sink) : undefined;
     this.#ctx.facts = facts;
-    this.#built = { transforms, sink, plugins, used };
+    this.#built = { transforms, sink, used };
     if (source && isSourceStage(source)) this.#validate(source);
     return this.#built;
   }
@@ -349,16 +344,14 @@ export class Pipeline {
     if (built.sink) missing(built.sink, "Sink");
   }
 
-  async #start(built: Built): Promise<void> {
+  async #start(): Promise<void> {
     if (this.#options.backend) this.#ctx.backend = (await selectBackend(this.#options.backend)).name;
     else this.#ctx.backend = tf.getBackend() ?? "none";
-    for (const p of new Set(built.plugins)) await p.setup?.(this.#ctx);
   }
 
   async #stop(built: Built): Promise<void> {
     for (const stage of built.transforms.values()) await stage.close?.();
     await built.sink?.close?.();
-    for (const p of new Set(built.plugins)) await p.teardown?.(this.#ctx);
   }
 
   #samples(
@@ -382,7 +375,7 @@ export class Pipeline {
     if (this.#runs++ > 0 && !this.#sink!.stage) {
       built.sink = this.#create(this.#sink!, this.#ctx.facts ?? {}).stage;
     }
-    await this.#start(built);
+    await this.#start();
     try {
       for await (const sample of this.#samples(from, built)) await built.sink!.consume(sample, this.#ctx);
       return await built.sink!.finish?.(this.#ctx);

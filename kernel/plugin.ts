@@ -1,7 +1,7 @@
 /**
  * What a plugin is. A plugin is a typed object: a name, the role it plays, what it provides, its
  * option schema with defaults, and a `create` that turns resolved options into the thing it provides
- * (a pipeline stage, a network, a loss). Optional `setup`/`teardown` run when a pipeline starts and ends.
+ * (a pipeline stage, a network, a loss). What a stage holds it releases in its own `close`.
  *
  * Third-party plugins are ES modules whose default export (or named `plugin` export) is a `Plugin`;
  * they load from a local path or URL with `loadPlugin` (kernel/registry.ts) exactly like ours.
@@ -95,10 +95,6 @@ export interface Plugin<S extends Schema = Schema, T = unknown> {
   schema: S;
   /** Builds the thing it provides from resolved options. */
   create(options: OptionsOf<S>, ctx: KernelContext): T;
-  /** Runs before a pipeline that uses it starts. */
-  setup?(ctx: KernelContext): void | Promise<void>;
-  /** Runs after that pipeline ends, even on error. */
-  teardown?(ctx: KernelContext): void | Promise<void>;
 }
 
 /**
