@@ -10,6 +10,7 @@
 import { tf } from "./tf.ts";
 import { BackendError } from "../kernel/errors.ts";
 import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn, oneDnnKernelsEnabled } from "./onednn/mod.ts";
+import { type EmscriptenAllocator, installHeapArena } from "./onednn/heap_arena.ts";
 import { noteKernels } from "./doctor_notes.ts";
 import { enableWasmThreads, registerWasmTrainingKernels } from "./wasm/mod.ts";
 import type { DeviceRequest } from "../kernel/device_flags.ts";
@@ -153,6 +154,7 @@ async function loadOneDnnBackend(): Promise<string> {
   const probe = loadOneDnn();
   if (!probe.ok) throw new BackendError("onednn", probe.reason);
   await setPlain("wasm");
+  installHeapArena(tf.backend() as unknown as { wasm: EmscriptenAllocator });
   noteKernels("onednn", enableOneDnnKernels());
   return `oneDNN ${probe.version} convolutions and Adam (${probe.threads} threads) on the wasm backend`;
 }

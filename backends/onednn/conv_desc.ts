@@ -175,7 +175,11 @@ function eltwiseOf(s: ConvSpec): [number, number, number] | null {
   }
 }
 
-/** Creates a primitive descriptor, with the fused activation as an eltwise post-op. */
+/**
+ * Creates a primitive descriptor, with the fused activation as an eltwise post-op and a scratchpad the
+ * caller passes to each execution (conv_variant.ts: oneDNN's own would keep the largest one any
+ * convolution ever needed, up to 0.6 GiB, for the life of the process).
+ */
 function primitiveDesc(
   ctx: DnnlContext,
   s: ConvSpec,
@@ -185,6 +189,7 @@ function primitiveDesc(
   const eltwise = s.kind === "forward" ? eltwiseOf(s) : null;
   return createPrimitiveDesc(ctx, op, `primitive for ${describeConv(s)}`, {
     postOps: eltwise ? [{ kind: "eltwise", alg: eltwise[0], alpha: eltwise[1], beta: eltwise[2] }] : [],
+    scratchpad: "user",
   }, hint);
 }
 

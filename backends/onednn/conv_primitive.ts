@@ -53,6 +53,9 @@ export function createConvPrimitive(ctx: DnnlContext, spec: ConvSpec): ReadyPrim
     get impl() {
       return chosen ? label(chosen) : `tuning ${candidates.map(label).join(" vs ")}`;
     },
+    get workspaceBytes() {
+      return (chosen ?? candidates[calls % candidates.length]).workspaceBytes;
+    },
     execute(pointers) {
       if (chosen) return chosen.execute(pointers);
       const i = calls % candidates.length;

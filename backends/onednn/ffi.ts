@@ -118,6 +118,9 @@ export const DNNL_SYMBOLS = {
   dnnl_primitive_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_memory_create: { parameters: ["buffer", "pointer", "pointer", "pointer"], result: "i32" },
   dnnl_memory_set_data_handle: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_memory_get_data_handle: { parameters: ["pointer", "buffer"], result: "i32" },
+  dnnl_memory_desc_get_size: { parameters: ["pointer"], result: "usize" },
+  dnnl_primitive_attr_set_scratchpad_mode: { parameters: ["pointer", "i32"], result: "i32" },
   dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -177,6 +180,9 @@ export const DNNL = {
   query_dst_md: 133,
   query_diff_dst_md: 134,
   query_workspace_md: 135,
+  query_scratchpad_md: 136,
+  /** `dnnl_scratchpad_mode_user`: the caller passes the scratchpad to each execution. */
+  scratchpad_mode_user: 1,
   arg_src: 1,
   arg_src_1: 2,
   /** `DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE`: post-op i's own argument k is `BASE·(i+1) | k`. */
@@ -185,6 +191,7 @@ export const DNNL = {
   arg_weights: 33,
   arg_bias: 41,
   arg_workspace: 64,
+  arg_scratchpad: 80,
   arg_diff_src: 129,
   arg_diff_dst: 145,
   arg_diff_weights: 161,

@@ -20,7 +20,7 @@ import type { PoolSpec } from "./pool.ts";
 import { LEAKY_RELU_GRAD } from "../gradients.ts";
 import type { ConvActivation } from "./conv_desc.ts";
 import { convSpecOf } from "./conv_spec.ts";
-import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
+import { heapPointers, isWasmBackend, lendWorkspace, type WasmBackendLike } from "./wasm_heap.ts";
 import { pixelReductionLayout } from "../wasm/pixel_reduce.ts";
 
 /** The kernels this module provides, in registration order. */
@@ -56,7 +56,10 @@ function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Allocates the output and runs the primitive on heap pointers taken after the allocation. */
+/**
+ * Allocates the output (and the primitive's workspace, freed after the call) and runs the primitive
+ * on heap pointers taken after the allocations.
+ */
 function run(
   backend: WasmBackendLike,
   cache: PrimitiveCache,
@@ -73,7 +76,15 @@ function run(
     return out;
   }
   const primitive = cache.get(spec);
-  primitive.execute(heapPointers(backend, [...inputs.map((t) => t.dataId), out.dataId]));
+  const workspaceBytes = primitive.workspaceBytes ?? 0;
+  const workspace = lendWorkspace(backend, workspaceBytes);
+  try {
+    const buffers = [...inputs.map((t) => t.dataId), out.dataId];
+    const pointers = heapPointers(backend, workspace ? [...buffers, workspace.dataId] : buffers);
+    primitive.execute(workspaceBytes > 0 && !workspace ? [...pointers, null] : pointers);
+  } finally {
+    if (workspace) backend.disposeData(workspace.dataId);
+  }
   return out;
 }
 
@@ -263,7 +274,9 @@ function pixelReduction(kernel: "Mean" | "Sum") {
     const outShape = keepDims ? [batch, 1, 1, channels] : overBatch ? [channels] : [batch, channels];
     const backend = args.backend as WasmBackendLike;
     if (block === null) {
-      return run(backend, cache, { kind, batch, height: x.shape[1], width: x.shape[2], channels }, outShape, [x]);
+      return run(backend, cache, { kind, batch, height: x.shape[1], width: x.shape[2], channels }, outShape, [
+        x,
+      ]);
     }
     // [batch, pixels / block, block, channels] → per block, then over the blocks.
     const blocks = pixels / block;

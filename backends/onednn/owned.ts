@@ -12,9 +12,14 @@ export interface ReadyPrimitive {
   /** oneDNN's implementation (e.g. `brgconv:avx512_core+reorder`), or the candidates while tuning. */
   readonly impl: string;
   /**
+   * Bytes of working memory the next `execute` needs (0 or absent: none), lent by the caller as one
+   * pointer after the buffers, or null (or left out) for the primitive to allocate it natively for that call.
+   */
+  readonly workspaceBytes?: number;
+  /**
    * Runs it synchronously.
    *
-   * @param pointers the buffers
+   * @param pointers the buffers, then the workspace when `workspaceBytes` > 0
    * @throws {BackendError} when oneDNN fails
    */
   execute(pointers: readonly Deno.PointerValue[]): void;

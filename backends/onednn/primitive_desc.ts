@@ -22,6 +22,8 @@ export interface PrimitiveAttributes {
   scales?: readonly (readonly [number, number])[];
   /** Post-ops, in order. */
   postOps?: readonly PostOp[];
+  /** `user`: each execution is given its scratchpad (`DNNL.arg_scratchpad`); default: oneDNN keeps its own. */
+  scratchpad?: "user";
 }
 
 function createAttributes(ctx: DnnlContext, a: PrimitiveAttributes): Deno.PointerObject {
@@ -34,6 +36,9 @@ function createAttributes(ctx: DnnlContext, a: PrimitiveAttributes): Deno.Pointe
       if (scale !== 1) {
         check(lib.dnnl_primitive_attr_set_scales(attr, arg, 1n, 0, new Float32Array([scale])), "scales");
       }
+    }
+    if (a.scratchpad === "user") {
+      check(lib.dnnl_primitive_attr_set_scratchpad_mode(attr, DNNL.scratchpad_mode_user), "scratchpad mode");
     }
     if (a.postOps?.length) {
       const opsSlot = outSlot();
@@ -81,7 +86,7 @@ export function createPrimitiveDesc(
 ): Deno.PointerObject {
   const { lib } = ctx;
   const needed = (attributes.scales?.some(([, s]) => s !== 1) ?? false) ||
-    (attributes.postOps?.length ?? 0) > 0;
+    (attributes.postOps?.length ?? 0) > 0 || attributes.scratchpad !== undefined;
   const attr = needed ? createAttributes(ctx, attributes) : null;
   try {
     const slot = outSlot();

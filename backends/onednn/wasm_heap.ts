@@ -6,6 +6,7 @@
  * @module
  */
 import { BackendError } from "../../kernel/errors.ts";
+import { heapArenaOf } from "./heap_arena.ts";
 
 /** The parts of the wasm backend (`BackendWasm`) this module relies on. */
 export interface WasmBackendLike {
@@ -46,4 +47,30 @@ export function heapPointers(backend: WasmBackendLike, dataIds: readonly object[
     if (offset == null) throw new BackendError("onednn", "a convolution input has no data in the wasm heap");
     return Deno.UnsafePointer.offset(base as Deno.PointerObject, offset);
   });
+}
+
+/**
+ * The heap size up to which a workspace may make the wasm heap grow. tfjs-backend-wasm does not check
+ * its allocations (a failed one would place a tensor at address 0), so the top of the 4 GiB it
+ * addresses stays for tensors; past this the primitive allocates its workspace natively.
+ */
+export const WORKSPACE_HEAP_LIMIT = 3 * 2 ** 30;
+
+/**
+ * Lends a primitive its workspace for one call in the wasm heap: there it takes room that freed
+ * tensors left (pages already resident), where a native buffer would add to the process's memory.
+ *
+ * @param backend the wasm backend
+ * @param bytes the workspace's size (0: none)
+ * @returns a buffer to free with `disposeData` after the call, or null when none is needed, or the
+ *   heap's arena (heap_arena.ts) has no room for it, or (without an arena) the heap could grow past
+ *   {@link WORKSPACE_HEAP_LIMIT}
+ */
+export function lendWorkspace(backend: WasmBackendLike, bytes: number): { dataId: object } | null {
+  if (bytes === 0) return null;
+  const arena = heapArenaOf(backend);
+  if (arena ? !arena.canFit(bytes) : backend.wasm.HEAPU8.byteLength + bytes > WORKSPACE_HEAP_LIMIT) {
+    return null;
+  }
+  return backend.makeOutput([Math.ceil(bytes / 4)], "float32");
 }
