@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import type { tf } from "../../backends/tf.ts";
+import { variableGrads } from "../../backends/tape.ts";
 
 /** A loss value and its gradients. */
 export interface NamedGrads {
@@ -23,10 +24,8 @@ export interface NamedGrads {
  * @throws {Error} when the loss depends on none of the parameters
  */
 export function namedGrads(loss: () => tf.Scalar, params: Map<string, tf.Variable>): NamedGrads {
-  const names = new Map([...params].map(([name, v]) => [v.name, name]));
-  const { value, grads } = tf.variableGrads(loss, [...params.values()]);
-  return {
-    value,
-    grads: new Map(Object.entries(grads).map(([tfName, g]) => [names.get(tfName) as string, g])),
-  };
+  const { value, grads } = variableGrads(loss, [...params.values()]);
+  const named = new Map<string, tf.Tensor>();
+  for (const [name, v] of params) if (grads[v.name]) named.set(name, grads[v.name]);
+  return { value, grads: named };
 }

@@ -16,7 +16,7 @@
  */
 import { tf } from "../../backends/tf.ts";
 import { Rng } from "../../kernel/random.ts";
-import { variableGrads } from "../../backends/tape.ts";
+import { namedGrads } from "../optim/grads.ts";
 import type { NdArray } from "../../formats/ndarray.ts";
 import { registry } from "../../kernel/registry.ts";
 import type { Adam, AdamState } from "../optim/adam.ts";
@@ -77,16 +77,6 @@ export class DivergedError extends Error {
     this.name = "DivergedError";
     this.losses = losses;
   }
-}
-
-function namedGrads(
-  f: () => tf.Scalar,
-  params: Map<string, tf.Variable>,
-): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
-  const { value, grads } = variableGrads(f, [...params.values()]);
-  const out = new Map<string, tf.Tensor>();
-  for (const [name, v] of params) if (grads[v.name]) out.set(name, grads[v.name]);
-  return { value, grads: out };
 }
 
 function moments(state: AdamState, prefix: string, into: Map<string, NdArray>): void {
