@@ -163,3 +163,6 @@ export const PYTORCH_REFERENCE: DatedReference = {
     "ngf64-512x256": 11.42,
   },
 };
+
+/** The benches whose cases run here. */
+export type BenchKind = "nets" | "train";

@@ -12,13 +12,10 @@
 import { selectBackend } from "../backends/select.ts";
 import { createLogger } from "../kernel/log.ts";
 import { loadOneDnn } from "../backends/onednn/mod.ts";
-import { parseForwardCase, parseTrainCase } from "./cases.ts";
+import { type BenchKind, parseForwardCase, parseTrainCase } from "./cases.ts";
 import { measureForward } from "./nets.ts";
 import { measureTrain } from "./train.ts";
 import { peakRssBytes } from "../kernel/peak_memory.ts";
-
-/** The benches whose cases run here. */
-export type BenchKind = "nets" | "train";
 
 function threadsOf(backend: string): number {
   if (backend === "onednn") {

@@ -9,10 +9,16 @@
 import { fileURLToPath } from "node:url";
 import { selectBackend } from "../backends/select.ts";
 import { createLogger } from "../kernel/log.ts";
-import { type BenchCase, type CaseTiming, describeCase, estimateGmac, PYTORCH_REFERENCE } from "./cases.ts";
+import {
+  type BenchCase,
+  type BenchKind,
+  type CaseTiming,
+  describeCase,
+  estimateGmac,
+  PYTORCH_REFERENCE,
+} from "./cases.ts";
 import { failureLine, runJsonProcess } from "./json_process.ts";
 import { checkPeer, type PeerConfig, type PeerFacts, runPeerCase } from "./peer.ts";
-import type { BenchKind } from "./one_case.ts";
 
 const ONE_CASE = fileURLToPath(new URL("./one_case.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
