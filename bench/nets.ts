@@ -34,9 +34,34 @@ const MAX_RUN_SECONDS = 60;
 async function forwardSeconds(net: { apply(x: tf.Tensor4D): tf.Tensor4D }, x: tf.Tensor4D): Promise<number> {
   const start = performance.now();
   const y = net.apply(x);
-  await y.data();
-  y.dispose();
+  // one value waits for the whole pass on every backend; reading all would leave a 24 MiB array per
+  // run to the garbage collector, in the peak RSS
+  const corner = tf.slice(y, [0, 0, 0, 0], [1, 1, 1, 1]);
+  await corner.data();
+  tf.dispose([corner, y]);
   return (performance.now() - start) / 1000;
+}
+
+/** Bytes of random values drawn per band of {@link uniformInput}. */
+const INPUT_BAND_BYTES = 16 * 2 ** 20;
+
+/**
+ * A uniform random input in [0, 1), drawn in bands of rows: TensorFlow.js draws random values into a
+ * JavaScript array that becomes garbage once copied to the backend, and one array of 0.3 GB (36
+ * channels at 2048×1024) was still uncollected at the forward pass's peak, counted in its peak RSS;
+ * small ones are collected as the next are drawn. The PyTorch peer's `torch.rand` leaves none.
+ *
+ * @param shape `[batch, height, width, channels]`
+ * @returns the input
+ */
+function uniformInput(shape: [number, number, number, number]): tf.Tensor4D {
+  const [n, h, w, c] = shape;
+  const rows = Math.max(1, Math.floor(INPUT_BAND_BYTES / (4 * n * w * c)));
+  return tf.tidy(() => {
+    const bands: tf.Tensor4D[] = [];
+    for (let r = 0; r < h; r += rows) bands.push(tf.randomUniform([n, Math.min(rows, h - r), w, c], 0, 1));
+    return tf.concat(bands, 1);
+  });
 }
 
 /**
@@ -53,7 +78,7 @@ export async function measureForward(c: ForwardCase, reps: number, log: Logger):
   const net = c.netG === "global"
     ? new GlobalGenerator({ input_nc: 36, ngf: c.ngf })
     : new LocalEnhancer({ input_nc: 36, ngf: c.ngf, n_local_enhancers: 1 });
-  const x = tf.randomUniform([1, c.height, c.width, 36], 0, 1) as tf.Tensor4D;
+  const x = uniformInput([1, c.height, c.width, 36]);
   try {
     const firstSeconds = await forwardSeconds(net, x);
     // oneDNN times its candidate kernels on the first calls of each convolution (conv_primitive.ts):
