@@ -102,6 +102,42 @@ for (const [name, s] of SPECS) {
 }
 
 Deno.test({
+  name: "onednn conv variants keep their reordered filter and scratchpad in a workspace the caller lends",
+  ignore: !ONEDNN.ok,
+  fn: () => {
+    for (const [name, s] of SPECS) {
+      const { inputs, output } = buffers(s);
+      const filterBytes = 4 * s.filterHeight * s.filterWidth * s.inChannels * s.outChannels;
+      for (const tag of [DNNL.tag_any, DNNL.tag_hwio]) {
+        const variant = createConvVariant(ctx(), s, tag);
+        try {
+          const label = `${name} ${variant.impl}`;
+          const own = output.slice(), lent = output.slice();
+          variant.execute([...inputs, own].map((a) => Deno.UnsafePointer.of(a)));
+          const workspace = new Uint8Array(variant.workspaceBytes).fill(0xff);
+          variant.execute(
+            [...inputs, lent, ...(workspace.length ? [workspace] : [])].map((a) => Deno.UnsafePointer.of(a)),
+          );
+          assert.deepEqual(new Uint32Array(lent.buffer), new Uint32Array(own.buffer), `${label}: same bits`);
+          if (variant.reordersWeights) {
+            assert.ok(
+              variant.workspaceBytes >= filterBytes,
+              `${label}: the reordered filter is in the workspace`,
+            );
+            assert.ok(workspace.some((b) => b !== 0xff), `${label}: the lent workspace was written`);
+          }
+          if (variant.impl.includes("gemm")) {
+            assert.ok(variant.workspaceBytes > 0, `${label}: the im2col scratchpad is in the workspace`);
+          }
+        } finally {
+          variant.dispose();
+        }
+      }
+    }
+  },
+});
+
+Deno.test({
   name: "onednn primitive times its variants on the first calls, then keeps one, with the same results",
   ignore: !ONEDNN.ok,
   fn: () => {
