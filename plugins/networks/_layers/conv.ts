@@ -6,6 +6,7 @@
  * @module
  */
 import { tf } from "../../../backends/tf.ts";
+import { conv2dWithBias } from "../../../backends/conv_bias.ts";
 import type { LayerSpec } from "./layer.ts";
 import { convolveInBands } from "./row_bands.ts";
 
@@ -38,16 +39,17 @@ export function conv2d(inC: number, outC: number, kernel: number, options: ConvO
     const bias = module.addParam(`${name}.bias`, "vector", () => module.uniform([outC], bound));
     return {
       apply: (x) =>
-        convolveInBands(x, { kernel, stride, padding }, (rows, [top, bottom]) =>
-          tf.fused.conv2d({
-            x: rows,
-            filter: filter as tf.Tensor4D,
-            strides: stride,
-            pad: top === padding && bottom === padding
-              ? padding
-              : [[0, 0], [top, bottom], [padding, padding], [0, 0]],
-            bias,
-          })),
+        convolveInBands(
+          x,
+          { kernel, stride, padding },
+          (rows, [top, bottom]) =>
+            conv2dWithBias(rows, filter as tf.Tensor4D, bias, {
+              strides: stride,
+              pad: top === padding && bottom === padding
+                ? padding
+                : [[0, 0], [top, bottom], [padding, padding], [0, 0]],
+            }),
+        ),
     };
   };
 }
