@@ -12,7 +12,12 @@ import { BackendError } from "../kernel/errors.ts";
 import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn, oneDnnKernelsEnabled } from "./onednn/mod.ts";
 import { type EmscriptenAllocator, installHeapArena } from "./onednn/heap_arena.ts";
 import { noteKernels } from "./doctor_notes.ts";
-import { enableWasmThreads, registerWasmTrainingKernels } from "./wasm/mod.ts";
+import {
+  enableWasmThreads,
+  registerWasmTrainingKernels,
+  releaseSpareWasmWorkers,
+  wasmThreadCount,
+} from "./wasm/mod.ts";
 import type { DeviceRequest } from "../kernel/device_flags.ts";
 
 noteKernels("wasm", registerWasmTrainingKernels());
@@ -153,26 +158,64 @@ async function loadWebGpu(allowFallback: boolean): Promise<string> {
 async function loadOneDnnBackend(): Promise<string> {
   const probe = loadOneDnn();
   if (!probe.ok) throw new BackendError("onednn", probe.reason);
-  await setPlain("wasm");
+  await setPlain("wasm", 1);
   installHeapArena(tf.backend() as unknown as { wasm: EmscriptenAllocator });
   noteKernels("onednn", enableOneDnnKernels());
   return `oneDNN ${probe.version} convolutions and Adam (${probe.threads} threads) on the wasm backend`;
 }
 
-/**
- * Runs the wasm backend on N threads when `P2PHD_WASM_THREADS=N` (N ≥ 2): XNNPACK's convs and
- * matmuls then use the cores (1.4–1.9× here). Opt-in, because a process with running pthread
- * workers has been seen to abort at exit ("corrupted size vs. prev_size") after its work was done.
- * It only takes effect before the wasm backend first starts, as tfjs fixes the thread count then.
- */
-function startWasmThreads(): void {
-  const threads = Number(Deno.env.get("P2PHD_WASM_THREADS") ?? 1);
-  if (Number.isInteger(threads) && threads >= 2) enableWasmThreads(threads);
+/** Whether this runtime can run wasm threads: shared wasm memory and at least two cores. */
+function canRunWasmThreads(): boolean {
+  if (typeof SharedArrayBuffer !== "function" || (navigator.hardwareConcurrency ?? 1) < 2) return false;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return memory.buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
 }
 
-async function setPlain(name: "wasm" | "cpu"): Promise<void> {
+/**
+ * How many threads the wasm backend should run on: `P2PHD_WASM_THREADS=N` when set (1 turns threads
+ * off), else `byDefault` where this runtime can run wasm threads, else 1.
+ *
+ * @param byDefault the count when `P2PHD_WASM_THREADS` is unset
+ * @returns the thread count, 1 for none
+ */
+function wasmThreadsWanted(byDefault: number): number {
+  const setting = Deno.env.get("P2PHD_WASM_THREADS");
+  const threads = setting === undefined || setting === "" ? byDefault : Number(setting);
+  return Number.isInteger(threads) && threads >= 2 && canRunWasmThreads() ? threads : 1;
+}
+
+/**
+ * Runs the wasm backend on several threads: XNNPACK's convs and matmuls then use the cores (1.4–1.9×
+ * here). Two by default on plain wasm, none under oneDNN (its convolutions run in oneDNN's own
+ * threads); `P2PHD_WASM_THREADS=N` overrides both. It only takes effect before the wasm backend first
+ * starts, as tfjs fixes the thread count then.
+ */
+function startWasmThreads(byDefault: number): void {
+  const threads = wasmThreadsWanted(byDefault);
+  if (threads >= 2) enableWasmThreads(threads);
+}
+
+/** The wasm backend's thread count in words, with how to change it. */
+function wasmThreadsNote(): string {
+  const threads = wasmThreadCount();
+  return threads > 1
+    ? `${threads} threads (P2PHD_WASM_THREADS=1 for one)`
+    : "1 thread (P2PHD_WASM_THREADS=2 for two, set before the backend starts)";
+}
+
+/**
+ * Makes wasm or cpu active.
+ *
+ * @param name the backend
+ * @param wasmThreads the wasm thread count when `P2PHD_WASM_THREADS` is unset
+ */
+async function setPlain(name: "wasm" | "cpu", wasmThreads = 2): Promise<void> {
   disableOneDnnKernels();
-  if (name === "wasm") startWasmThreads();
+  if (name === "wasm") startWasmThreads(wasmThreads);
   let ok = false;
   try {
     ok = await tf.setBackend(name);
@@ -180,6 +223,8 @@ async function setPlain(name: "wasm" | "cpu"): Promise<void> {
     throw new BackendError(name, message(error));
   }
   if (!ok) throw new BackendError(name, "the backend failed to initialise");
+  // no pthread worker may be left tearing itself down when the process exits (backends/wasm/threads.ts)
+  if (name === "wasm") await releaseSpareWasmWorkers();
 }
 
 /** The backend named by `--backend`, else `P2PHD_BACKEND`, else "auto". */
@@ -256,6 +301,8 @@ async function selectFor(wanted: BackendName, device: DeviceRequest): Promise<Ba
     case "onednn":
       return { name: "onednn", reason: `asked for; ${await loadOneDnnBackend()}` };
     case "wasm":
+      await setPlain(wanted);
+      return { name: wanted, reason: `asked for; ${wasmThreadsNote()}` };
     case "cpu":
       await setPlain(wanted);
       return { name: wanted, reason: "asked for" };
@@ -294,7 +341,7 @@ async function selectAuto(cpuOnly: boolean): Promise<BackendChoice> {
   }
   try {
     await setPlain("wasm");
-    return { name: "wasm", reason: `auto: wasm (${skipped.join("; ")})` };
+    return { name: "wasm", reason: `auto: wasm, ${wasmThreadsNote()} (${skipped.join("; ")})` };
   } catch (error) {
     skipped.push(`wasm: ${message(error)}`);
   }

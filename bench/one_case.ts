@@ -12,6 +12,7 @@
 import { selectBackend } from "../backends/select.ts";
 import { createLogger } from "../kernel/log.ts";
 import { loadOneDnn } from "../backends/onednn/mod.ts";
+import { wasmThreadCount } from "../backends/wasm/mod.ts";
 import { type BenchKind, parseForwardCase, parseTrainCase } from "./cases.ts";
 import { measureForward } from "./nets.ts";
 import { measureTrain } from "./train.ts";
@@ -22,7 +23,7 @@ function threadsOf(backend: string): number {
     const status = loadOneDnn();
     return status.ok ? status.threads : 1;
   }
-  if (backend === "wasm") return Math.max(1, Number(Deno.env.get("P2PHD_WASM_THREADS") ?? 1) || 1);
+  if (backend === "wasm") return wasmThreadCount();
   return 1;
 }
 

@@ -27,7 +27,7 @@ export {
   inputGradientStrategy,
 } from "./conv2d_backprop_input.ts";
 export { type ConvGeometry, convGeometry, type ConvGradAttrs } from "./_conv_geometry.ts";
-export { enableWasmThreads } from "./threads.ts";
+export { enableWasmThreads, releaseSpareWasmWorkers, wasmThreadCount } from "./threads.ts";
 
 /** Each kernel's config, given the config registered before it (if any). */
 const TRAINING_KERNELS: ((previous?: tf.KernelConfig) => tf.KernelConfig)[] = [

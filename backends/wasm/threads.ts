@@ -18,6 +18,14 @@
  *    Node), so 2 threads need 4 reported cores: `os.cpus` reports at least twice the thread count
  *    until the first pthread starts, then is restored.
  *
+ * Exit: emscripten starts a pool of 8 workers, each a thread with a V8 isolate, and XNNPACK runs on
+ * `threads - 1` of them. When a script ends, Deno drops its runtime, which asks every worker to stop
+ * without waiting, then calls `exit()`: the idle workers were still tearing their isolates down
+ * while the process ran its exit handlers (seen with strace; a glibc "corrupted size vs. prev_size"
+ * abort at exit was seen once). The running ones are parked in a futex wait and never stop, which is
+ * harmless. {@link releaseSpareWasmWorkers} ends the idle workers as soon as the backend has started
+ * and waits until their threads are gone, so no isolate is torn down when the process exits.
+ *
  * @module
  */
 import os from "node:os";
@@ -107,4 +115,64 @@ export function enableWasmThreads(threads = 2): boolean {
   wasmBackend.setThreadsCount(threads);
   enabled = true;
   return true;
+}
+
+/**
+ * The threads the wasm backend runs on, once it has started.
+ *
+ * @returns the count, the main thread included; 1 for the single-threaded build
+ */
+export function wasmThreadCount(): number {
+  return enabled ? Math.max(1, wasmBackend.getThreadsCount()) : 1;
+}
+
+/** The part of emscripten's pthread bookkeeping that {@link releaseSpareWasmWorkers} uses. */
+interface PthreadPool {
+  unusedWorkers: { threadId: number; terminate(): unknown }[];
+}
+
+/** Names of this process's threads still alive, or null where the OS does not list them (not Linux). */
+function threadNames(): Set<string> | null {
+  try {
+    const names = new Set<string>();
+    for (const task of Deno.readDirSync("/proc/self/task")) {
+      try {
+        names.add(Deno.readTextFileSync(`/proc/self/task/${task.name}/comm`).trim());
+      } catch {
+        // the thread ended while we listed it
+      }
+    }
+    return names;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Ends the pthread workers that the threaded wasm backend started but does not use (emscripten
+ * starts 8; XNNPACK runs on `threads - 1`, started with the backend) and waits until their threads
+ * are gone: on Linux by watching the process's thread list (Deno names a worker's thread
+ * `worker-<threadId>`), elsewhere for `graceMs`. A thread created later gets a fresh worker, as
+ * emscripten does when its pool is empty. Call it once the wasm backend has started; it does
+ * nothing when the backend is not the threaded build.
+ *
+ * @param timeoutMs the longest wait for the threads to end
+ * @param graceMs the wait where the threads cannot be listed
+ * @returns how many workers were ended
+ */
+export async function releaseSpareWasmWorkers(timeoutMs = 5000, graceMs = 200): Promise<number> {
+  const backend = tf.findBackend("wasm") as { wasm?: { PThread?: PthreadPool } } | null;
+  const pool = backend?.wasm?.PThread;
+  if (!pool || pool.unusedWorkers.length === 0) return 0;
+  const spare = pool.unusedWorkers.splice(0);
+  const names = spare.map((worker) => `worker-${worker.threadId}`);
+  for (const worker of spare) worker.terminate();
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  if (threadNames() === null) {
+    await sleep(graceMs);
+    return spare.length;
+  }
+  const deadline = performance.now() + timeoutMs;
+  while (names.some((name) => threadNames()?.has(name)) && performance.now() < deadline) await sleep(2);
+  return spare.length;
 }
