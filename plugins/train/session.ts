@@ -16,7 +16,7 @@
  */
 import { tf } from "../../backends/tf.ts";
 import { Rng } from "../../kernel/random.ts";
-import { namedGrads } from "../optim/grads.ts";
+import { type NamedGrads, namedGrads } from "../optim/grads.ts";
 import type { NdArray } from "../../formats/ndarray.ts";
 import { registry } from "../../kernel/registry.ts";
 import type { Adam, AdamState } from "../optim/adam.ts";
@@ -213,20 +213,34 @@ export class TrainingSession {
     const { G, D, vgg } = this.models;
     const o = this.opts;
     const gParams = generatorParams(this.models, o, this.#fixedGlobal);
+    const dParams = discriminatorParams(this.models);
     let fake: tf.Tensor4D | undefined;
+    let fakeInput: tf.Tensor4D | undefined;
+    let predReal: tf.Tensor4D[][] | undefined;
+    let vggReal: tf.Tensor4D[] | undefined;
     const parts = new Map<LossName, tf.Scalar>();
-    // The real image's D features and VGG features are constants of G's loss: computed before the
-    // tape, so that it keeps none of their intermediates (a third of an iteration's peak memory).
-    const predReal = o.no_ganFeat_loss
-      ? undefined
-      : tf.tidy(() => D.apply(tf.concat([batch.input, batch.image], 3)));
-    const vggReal = vgg ? tf.tidy(() => vgg.apply(batch.image)) : undefined;
-    let lossG: ReturnType<typeof namedGrads>;
+    const done: NamedGrads[] = [];
+    let dGrads: Map<string, tf.Tensor> | undefined;
     try {
-      lossG = namedGrads(() => {
+      // D on the real image runs once, as in the official forward: loss_D_real with its half of D's
+      // gradients, and its features (kept) are constants of G's feature matching loss. loss_D is
+      // ½ (D_fake + D_real), so D's gradient is the sum of the gradients of ½ D_real and ½ D_fake:
+      // the same values as one backward pass, which adds the two terms' contributions per parameter.
+      done.push(namedGrads(() => {
+        const pred = D.apply(tf.concat([batch.input, batch.image], 3));
+        if (!o.no_ganFeat_loss) predReal = pred.map((scale) => scale.map((t) => tf.keep(t)));
+        const dReal = tf.keep(this.#gan.discriminatorReal(pred));
+        parts.set("D_real", dReal);
+        return tf.mul(dReal, 0.5) as tf.Scalar;
+      }, dParams));
+      // The real image's VGG features are constants of G's loss: computed before the tape, so that it
+      // keeps none of their intermediates.
+      vggReal = vgg ? tf.tidy(() => vgg.apply(batch.image)) : undefined;
+      done.push(namedGrads(() => {
         fake = tf.keep(G.apply(this.#generatorInput(batch)));
+        fakeInput = tf.keep(tf.concat([batch.input, fake], 3));
         const inputs: GeneratorLossInputs = {
-          predFake: D.apply(tf.concat([batch.input, fake], 3)),
+          predFake: D.apply(fakeInput),
           predReal,
           fake,
           vgg: vgg && vggReal ? { net: vgg, real: vggReal } : undefined,
@@ -241,31 +255,47 @@ export class TrainingSession {
           if (entry.net === "G" && !parts.has(entry.name)) parts.set(entry.name, tf.keep(tf.scalar(0)));
         }
         return tf.addN(terms) as tf.Scalar;
-      }, gParams);
-    } finally {
+      }, gParams));
       tf.dispose([...(predReal ?? []).flat(), ...(vggReal ?? [])]);
+      [predReal, vggReal] = [undefined, undefined];
+      done.push(namedGrads(() => {
+        const dFake = tf.keep(this.#gan.discriminatorFake(D.apply(this.#pool.query(fakeInput!))));
+        parts.set("D_fake", dFake);
+        return tf.mul(dFake, 0.5) as tf.Scalar;
+      }, dParams));
+      const [dReal, , dFake] = done;
+      dGrads = new Map([...dParams.keys()].flatMap((name) => {
+        const [r, f] = [dReal.grads.get(name), dFake.grads.get(name)];
+        return r && f ? [[name, tf.add(r, f)]] : r ?? f ? [[name, (r ?? f)!]] : [];
+      }));
+    } catch (error) {
+      const held = done.flatMap((d) => [d.value, ...d.grads.values()]);
+      tf.dispose([
+        ...held,
+        ...parts.values(),
+        ...(predReal ?? []).flat(),
+        ...(vggReal ?? []),
+        ...(fake ? [fake] : []),
+      ]);
+      throw error;
+    } finally {
+      fakeInput?.dispose();
     }
-    const lossD = namedGrads(() => {
-      const fakeInput = tf.concat([batch.input, fake as tf.Tensor4D], 3);
-      const dFake = tf.keep(this.#gan.discriminatorFake(D.apply(this.#pool.query(fakeInput))));
-      const dReal = tf.keep(this.#gan.discriminatorReal(D.apply(tf.concat([batch.input, batch.image], 3))));
-      parts.set("D_real", dReal).set("D_fake", dFake);
-      return tf.mul(tf.add(dFake, dReal), 0.5) as tf.Scalar;
-    }, discriminatorParams(this.models));
     const losses = Object.fromEntries(
       LOSS_NAMES.map((name) => [name, parts.get(name)!.dataSync()[0]]),
     ) as Losses;
     const values = Object.values(losses);
-    tf.dispose([...parts.values(), lossG.value, lossD.value]);
+    tf.dispose([...parts.values(), ...done.map((d) => d.value)]);
     try {
       if (!values.every(Number.isFinite)) throw new DivergedError(losses);
-      this.#optG.step(lossG.grads);
-      this.#optD.step(lossD.grads);
+      this.#optG.step(done[1].grads);
+      this.#optD.step(dGrads);
     } catch (error) {
       fake?.dispose();
       throw error;
     } finally {
-      tf.dispose([...lossG.grads.values(), ...lossD.grads.values()]);
+      const gradients = new Set(done.flatMap((d) => [...d.grads.values()]).concat([...dGrads.values()]));
+      tf.dispose([...gradients]);
     }
     if (keepFake) return { losses, fake };
     fake?.dispose();
