@@ -5,7 +5,7 @@
  * @module
  */
 import { tf } from "./tf.ts";
-import { type BackendChoice, BACKENDS, probeWebGpu, selectBackend } from "./select.ts";
+import { type BackendChoice, BACKENDS, plainWasmThreads, probeWebGpu, selectBackend } from "./select.ts";
 import { ourKernels } from "./doctor_notes.ts";
 
 /** One backend's status. */
@@ -22,6 +22,8 @@ export interface DoctorReport {
   tfjs: string;
   backends: BackendStatus[];
   webgpuAdapter: string;
+  /** The threads plain wasm runs on here (1 for none). */
+  wasmThreads: number;
   registeredKernels: Record<string, string[]>;
   chosen: { name: string; reason: string };
   check: { ok: boolean; maxForwardError: number; maxGradError: number; seconds: number; detail: string };
@@ -107,6 +109,7 @@ export async function diagnose(backend: string | BackendChoice = "auto"): Promis
     tfjs: tf.version_core,
     backends: statuses,
     webgpuAdapter: adapter.description,
+    wasmThreads: plainWasmThreads(),
     registeredKernels: ourKernels(),
     chosen,
     check,

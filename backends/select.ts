@@ -189,6 +189,16 @@ function wasmThreadsWanted(byDefault: number): number {
 }
 
 /**
+ * The threads plain wasm runs on in this environment (oneDNN runs the wasm backend on one unless
+ * `P2PHD_WASM_THREADS` says otherwise).
+ *
+ * @returns the thread count, 1 for none
+ */
+export function plainWasmThreads(): number {
+  return wasmThreadsWanted(2);
+}
+
+/**
  * Runs the wasm backend on several threads: XNNPACK's convs and matmuls then use the cores (1.4–1.9×
  * here). Two by default on plain wasm, none under oneDNN (its convolutions run in oneDNN's own
  * threads); `P2PHD_WASM_THREADS=N` overrides both. It only takes effect before the wasm backend first
@@ -202,9 +212,10 @@ function startWasmThreads(byDefault: number): void {
 /** The wasm backend's thread count in words, with how to change it. */
 function wasmThreadsNote(): string {
   const threads = wasmThreadCount();
-  return threads > 1
-    ? `${threads} threads (P2PHD_WASM_THREADS=1 for one)`
-    : "1 thread (P2PHD_WASM_THREADS=2 for two, set before the backend starts)";
+  if (threads > 1) return `${threads} threads (P2PHD_WASM_THREADS=1 for one)`;
+  return plainWasmThreads() > 1
+    ? "1 thread (the wasm backend had already started on one, e.g. for oneDNN)"
+    : "1 thread";
 }
 
 /**

@@ -13,6 +13,11 @@ function format(report: DoctorReport): string {
   for (const b of report.backends) {
     lines.push(`  ${b.name.padEnd(10)} ${b.loads ? "yes" : "no "} ${b.detail}`);
   }
+  lines.push(
+    report.wasmThreads > 1
+      ? `Plain wasm threads: ${report.wasmThreads} (P2PHD_WASM_THREADS=1 for one; oneDNN runs wasm on one)`
+      : "Plain wasm threads: 1 (P2PHD_WASM_THREADS=2 for two, where shared wasm memory and 2 cores exist)",
+  );
   const kernels = Object.entries(report.registeredKernels);
   lines.push("Kernels we register:" + (kernels.length ? "" : " none"));
   for (const [backend, names] of kernels) lines.push(`  ${backend}: ${names.join(", ")}`);

@@ -24,6 +24,8 @@ Deno.test("doctor --json reports versions, backends, our kernels and a passing c
   assert.equal(report.backends.find((b: { name: string }) => b.name === "tensorflow").loads, false);
   assert.ok(report.registeredKernels.wasm.includes("Conv2DBackpropFilter"));
   assert.equal(report.chosen.name, "wasm");
+  const threads = Deno.env.get("P2PHD_WASM_THREADS") ?? (navigator.hardwareConcurrency >= 2 ? "2" : "1");
+  assert.equal(report.wasmThreads, Number(threads));
   assert.ok(report.check.ok, report.check.detail);
   assert.equal(code, 0);
 });
@@ -33,4 +35,5 @@ Deno.test("doctor prints a readable report on cpu", async () => {
   assert.equal(code, 0);
   assert.match(text, /TensorFlow\.js 4\.22\.0/);
   assert.match(text, /Check on cpu: ok/);
+  assert.match(text, /Plain wasm threads: \d/);
 });
