@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../../backends/tf.ts";
+import { LEAKY_RELU_GRAD } from "../../backends/gradients.ts";
 
 await tf.setBackend("cpu");
 
@@ -42,4 +43,63 @@ Deno.test("(leaky) ReLU gradients without a LeakyReluGrad kernel: x > 0 ? dy : a
   assert.deepEqual(Array.from(leaky.dataSync()).map((v) => Math.round(v * 1e6) / 1e6), [0.2, 0.4, 0.6, 4, 5]);
   assert.deepEqual(Array.from(relu.dataSync()), [0, 0, 0, 4, 5]);
   tf.dispose([x, dy, leaky, relu]);
+});
+
+Deno.test("Mean's gradient is tfjs's (dy · ones) / n bit for bit, over any axes, with or without keepDims", async () => {
+  await tf.setBackend("cpu");
+  const x = tf.randomNormal([2, 5, 3, 4], 0, 1, "float32", 7);
+  const cases: Array<[number | number[], boolean]> = [
+    [[1, 2], true],
+    [[1, 2], false],
+    [3, false],
+    [[0, 1, 2, 3], false],
+  ];
+  for (const [axis, keepDims] of cases) {
+    const dy = tf.randomNormal(tf.mean(x, axis, keepDims).shape, 0, 1, "float32", 8);
+    const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(t, axis, keepDims), dy)))(x);
+    const axes: number[] = [axis].flat();
+    const expanded = x.shape.map((n, i) => (axes.includes(i) ? 1 : n));
+    const n = axes.reduce((a, i) => a * x.shape[i], 1);
+    const tfjs = tf.div(tf.mul(tf.reshape(dy, expanded), tf.ones(x.shape, "float32")), n);
+    assert.deepEqual(ours.dataSync(), tfjs.dataSync(), `axis ${axis}, keepDims ${keepDims}`);
+    tf.dispose([dy, ours, tfjs]);
+  }
+  x.dispose();
+});
+
+Deno.test("Abs's gradient goes through a backend's LeakyReluGrad kernel with alpha -1, bit for bit tfjs's", async () => {
+  await tf.setBackend("cpu");
+  const x = tf.tensor1d([-2, -0.5, -0, 0, 0.5, 3, -1e-30]);
+  const dy = tf.tensor1d([1, -2, 3, -4, 5, -6, 7]);
+  const gradient = () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.abs(t), dy)))(x);
+  const tfjs = tf.mul(dy, tf.step(x, -1));
+  const without = gradient();
+  const alphas: number[] = [];
+  tf.registerKernel({
+    kernelName: LEAKY_RELU_GRAD,
+    backendName: "cpu",
+    kernelFunc: ({ inputs, attrs }) => {
+      const { alpha } = attrs as unknown as { alpha: number };
+      alphas.push(alpha);
+      const xs = tf.engine().readSync((inputs.x as tf.TensorInfo).dataId) as Float32Array;
+      const dys = tf.engine().readSync((inputs.dy as tf.TensorInfo).dataId) as Float32Array;
+      const out = xs.map((v, i) => (v > 0 ? dys[i] : alpha * dys[i]));
+      return tf.engine().makeTensorFromDataId(
+        tf.engine().backend.write(out, [out.length], "float32"),
+        [out.length],
+        "float32",
+      );
+    },
+  });
+  try {
+    const viaKernel = gradient();
+    assert.deepEqual(alphas, [-1]);
+    assert.deepEqual(viaKernel.dataSync(), tfjs.dataSync());
+    assert.deepEqual(without.dataSync(), tfjs.dataSync());
+    assert.deepEqual(Array.from(tfjs.dataSync()), [-1, 2, -3, 4, 5, -6, -7]);
+    viaKernel.dispose();
+  } finally {
+    tf.unregisterKernel(LEAKY_RELU_GRAD, "cpu");
+  }
+  tf.dispose([x, dy, tfjs, without]);
 });
