@@ -75,7 +75,8 @@ function reportCores(count: number): () => void {
 
 /**
  * Makes the wasm backend run XNNPACK on `threads` threads. Call it before the wasm backend is first
- * used (`tf.setBackend("wasm")`): the binary is chosen when the backend initialises.
+ * used (`tf.setBackend("wasm")`): the binary is chosen when the backend initialises. Once it has
+ * started, {@link releaseSpareWasmWorkers} ends the pool's idle workers (backends/select.ts does both).
  *
  * @param threads the number of threads (the main thread included)
  * @returns true when threads are set up; false when the wasm backend was already initialised, or when

@@ -3,7 +3,8 @@
 // argv[0] says — "return" (the script ends), "exit" (Deno.exit(3) right after a kernel, the pool's
 // threads still busy), "early" (Deno.exit(4) as soon as the backend starts, its workers still loading),
 // "throw" (an uncaught error) or "reject" (an unhandled rejection). First it prints the thread count
-// and how many worker threads are alive once the backend has started (-1 without /proc).
+// and how many worker threads are alive once the backend has started (-1 without /proc), then a hash of
+// the bits of the losses and gradients.
 import { tf } from "../../../backends/tf.ts";
 import { selectBackend } from "../../../backends/select.ts";
 import { GlobalGenerator } from "../../../plugins/networks/global_generator.ts";
@@ -36,12 +37,18 @@ const g = new GlobalGenerator({
   n_blocks_global: 2,
 });
 const x = tf.randomNormal([1, 64, 96, 4], 0, 1, "float32", 1) as tf.Tensor4D;
+let bits = 0x811c9dc5; // FNV-1a over the bits of the losses and gradients
 for (let step = 0; step < 2; step++) {
   const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(g.apply(x))), [...g.params().values()]);
-  value.dataSync();
+  for (const t of [value, ...Object.values(grads)]) {
+    for (const word of new Uint32Array((t.dataSync() as Float32Array).slice().buffer)) {
+      bits = Math.imul(bits ^ word, 0x01000193) >>> 0;
+    }
+  }
   tf.dispose([value, ...Object.values(grads)]);
 }
-// a last convolution, big enough to keep the pool busy, whose result is not waited for
+console.log(`bits ${bits}`);
+// a last convolution, so that the pool's thread has just worked when the process ends
 tf.conv2d(tf.ones([1, 128, 128, 32]) as tf.Tensor4D, tf.ones([3, 3, 32, 32]) as tf.Tensor4D, 1, "same");
 if (how === "exit") Deno.exit(3);
 if (how === "throw") throw new Error("thrown on purpose");
