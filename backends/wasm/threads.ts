@@ -46,6 +46,8 @@ const PRELUDE = [
 ].join("\n");
 
 let enabled = false;
+/** Deno's Web Worker, which emscripten replaces on the global scope with node's class when it starts. */
+const WebWorker = globalThis.Worker;
 
 /** The emscripten pthread worker script that tfjs-backend-wasm embeds in its bundle. */
 function pthreadWorkerSource(): string {
@@ -153,9 +155,10 @@ function threadNames(): Set<string> | null {
  * Ends the pthread workers that the threaded wasm backend started but does not use (emscripten
  * starts 8; XNNPACK runs on `threads - 1`, started with the backend) and waits until their threads
  * are gone: on Linux by watching the process's thread list (Deno names a worker's thread
- * `worker-<threadId>`), elsewhere for `graceMs`. A thread created later gets a fresh worker, as
- * emscripten does when its pool is empty. Call it once the wasm backend has started; it does
- * nothing when the backend is not the threaded build.
+ * `worker-<threadId>`), elsewhere for `graceMs`. It also gives `globalThis.Worker` back to Deno's
+ * Web Worker, which emscripten had replaced with node's class: all of XNNPACK's threads start with
+ * the backend, so emscripten creates no worker afterwards. Call it once the wasm backend has started;
+ * it does nothing when the backend is not the threaded build.
  *
  * @param timeoutMs the longest wait for the threads to end
  * @param graceMs the wait where the threads cannot be listed
@@ -164,7 +167,9 @@ function threadNames(): Set<string> | null {
 export async function releaseSpareWasmWorkers(timeoutMs = 5000, graceMs = 200): Promise<number> {
   const backend = tf.findBackend("wasm") as { wasm?: { PThread?: PthreadPool } } | null;
   const pool = backend?.wasm?.PThread;
-  if (!pool || pool.unusedWorkers.length === 0) return 0;
+  if (!pool) return 0;
+  globalThis.Worker = WebWorker;
+  if (pool.unusedWorkers.length === 0) return 0;
   const spare = pool.unusedWorkers.splice(0);
   const names = spare.map((worker) => `worker-${worker.threadId}`);
   for (const worker of spare) worker.terminate();

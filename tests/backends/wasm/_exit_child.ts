@@ -1,10 +1,10 @@
 // Run by exit_test.ts (and by hand under load) in its own process: selects the wasm backend (threads
 // from P2PHD_WASM_THREADS), runs a small global generator forward and backward, then ends the way
-// argv[0] says — "return" (the script ends), "exit" (Deno.exit(3) right after a kernel, the pool's
-// threads still busy), "early" (Deno.exit(4) as soon as the backend starts, its workers still loading),
-// "throw" (an uncaught error) or "reject" (an unhandled rejection). First it prints the thread count
-// and how many worker threads are alive once the backend has started (-1 without /proc), then a hash of
-// the bits of the losses and gradients.
+// argv[0] says — "return" (the script ends), "exit" (Deno.exit(3) right after a kernel ran on the
+// pool's thread), "early" (Deno.exit(4) as soon as the backend has started), "throw" (an uncaught
+// error) or "reject" (an unhandled rejection). It prints the thread count, how many worker threads are
+// alive once the backend has started (-1 without /proc) and whether globalThis.Worker is still Deno's
+// Web Worker, then a hash of the bits of the losses and gradients.
 import { tf } from "../../../backends/tf.ts";
 import { selectBackend } from "../../../backends/select.ts";
 import { GlobalGenerator } from "../../../plugins/networks/global_generator.ts";
@@ -26,8 +26,12 @@ function workerThreads(): number {
 }
 
 const how = Deno.args[0] ?? "return";
+const webWorker = globalThis.Worker;
 await selectBackend("wasm");
-console.log(`threads ${getThreadsCount()} workers ${workerThreads()}`);
+const kept = globalThis.Worker === webWorker;
+console.log(
+  `threads ${getThreadsCount()} workers ${workerThreads()} web-worker ${kept ? "kept" : "replaced"}`,
+);
 if (how === "early") Deno.exit(4);
 const g = new GlobalGenerator({
   input_nc: 4,

@@ -43,6 +43,7 @@ Deno.test("threaded wasm processes exit with their own code however they end, 4 
     assert.equal(threads, "2", `${how}: ${stdout}`);
     // only the pthread XNNPACK runs on is left: the idle pool workers ended before the work began
     if (workers !== "-1") assert.equal(workers, "1", `${how}: ${stdout}`);
+    assert.match(stdout, /web-worker kept/, `${how}: globalThis.Worker must stay Deno's Web Worker`);
   }
 });
 
