@@ -8,7 +8,8 @@
  * through one kernel ({@link LEAKY_RELU_GRAD}) where a backend registers a fast one, and the gradient of
  * `Mean` without tfjs's JavaScript array of ones: `dy / n` times ones the backend fills, where tfjs fills a
  * full-size array in JavaScript, uploads it, multiplies by it and divides — the same values, ~14× faster
- * on the wasm backend.
+ * on the wasm backend. And `Concat`'s, which slices each input's part of the gradient only when the
+ * backward pass asks for it (tfjs splits them all).
  *
  * @module
  */
@@ -166,5 +167,23 @@ tf.registerGradient({
         return tf.mul(perElement, tf.fill(x.shape, 1));
       },
     };
+  },
+});
+
+tf.registerGradient({
+  kernelName: "Concat",
+  saveAllInputs: true,
+  gradFunc: (dy, saved, attrs) => {
+    // tfjs splits dy into every input's part; here each part is sliced only when asked for (the label
+    // map's part of a discriminator input's gradient is not).
+    const axis = tf.util.parseAxisParam((attrs as unknown as { axis: number }).axis, saved[0].shape)[0];
+    const gradients: Record<string, () => tf.Tensor> = {};
+    let offset = 0;
+    saved.forEach((input, i) => {
+      const begin = input.shape.map((_, d) => (d === axis ? offset : 0));
+      offset += input.shape[axis];
+      gradients[i] = () => tf.slice(dy as tf.Tensor, begin, input.shape);
+    });
+    return gradients;
   },
 });

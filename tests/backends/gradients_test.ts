@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../backends/tf.ts";
 import { LEAKY_RELU_GRAD } from "../../backends/gradients.ts";
+import { variableGrads } from "../../backends/tape.ts";
 
 await tf.setBackend("cpu");
 
@@ -102,4 +103,28 @@ Deno.test("Abs's gradient goes through a backend's LeakyReluGrad kernel with alp
     tf.unregisterKernel(LEAKY_RELU_GRAD, "cpu");
   }
   tf.dispose([x, dy, tfjs, without]);
+});
+
+Deno.test("Concat's gradient slices only the parts the backward pass asks for, the values of tfjs's split", async () => {
+  await tf.setBackend("cpu");
+  const label = tf.randomNormal([1, 4, 5, 3], 0, 1, "float32", 9);
+  const init = tf.randomNormal([1, 4, 5, 2], 0, 1, "float32", 10);
+  const image = tf.variable(init, true, "concat_grad_test/image");
+  const weights = tf.randomNormal([1, 4, 5, 5], 0, 1, "float32", 11);
+  const before = tf.memory().numTensors;
+  const loss = () => tf.sum(tf.mul(tf.concat([label, image], 3), weights)) as tf.Scalar;
+  let gradient: tf.Tensor | undefined;
+  const profile = await tf.profile(() => {
+    const { value, grads } = variableGrads(loss, [image]);
+    gradient = grads[image.name];
+    value.dispose();
+  });
+  const kernels = profile.kernels.map((k) => k.name);
+  assert.ok(!kernels.includes("SplitV"), kernels.join());
+  assert.equal(kernels.filter((k) => k === "Slice").length, 1, kernels.join());
+  const tfjs = tf.split(weights, [3, 2], 3);
+  assert.deepEqual(gradient!.dataSync(), tfjs[1].dataSync());
+  tf.dispose([gradient!, ...tfjs]);
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([label, init, image, weights]);
 });
