@@ -32,9 +32,10 @@ export interface MemoryEstimate {
  * and the gradients at the backward pass's frontier (backends/tape.ts frees the rest as it goes). The
  * wasm backend's convolution gradients add im2col-sized temporaries. Calibrated on the wasm heap's
  * size after three iterations in a fresh process (tests/plugins/train/_heap_probe.ts): wasm at ngf 16,
- * 256×128; oneDNN at ngf 32, 256×128 (3.5 measured → 6) and ngf 64, 512×256 (2.7 GiB heap).
+ * 256×128; oneDNN at ngf 32, 256×128 (3.5 measured → 6; 8 since the convolutions' workspaces are lent
+ * in the heap when it has room: backends/onednn/heap_arena.ts) and ngf 64, 512×256 (2.7 GiB heap).
  */
-export const TENSORS_PER_NETWORK_ELEMENT = { wasm: 20, onednn: 6 } as const;
+export const TENSORS_PER_NETWORK_ELEMENT = { wasm: 20, onednn: 8 } as const;
 /**
  * The same for VGG19's fused conv+ReLU outputs of the generated image (the real image's pass runs
  * before the tape and keeps only its five outputs).

@@ -1,6 +1,6 @@
 /**
  * Run by memory_estimate_test.ts in a fresh process (a wasm heap only grows, so it must be new):
- * trains a few iterations of a pix2pixHD configuration on wasm and prints the heap size it reached
+ * trains a few iterations of a pix2pixHD configuration on wasm and prints the heap's used extent it reached
  * and the estimate, as JSON.
  *
  * Usage: `deno run -A tests/plugins/train/_heap_probe.ts <wasm|onednn> <ngf> <width> <height>`
@@ -13,6 +13,7 @@ import { randomVgg19StateDict, Vgg19Features } from "../../../plugins/losses/vgg
 import { resolveTrainOptions } from "../../../plugins/train/options.ts";
 import { TrainingSession } from "../../../plugins/train/session.ts";
 import { estimateTrainingMemory } from "../../../plugins/train/memory_estimate.ts";
+import { usedHeapBytes } from "../../../backends/onednn/heap_arena.ts";
 
 const backend = Deno.args[0];
 const [ngf, width, height] = Deno.args.slice(1).map(Number);
@@ -22,7 +23,8 @@ const session = await TrainingSession.create(
   opts,
   Vgg19Features.fromStateDict(randomVgg19StateDict(0), "random VGG19"),
 );
-const heapBytes = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength;
+// the heap's used extent: oneDNN's arena reserves most of the heap up front, untouched
+const heapBytes = () => usedHeapBytes(tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } });
 const startHeap = heapBytes();
 const input = tf.zeros([1, height, width, 36]) as tf.Tensor4D;
 const image = tf.zeros([1, height, width, 3]) as tf.Tensor4D;
