@@ -29,8 +29,9 @@ function toError(e: NonNullable<WorkerReply["error"]>): Error {
 }
 
 /**
- * Deno's Web Worker, kept at load time: the threaded wasm build (backends/wasm/threads.ts) later
- * replaces `globalThis.Worker` with node's worker_threads class, as emscripten does under Node.
+ * Deno's Web Worker, kept at load time: while the threaded wasm build starts (backends/wasm/threads.ts),
+ * `globalThis.Worker` is node's worker_threads class, as emscripten sets it under Node (it is given back
+ * once the backend has started).
  */
 const WebWorker: typeof Worker = globalThis.Worker;
 
