@@ -158,16 +158,3 @@ export function installHeapArena(
 export function heapArenaOf(backend: object): HeapArena | null {
   return installed.get(backend) ?? null;
 }
-
-/**
- * The bytes of a wasm backend's heap that hold or have held data: its size, less the part of an
- * installed arena no block has reached yet (reserved, never touched, so not resident).
- *
- * @param backend the wasm backend
- * @returns the heap's used extent in bytes
- */
-export function usedHeapBytes(backend: { wasm: { HEAPU8: Uint8Array } }): number {
-  const arena = heapArenaOf(backend);
-  const untouched = arena ? arena.end - arena.start - arena.extentBytes : 0;
-  return backend.wasm.HEAPU8.byteLength - untouched;
-}

@@ -13,7 +13,7 @@ import { randomVgg19StateDict, Vgg19Features } from "../../../plugins/losses/vgg
 import { resolveTrainOptions } from "../../../plugins/train/options.ts";
 import { TrainingSession } from "../../../plugins/train/session.ts";
 import { estimateTrainingMemory } from "../../../plugins/train/memory_estimate.ts";
-import { usedHeapBytes } from "../../../backends/onednn/heap_arena.ts";
+import { heapArenaOf } from "../../../backends/onednn/heap_arena.ts";
 
 const backend = Deno.args[0];
 const [ngf, width, height] = Deno.args.slice(1).map(Number);
@@ -23,8 +23,12 @@ const session = await TrainingSession.create(
   opts,
   Vgg19Features.fromStateDict(randomVgg19StateDict(0), "random VGG19"),
 );
-// the heap's used extent: oneDNN's arena reserves most of the heap up front, untouched
-const heapBytes = () => usedHeapBytes(tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } });
+// the heap's used extent: its size, less the part of oneDNN's arena (reserved up front) no block has reached
+const heapBytes = () => {
+  const backend = tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } };
+  const arena = heapArenaOf(backend);
+  return backend.wasm.HEAPU8.byteLength - (arena ? arena.end - arena.start - arena.extentBytes : 0);
+};
 const startHeap = heapBytes();
 const input = tf.zeros([1, height, width, 36]) as tf.Tensor4D;
 const image = tf.zeros([1, height, width, 3]) as tf.Tensor4D;
