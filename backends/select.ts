@@ -201,8 +201,8 @@ export function plainWasmThreads(): number {
 /**
  * Runs the wasm backend on several threads: XNNPACK's convs and matmuls then use the cores (1.4–1.9×
  * on an idle 2-core machine; 1.2–2× slower when other processes keep the cores busy, as the threads
- * wait for each other at every kernel). Two by default on plain wasm, none under oneDNN (its convolutions run in oneDNN's own
- * threads); `P2PHD_WASM_THREADS=N` overrides both. It only takes effect before the wasm backend first
+ * wait for each other at every kernel). Two by default on plain wasm, none under oneDNN (its
+ * convolutions run in oneDNN's own threads); `P2PHD_WASM_THREADS=N` overrides both. It only takes effect before the wasm backend first
  * starts, as tfjs fixes the thread count then.
  */
 function startWasmThreads(byDefault: number): void {
