@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { TRIALS_PER_VARIANT } from "../backends/onednn/conv_primitive.ts";
+import { TUNING_CALLS } from "../backends/onednn/conv_primitive.ts";
 import { activeBackendName } from "../backends/select.ts";
 import { tf } from "../backends/tf.ts";
 import type { Logger } from "../kernel/log.ts";
@@ -83,7 +83,7 @@ export async function measureForward(c: ForwardCase, reps: number, log: Logger):
     const firstSeconds = await forwardSeconds(net, x);
     // oneDNN times its candidate kernels on the first calls of each convolution (conv_primitive.ts):
     // finish that before timing, as bench train does.
-    const tuning = activeBackendName() === "onednn" ? 2 * TRIALS_PER_VARIANT - 1 : 0;
+    const tuning = activeBackendName() === "onednn" ? TUNING_CALLS - 1 : 0;
     for (let i = 0; i < tuning; i++) await forwardSeconds(net, x);
     const times: number[] = [];
     for (let i = 0; i < reps; i++) times.push(await forwardSeconds(net, x));

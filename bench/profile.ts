@@ -17,7 +17,7 @@ import { defaultsOf, defineSchema, type OptionsOf, resolveOptions } from "../ker
 import { randomVgg19StateDict, Vgg19Features } from "../plugins/losses/vgg19.ts";
 import { resolveTrainOptions } from "../plugins/train/options.ts";
 import { type Batch, TrainingSession } from "../plugins/train/session.ts";
-import { TRIALS_PER_VARIANT } from "../backends/onednn/conv_primitive.ts";
+import { TUNING_CALLS } from "../backends/onednn/conv_primitive.ts";
 
 /** Options of {@link profileTrainStep}. */
 export const profileSchema = defineSchema({
@@ -30,7 +30,7 @@ export const profileSchema = defineSchema({
   label_nc: { type: "int", default: 35, min: 1, doc: "label classes (Cityscapes: 35)" },
   warmup: {
     type: "int",
-    default: 2 * TRIALS_PER_VARIANT,
+    default: TUNING_CALLS,
     min: 1,
     doc: "untimed iterations first (oneDNN times two variants of each conv on its first calls)",
   },

@@ -21,7 +21,7 @@ import { resolveTrainOptions } from "../plugins/train/options.ts";
 import { type Batch, TrainingSession } from "../plugins/train/session.ts";
 import { estimateTrainingMemory, formatMemoryEstimate } from "../plugins/train/memory_estimate.ts";
 import { profileTrainStep } from "./profile.ts";
-import { TRIALS_PER_VARIANT } from "../backends/onednn/conv_primitive.ts";
+import { TUNING_CALLS } from "../backends/onednn/conv_primitive.ts";
 import { type BenchCase, type CaseTiming, estimateGmac, parseTrainCase, type TrainCase } from "./cases.ts";
 import { runSideBySide, type SideBySideOptions, type SideBySideReport } from "./side_by_side.ts";
 
@@ -95,7 +95,7 @@ export async function measureTrain(
   const batch = randomBatch(c.width, c.height);
   try {
     const firstSeconds = timed(session, batch);
-    const warmups = backend === "onednn" ? 2 * TRIALS_PER_VARIANT - 1 : 0;
+    const warmups = backend === "onednn" ? TUNING_CALLS - 1 : 0;
     for (let i = 0; i < warmups; i++) timed(session, batch);
     const times: number[] = [];
     for (let i = 0; i < reps; i++) times.push(timed(session, batch));

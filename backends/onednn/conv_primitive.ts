@@ -4,8 +4,11 @@
  * oneDNN's fastest kernels (`brgconv`, `jit`) want a blocked filter layout, so each call converts the
  * TensorFlow.js filter (a reorder): cheap for small filters, but for 512×512×3×3 filters the reorder
  * costs more than the convolution. The `gemm` kernels use the `hwio` filter in place. The first calls
- * alternate between both and keep the faster; activations stay NHWC in place either way. oneDNN's
- * reference (`ref:`) kernels are scalar loops, 100–1000× slower: never a candidate when another is.
+ * alternate between both and keep the faster; activations stay NHWC in place either way. Each
+ * candidate's first call goes untimed: it pays for the first touch of its workspace (the reordered
+ * filter: 9.4 MiB for 512×512×3×3) and for cold caches, which made the reordering kernels lose trials
+ * they win from then on. oneDNN's reference (`ref:`) kernels are scalar loops, 100–1000× slower: never
+ * a candidate when another is.
  *
  * @module
  */
@@ -16,11 +19,57 @@ import { DNNL } from "./ffi.ts";
 import type { DnnlContext } from "./native.ts";
 import type { ReadyPrimitive } from "./owned.ts";
 
+/** Untimed calls per candidate variant before its timed ones (first touch, cold caches). */
+export const WARMUP_CALLS_PER_VARIANT = 1;
 /** Timed calls per candidate variant before the faster one is kept (the best of them counts). */
 export const TRIALS_PER_VARIANT = 2;
+/** Calls a convolution with two candidates spends choosing one. */
+export const TUNING_CALLS = 2 * (WARMUP_CALLS_PER_VARIANT + TRIALS_PER_VARIANT);
 
 function label(v: ConvVariant): string {
   return v.reordersWeights ? `${v.impl}+reorder` : v.impl;
+}
+
+/** The timing of a few candidates over their first calls: which runs next, and the fastest once known. */
+export interface VariantTrial {
+  /** The candidate the next call runs. */
+  readonly next: number;
+  /** The fastest candidate, once every one has had its untimed and timed calls; null before. */
+  readonly winner: number | null;
+  /**
+   * Records how long the call that ran `next` took.
+   *
+   * @param ms its wall time
+   */
+  record(ms: number): void;
+}
+
+/**
+ * Starts a trial: candidates take turns; each one's first {@link WARMUP_CALLS_PER_VARIANT} calls are
+ * not timed, the best of its next {@link TRIALS_PER_VARIANT} counts.
+ *
+ * @param candidates how many candidates (≥ 1)
+ * @returns the trial
+ */
+export function variantTrial(candidates: number): VariantTrial {
+  const best = new Array<number>(candidates).fill(Infinity);
+  let calls = 0;
+  let winner: number | null = candidates === 1 ? 0 : null;
+  return {
+    get next() {
+      return calls % candidates;
+    },
+    get winner() {
+      return winner;
+    },
+    record(ms) {
+      const i = calls % candidates;
+      if (calls >= WARMUP_CALLS_PER_VARIANT * candidates) best[i] = Math.min(best[i], ms);
+      if (++calls === (WARMUP_CALLS_PER_VARIANT + TRIALS_PER_VARIANT) * candidates) {
+        winner = best.indexOf(Math.min(...best));
+      }
+    },
+  };
 }
 
 /**
@@ -46,24 +95,22 @@ export function createConvPrimitive(ctx: DnnlContext, spec: ConvSpec): ReadyPrim
     candidates.filter((c) => !optimized.includes(c)).forEach((c) => c.dispose());
     candidates = optimized;
   }
-  const best = candidates.map(() => Infinity);
-  let calls = 0;
+  const trial = variantTrial(candidates.length);
   let chosen: ConvVariant | null = candidates.length === 1 ? candidates[0] : null;
   return {
     get impl() {
       return chosen ? label(chosen) : `tuning ${candidates.map(label).join(" vs ")}`;
     },
     get workspaceBytes() {
-      return (chosen ?? candidates[calls % candidates.length]).workspaceBytes;
+      return (chosen ?? candidates[trial.next]).workspaceBytes;
     },
     execute(pointers) {
       if (chosen) return chosen.execute(pointers);
-      const i = calls % candidates.length;
       const start = performance.now();
-      candidates[i].execute(pointers);
-      best[i] = Math.min(best[i], performance.now() - start);
-      if (++calls === TRIALS_PER_VARIANT * candidates.length) {
-        const winner = best.indexOf(Math.min(...best));
+      candidates[trial.next].execute(pointers);
+      trial.record(performance.now() - start);
+      const winner = trial.winner;
+      if (winner !== null) {
         chosen = candidates[winner];
         candidates.forEach((c, j) => j !== winner && c.dispose());
       }
