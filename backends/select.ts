@@ -161,7 +161,7 @@ async function loadOneDnnBackend(): Promise<string> {
   await setPlain("wasm", 1);
   installHeapArena(tf.backend() as unknown as { wasm: EmscriptenAllocator });
   noteKernels("onednn", enableOneDnnKernels());
-  return `oneDNN ${probe.version} convolutions and Adam (${probe.threads} threads) on the wasm backend`;
+  return `oneDNN ${probe.version} convolutions and Adam on the wasm backend (${probe.threads} threads, ${probe.wait})`;
 }
 
 /** Whether this runtime can run wasm threads: shared wasm memory and at least two cores. */

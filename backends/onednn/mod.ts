@@ -29,10 +29,11 @@ import { ONEDNN_KERNEL_NAMES, oneDnnKernelConfigs } from "./kernels.ts";
 import { createContext, type DnnlContext } from "./native.ts";
 import { type AdamConstants, OneDnnAdam } from "./adam.ts";
 import { isWasmBackend } from "./wasm_heap.ts";
+import { chooseWaitPolicy, type WaitPolicy } from "./wait_policy.ts";
 
 /** The result of {@link loadOneDnn}. */
 export type OneDnnStatus =
-  | { ok: true; version: string; kernels: string[]; threads: number }
+  | { ok: true; version: string; kernels: string[]; threads: number; wait: string }
   | { ok: false; reason: string };
 
 /** The most convolution primitives kept alive (a pix2pixHD 1024p training step uses about 150). */
@@ -43,6 +44,7 @@ interface Loaded {
   version: string;
   cache: PrimitiveCache;
   gomp: GompSymbols | null;
+  wait: WaitPolicy;
 }
 
 let loaded: Loaded | { reason: string } | null = null;
@@ -66,18 +68,15 @@ function readVersion(path: string): { major: number; text: string } | null {
   }
 }
 
-/**
- * Makes oneDNN's OpenMP threads sleep, not spin, between parallel regions unless the user chose
- * (`OMP_WAIT_POLICY`). Spinning workers steal the core a descheduled sibling needs: on a busy 2-core
- * machine a 512×512 conv ran 3× slower with 2 spinning threads than with 1, and 1.5× faster than 1
- * with 2 sleeping ones; a wake-up costs microseconds, a convolution milliseconds. libgomp reads the
- * variable when it loads, so this runs before the first dlopen.
- */
-function preferPassiveOpenMp(): void {
+/** {@link chooseWaitPolicy}, or libgomp's default where the environment cannot be read (no --allow-env). */
+function waitPolicy(): WaitPolicy {
   try {
-    if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "passive");
+    return chooseWaitPolicy(Deno.env);
   } catch {
-    // no --allow-env: OpenMP keeps its default policy
+    return {
+      kind: "environment",
+      text: "waiting as libgomp's default: no permission to read the environment",
+    };
   }
 }
 
@@ -85,7 +84,7 @@ function load(): Loaded | { reason: string } {
   if (Deno.build.arch !== "x86_64") {
     return { reason: `oneDNN kernels need an x86-64 CPU with AVX2; this is ${Deno.build.arch}` };
   }
-  preferPassiveOpenMp();
+  const wait = waitPolicy();
   const path = libraryFileName();
   const version = readVersion(path);
   if (version && version.major !== 2) {
@@ -104,7 +103,7 @@ function load(): Loaded | { reason: string } {
   try {
     const ctx = createContext(lib);
     const cache = createPrimitiveCache(ctx, PRIMITIVE_CACHE_CAPACITY);
-    return { ctx, version: version?.text ?? "2.x", cache, gomp: openGomp() };
+    return { ctx, version: version?.text ?? "2.x", cache, gomp: openGomp(), wait };
   } catch (err) {
     opened.lib.close();
     return { reason: `oneDNN could not start: ${err instanceof Error ? err.message : err}` };
@@ -127,7 +126,13 @@ export function loadOneDnn(): OneDnnStatus {
   }
   if ("reason" in loaded) return { ok: false, reason: loaded.reason };
   const threads = loaded.gomp?.omp_get_max_threads() ?? 1;
-  return { ok: true, version: loaded.version, kernels: [...ONEDNN_KERNEL_NAMES], threads };
+  return {
+    ok: true,
+    version: loaded.version,
+    kernels: [...ONEDNN_KERNEL_NAMES],
+    threads,
+    wait: loaded.wait.text,
+  };
 }
 
 /**
