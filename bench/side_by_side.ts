@@ -1,7 +1,8 @@
 /**
  * Runs the cases of `bench nets|train` side by side: for each case, ours on each backend, then the
  * official PyTorch code's (the peer, when there is one), each in a process of its own, so both run
- * under the same load within seconds of each other and each peak RSS is the case's own. Without a
+ * under the same load within seconds of each other and each peak RSS is the case's own; `rounds`
+ * repeats that pair in turn and takes the median round's ratio. Without a
  * peer, PyTorch's figure is the dated reference (bench/cases.ts), and the report says so.
  *
  * @module
@@ -34,6 +35,11 @@ export interface SideBySideOptions {
   backends: string[];
   /** Timed runs per case, after the warm-up. */
   reps: number;
+  /**
+   * Times each case runs, ours then PyTorch's in turn (default 1): the machine's speed drifts over
+   * minutes, so the ratio is the median of each round's ratio, and the times the median of the rounds'.
+   */
+  rounds?: number;
   /** The PyTorch peer, or null to compare with the dated reference. */
   peer: PeerConfig | null;
   /** Why ours is not run for a case on a backend (too slow), or null. */
@@ -67,8 +73,10 @@ export interface SideBySideRow {
   pytorch: (Partial<SideFigures> & { seconds: number }) | null;
   /** Why PyTorch has no figures, or null. */
   pytorchNote: string | null;
-  /** ours / PyTorch seconds (< 1: we are faster), or null. */
+  /** ours / PyTorch seconds (< 1: we are faster; over several rounds, the median round's), or null. */
   ratio: number | null;
+  /** Each round's ours / PyTorch seconds, in order (one entry for a single round). */
+  roundRatios: number[];
   /** ours / PyTorch peak RSS, or null. */
   rssRatio: number | null;
   /** Conv GMAC/s of ours (estimated MACs over our time), or null. */
@@ -137,15 +145,45 @@ async function runPyTorch(
     : { figures: timing, note: null };
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One side's rounds as one outcome: the median seconds, every time, the first round's first run, the peak RSS. */
+function combineRounds<F extends Partial<SideFigures> & { seconds: number }>(
+  rounds: readonly Outcome<F>[],
+): Outcome<F> {
+  const failed = rounds.find((r) => r.figures === null);
+  if (failed || rounds.length === 1) return failed ?? rounds[0];
+  const figures = rounds.map((r) => r.figures!);
+  const rss = figures.map((f) => f.peakRssBytes).filter((b): b is number => typeof b === "number");
+  return {
+    figures: {
+      ...figures[0],
+      seconds: median(figures.map((f) => f.seconds)),
+      ...(figures[0].times ? { times: figures.flatMap((f) => f.times ?? []) } : {}),
+      ...(rss.length ? { peakRssBytes: Math.max(...rss) } : {}),
+    },
+    note: null,
+  };
+}
+
 function row(
   c: BenchCase,
   backend: string,
-  ours: Outcome<SideBySideRow["ours"]>,
-  torch: Outcome<SideBySideRow["pytorch"]>,
+  oursRounds: readonly Outcome<SideBySideRow["ours"]>[],
+  torchRounds: readonly Outcome<SideBySideRow["pytorch"]>[],
 ): SideBySideRow {
+  const ours = combineRounds(oursRounds as Outcome<NonNullable<SideBySideRow["ours"]>>[]);
+  const torch = combineRounds(torchRounds as Outcome<NonNullable<SideBySideRow["pytorch"]>>[]);
   const o = ours.figures;
   const p = torch.figures;
   const rss = (x: { peakRssBytes?: number | null } | null) => x?.peakRssBytes ?? null;
+  const roundRatios = o && p
+    ? oursRounds.map((r, i) => r.figures!.seconds / torchRounds[i].figures!.seconds)
+    : [];
   return {
     case: c.name,
     what: describeCase(c),
@@ -154,7 +192,8 @@ function row(
     oursNote: ours.note,
     pytorch: p,
     pytorchNote: torch.note,
-    ratio: o && p ? o.seconds / p.seconds : null,
+    ratio: roundRatios.length ? median(roundRatios) : null,
+    roundRatios,
     rssRatio: rss(o) !== null && rss(p) !== null ? rss(o)! / rss(p)! : null,
     gmacs: o ? estimateGmac(c) / o.seconds : null,
   };
@@ -200,7 +239,11 @@ export function formatReport(report: SideBySideReport): string {
     gib(r.pytorch?.peakRssBytes),
     times(r.rssRatio),
     r.gmacs === null ? "-" : r.gmacs.toFixed(1),
-    [r.oursNote, r.pytorchNote].filter(Boolean).join("; "),
+    [
+      r.roundRatios.length > 1 ? `rounds ${r.roundRatios.map(times).join(" ")}` : null,
+      r.oursNote,
+      r.pytorchNote,
+    ].filter(Boolean).join("; "),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
   const lines = [head, ...rows].map((x) => x.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd());
@@ -233,17 +276,24 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<SideBySide
   if (!backends.length) {
     log.warn(`bench ${opts.kind}: none of ${opts.backends.join(", ")} loads here; nothing to run`);
   }
+  const rounds = opts.rounds ?? 1;
   for (const c of backends.length ? opts.cases : []) {
-    const ours: Outcome<SideBySideRow["ours"]>[] = [];
-    for (const backend of backends) {
-      const skipped = opts.skip?.(c, backend) ?? null;
-      ours.push(
-        skipped
-          ? { figures: null, note: `skipped: ${skipped}` }
-          : await runOurs(opts.kind, c, backend, opts.reps),
-      );
+    // ours[backend][round], torch[round]
+    const ours: Outcome<SideBySideRow["ours"]>[][] = backends.map(() => []);
+    const torch: Outcome<SideBySideRow["pytorch"]>[] = [];
+    for (let round = 0; round < rounds; round++) {
+      if (rounds > 1) log.info(`bench ${opts.kind}: ${c.name}: round ${round + 1} of ${rounds}`);
+      for (const [i, backend] of backends.entries()) {
+        const skipped = opts.skip?.(c, backend) ?? null;
+        ours[i].push(
+          skipped
+            ? { figures: null, note: `skipped: ${skipped}` }
+            : await runOurs(opts.kind, c, backend, opts.reps),
+        );
+      }
+      torch.push(await runPyTorch(opts.peer, c, opts.reps));
+      if (!opts.peer) break; // the reference does not move: one round says it all
     }
-    const torch = await runPyTorch(opts.peer, c, opts.reps);
     backends.forEach((backend, i) => {
       const r = row(c, backend, ours[i], torch);
       rows.push(r);

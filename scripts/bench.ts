@@ -63,6 +63,13 @@ const sideBySideOptions = {
   },
   quick: { type: "boolean", default: false, doc: "the smallest case of each kind, one timed run" },
   reps: { type: "int", default: 3, min: 1, doc: "timed runs after the warm-up" },
+  rounds: {
+    type: "int",
+    default: 1,
+    min: 1,
+    doc:
+      "run each case (ours, then PyTorch's) this many times in turn; the ratio is the median of the rounds'",
+  },
   peer: {
     type: "enum",
     default: "none",
@@ -97,17 +104,17 @@ export function sideBySidePlan(
   o: SideBySideFlags,
   typed: ReadonlySet<string>,
   defaults: { cases: string[]; quick: string[] },
-): { cases: string[]; backends: string[]; reps: number; peer: PeerConfig | null } {
+): { cases: string[]; backends: string[]; reps: number; rounds: number; peer: PeerConfig | null } {
   if (o.quick && o.cases) throw new UsageError("give --quick or --cases, not both");
   const cases = list(o.cases) ?? (o.quick ? defaults.quick : defaults.cases);
   const backendList = list(o.backends) ?? [];
   if (!backendList.length) throw new UsageError("--backends: give at least one backend");
   const reps = o.quick && !typed.has("reps") ? 1 : o.reps;
   if (o.peer === "none") {
-    for (const flag of ["official_repo", "python", "peer_threads"]) {
+    for (const flag of ["official_repo", "python", "peer_threads", "rounds"]) {
       if (typed.has(flag)) throw new UsageError(`--${flag} is for the peer: add --peer pytorch`);
     }
-    return { cases, backends: backendList, reps, peer: null };
+    return { cases, backends: backendList, reps, rounds: o.rounds, peer: null };
   }
   if (!o.official_repo) {
     throw new UsageError("--peer pytorch needs --official_repo DIR (a checkout of NVIDIA/pix2pixHD)");
@@ -122,6 +129,7 @@ export function sideBySidePlan(
     cases,
     backends: backendList,
     reps,
+    rounds: o.rounds,
     peer: { python: o.python, officialRepo: o.official_repo, threads },
   };
 }
@@ -253,7 +261,9 @@ const fullsize = defineCommand({
   backend: false,
   async run(ctx) {
     const { official_repo, backends } = ctx.options;
-    if (official_repo === null) throw new UsageError("bench fullsize needs --official_repo DIR (a pix2pixHD checkout)");
+    if (official_repo === null) {
+      throw new UsageError("bench fullsize needs --official_repo DIR (a pix2pixHD checkout)");
+    }
     await benchFullSize({ ...ctx.options, official_repo, backends: list(backends)!, json: ctx.json });
   },
 });

@@ -78,6 +78,46 @@ Deno.test("each case runs ours in its own process, then the peer with the case's
   });
 });
 
+Deno.test("rounds run ours and the peer in turn; the ratio is the median round's, the times the rounds'", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // a peer whose machine slows down: 1 s, then 2 s, then 4 s per run
+    const python = join(dir, "python");
+    await Deno.writeTextFile(
+      python,
+      `#!/bin/sh
+case "$*" in
+  *--check*) echo '${CHECK_OK}'; exit 0 ;;
+esac
+n=$(cat "${join(dir, "n")}" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "${join(dir, "n")}"
+s=$((1 << (n - 1)))
+printf '{"ok": true, "seconds": %s, "times": [%s], "first_seconds": %s, "peak_rss_bytes": %s}\\n' $s $s $s $((n * 1048576))
+`,
+    );
+    await Deno.chmod(python, 0o755);
+    const report = await runSideBySide({
+      kind: "nets",
+      cases: [TINY],
+      backends: ["cpu"],
+      reps: 1,
+      rounds: 3,
+      peer: { python, officialRepo: "/official", threads: 1 },
+    });
+    const [row] = report.rows;
+    assert.equal(row.pytorchNote, null, row.pytorchNote ?? "");
+    assert.equal(row.ours!.times.length, 3, "one timed run of ours per round");
+    assert.deepEqual(row.pytorch!.times, [1, 2, 4]);
+    assert.equal(row.pytorch!.seconds, 2, "the median round");
+    assert.equal(row.pytorch!.peakRssBytes, 3 * 2 ** 20, "the highest peak");
+    const expected = row.ours!.times.map((t, i) => t / [1, 2, 4][i]);
+    assert.deepEqual(row.roundRatios, expected);
+    assert.equal(row.ratio, [...expected].sort((a, b) => a - b)[1]);
+    assert.match(formatReport(report), /rounds \d+\.\d\d× \d+\.\d\d× \d+\.\d\d×/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a peer that fails one case leaves a note on that row and ours' figures stand", async () => {
   const failed = '{"ok": false, "error": "forward case failed: RuntimeError: out of memory"}';
   await withMock(CHECK_OK, failed, 1, async (python) => {
@@ -142,6 +182,7 @@ Deno.test("without a peer the report names the dated reference, and cases it lac
         pytorch: { seconds: 2 },
         pytorchNote: null,
         ratio: 0.75,
+        roundRatios: [0.75],
         rssRatio: null,
         gmacs: 81.5,
       },
@@ -154,6 +195,7 @@ Deno.test("without a peer the report names the dated reference, and cases it lac
         pytorch: null,
         pytorchNote: "no reference for local-2048x1024",
         ratio: null,
+        roundRatios: [],
         rssRatio: null,
         gmacs: null,
       },

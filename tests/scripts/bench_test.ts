@@ -84,6 +84,7 @@ Deno.test("--quick runs the smallest cases once; typed --reps and --peer_threads
     cases: null,
     quick: true,
     reps: 3,
+    rounds: 1,
     peer: "none" as const,
     official_repo: null,
     python: "python3",
@@ -91,7 +92,17 @@ Deno.test("--quick runs the smallest cases once; typed --reps and --peer_threads
   };
   const defaults = { name: "nets", cases: NET_CASES, quick: NET_QUICK_CASES };
   const quick = sideBySidePlan(flags, new Set(["quick"]), defaults);
-  assert.deepEqual(quick, { cases: NET_QUICK_CASES, backends: ["onednn", "wasm"], reps: 1, peer: null });
+  assert.deepEqual(quick, {
+    cases: NET_QUICK_CASES,
+    backends: ["onednn", "wasm"],
+    reps: 1,
+    rounds: 1,
+    peer: null,
+  });
+  assert.throws(
+    () => sideBySidePlan({ ...flags, rounds: 3 }, new Set(["rounds"]), defaults),
+    /--rounds is for the peer: add --peer pytorch/,
+  );
   assert.equal(sideBySidePlan(flags, new Set(["quick", "reps"]), defaults).reps, 3);
   const full = sideBySidePlan({ ...flags, quick: false }, new Set(), defaults);
   assert.deepEqual(full.cases, NET_CASES);
@@ -106,6 +117,7 @@ Deno.test("the peer gets every core's worth of torch threads unless --peer_threa
       cases: "local-2048x1024",
       quick: false,
       reps: 2,
+      rounds: 3,
       peer: "pytorch" as const,
       official_repo: repo,
       python: "/usr/bin/python3",
@@ -119,6 +131,7 @@ Deno.test("the peer gets every core's worth of torch threads unless --peer_threa
       threads: navigator.hardwareConcurrency,
     });
     assert.deepEqual(plan.cases, ["local-2048x1024"]);
+    assert.equal(plan.rounds, 3);
     assert.equal(sideBySidePlan({ ...flags, peer_threads: 1 }, new Set(), defaults).peer!.threads, 1);
   } finally {
     await Deno.remove(repo, { recursive: true });
