@@ -146,7 +146,7 @@ export interface DatedReference {
 }
 
 /**
- * The official code's median seconds measured side by side with ours on 2026-12-02 (NVIDIA/pix2pixHD
+ * The official code's median seconds measured side by side with ours on 2026-12-02, 13:40–14:00 (NVIDIA/pix2pixHD
  * 14b3b3c with CPU shims, PyTorch 1.13.1, float32, batch 1, 2 threads, on a 2-core AMD EPYC with
  * AVX-512, `bench nets|train --peer pytorch`). Another machine gives other figures: only a ratio measured in one run means much.
  */
@@ -154,14 +154,14 @@ export const PYTORCH_REFERENCE: DatedReference = {
   date: "2026-12-02",
   where: "official pix2pixHD on PyTorch 1.13.1, 2 threads, 2-core AMD EPYC (AVX-512), side by side with ours",
   seconds: {
-    "global-512x256": 1.05,
-    "global-1024x512": 4.75,
-    "local-1024x512": 2.99,
-    "local-2048x1024": 10.96,
-    "ngf32-256x128": 0.97,
-    "ngf32-512x256": 3.39,
-    "ngf64-256x128": 3.9,
-    "ngf64-512x256": 5.84,
+    "global-512x256": 1.24,
+    "global-1024x512": 5.08,
+    "local-1024x512": 2.86,
+    "local-2048x1024": 12.18,
+    "ngf32-256x128": 1.08,
+    "ngf32-512x256": 3.82,
+    "ngf64-256x128": 3.36,
+    "ngf64-512x256": 6.94,
   },
 };
 
