@@ -95,6 +95,10 @@ export interface SideBySideReport {
   rows: SideBySideRow[];
 }
 
+/** Our figures for a case, and PyTorch's. */
+type OursFigures = NonNullable<SideBySideRow["ours"]>;
+type PyTorchFigures = NonNullable<SideBySideRow["pytorch"]>;
+
 /** One side's outcome for a case: its figures, or a note saying why there are none. */
 interface Outcome<F> {
   figures: F | null;
@@ -106,7 +110,7 @@ async function runOurs(
   c: BenchCase,
   backend: string,
   reps: number,
-): Promise<Outcome<SideBySideRow["ours"]>> {
+): Promise<Outcome<OursFigures>> {
   const result = await runJsonProcess(
     Deno.execPath(),
     [
@@ -125,14 +129,14 @@ async function runOurs(
   if (typeof a.skipped === "string") return { figures: null, note: `skipped: ${a.skipped}` };
   if (typeof a.seconds !== "number") return { figures: null, note: `failed: ours answered no seconds` };
   const { ok: _ok, ...figures } = a;
-  return { figures: figures as unknown as NonNullable<SideBySideRow["ours"]>, note: null };
+  return { figures: figures as unknown as OursFigures, note: null };
 }
 
 async function runPyTorch(
   peer: PeerConfig | null,
   c: BenchCase,
   reps: number,
-): Promise<Outcome<SideBySideRow["pytorch"]>> {
+): Promise<Outcome<PyTorchFigures>> {
   if (!peer) {
     const seconds = PYTORCH_REFERENCE.seconds[c.name];
     return seconds === undefined
@@ -173,11 +177,11 @@ function combineRounds<F extends Partial<SideFigures> & { seconds: number }>(
 function row(
   c: BenchCase,
   backend: string,
-  oursRounds: readonly Outcome<SideBySideRow["ours"]>[],
-  torchRounds: readonly Outcome<SideBySideRow["pytorch"]>[],
+  oursRounds: readonly Outcome<OursFigures>[],
+  torchRounds: readonly Outcome<PyTorchFigures>[],
 ): SideBySideRow {
-  const ours = combineRounds(oursRounds as Outcome<NonNullable<SideBySideRow["ours"]>>[]);
-  const torch = combineRounds(torchRounds as Outcome<NonNullable<SideBySideRow["pytorch"]>>[]);
+  const ours = combineRounds(oursRounds);
+  const torch = combineRounds(torchRounds);
   const o = ours.figures;
   const p = torch.figures;
   const rss = (x: { peakRssBytes?: number | null } | null) => x?.peakRssBytes ?? null;
@@ -279,8 +283,8 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<SideBySide
   const rounds = opts.rounds ?? 1;
   for (const c of backends.length ? opts.cases : []) {
     // ours[backend][round], torch[round]
-    const ours: Outcome<SideBySideRow["ours"]>[][] = backends.map(() => []);
-    const torch: Outcome<SideBySideRow["pytorch"]>[] = [];
+    const ours: Outcome<OursFigures>[][] = backends.map(() => []);
+    const torch: Outcome<PyTorchFigures>[] = [];
     for (let round = 0; round < rounds; round++) {
       if (rounds > 1) log.info(`bench ${opts.kind}: ${c.name}: round ${round + 1} of ${rounds}`);
       for (const [i, backend] of backends.entries()) {
