@@ -1,14 +1,17 @@
 /**
- * Adam's update on oneDNN, with the moments outside the wasm heap. Per parameter, four passes of
+ * Adam's update on oneDNN, with the moments outside the wasm heap. Per parameter, three passes of
  * oneDNN's binary primitive (vectorised, multi-threaded) replace TensorFlow.js's dozen kernels with a
  * temporary each:
  *
  *   m ← β1·m + (1-β1)·g                     binary add, scales β1 and 1-β1, in place
  *   v ← β2·v + (1-β2)·g·g                   binary mul, scale 1-β2, sum post-op β2 into v
- *   d ← √(v · 1/(1-β2^t)) + eps             binary mul by a scalar, sqrt and linear post-ops
- *   p' ← p + (m / d) · (-lr/(1-β1^t))       binary div, then mul by a scalar and add p as post-ops
+ *   p' ← p + m · 1/(√(v · 1/(1-β2^t)) + eps) · (-lr/(1-β1^t))
+ *                                           binary mul of v by a scalar, then post-ops: sqrt, + eps,
+ *                                           reciprocal (pow -1, exact), mul by m, by a scalar, add p
  *
- * which is PyTorch's `p - lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps)` up to float rounding. The moments
+ * which is PyTorch's `p - lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps)` up to float rounding. Adam is
+ * memory-bound: the passes move 10 floats a parameter (an earlier fourth pass, writing the
+ * denominator and reading it back, moved 12). The moments
  * live in JS memory (off the wasm heap): a 182 M-parameter generator's Adam state (1.4 GiB) no longer
  * counts against wasm's 4 GiB.
  *
@@ -28,11 +31,10 @@ export interface AdamConstants {
   eps: number;
 }
 
-/** The four primitives of one parameter size. */
+/** The three primitives of one parameter size. */
 interface AdamPasses {
   moment1: BinaryPrimitive;
   moment2: BinaryPrimitive;
-  denominator: BinaryPrimitive;
   update: BinaryPrimitive;
 }
 
@@ -53,24 +55,18 @@ function passes(ctx: DnnlContext, n: number, c: AdamConstants): AdamPasses {
         scale0: 1 - c.beta2,
         postOps: [{ kind: "sum", scale: c.beta2 }],
       }),
-      denominator: make({
+      update: make({
         alg: DNNL.binary_mul,
         length: n,
         src1Length: 1,
         postOps: [
           { kind: "eltwise", alg: DNNL.eltwise_sqrt, alpha: 0, beta: 0 },
           { kind: "eltwise", alg: DNNL.eltwise_linear, alpha: 1, beta: c.eps },
+          { kind: "eltwise", alg: DNNL.eltwise_pow, alpha: 1, beta: -1 },
+          { kind: "binary", alg: DNNL.binary_mul, length: n },
+          { kind: "binary", alg: DNNL.binary_mul, length: 1 },
+          { kind: "binary", alg: DNNL.binary_add, length: n },
         ],
-      }),
-      update: make({
-        alg: DNNL.binary_div,
-        length: n,
-        src1Length: n,
-        postOps: [{ kind: "binary", alg: DNNL.binary_mul, length: 1 }, {
-          kind: "binary",
-          alg: DNNL.binary_add,
-          length: n,
-        }],
       }),
     };
   } catch (err) {
@@ -88,7 +84,6 @@ export class OneDnnAdam {
   readonly #v = new Map<string, Float32Array>();
   /** 1/(1-β2^t) and -lr/(1-β1^t) of the current step, read by the primitives as broadcast scalars. */
   readonly #scalars = new Float32Array(2);
-  readonly #scratch: Float32Array;
 
   /**
    * @param ctx the oneDNN context
@@ -109,7 +104,6 @@ export class OneDnnAdam {
       this.dispose();
       throw err;
     }
-    this.#scratch = new Float32Array(Math.max(0, ...sizes.values()));
   }
 
   /**
@@ -154,13 +148,11 @@ export class OneDnnAdam {
     // Pointers into the heap after the allocation: it may have grown (and moved) for it.
     const [pPtr, gPtr, outPtr] = heapPointers(backend, [param.dataId, grad.dataId, out.dataId]);
     const mPtr = Deno.UnsafePointer.of(m), vPtr = Deno.UnsafePointer.of(v);
-    const dPtr = Deno.UnsafePointer.of(this.#scratch);
     const invBc2 = Deno.UnsafePointer.of(this.#scalars);
     const negStep = Deno.UnsafePointer.offset(invBc2 as Deno.PointerObject, 4);
     p.moment1.execute(mPtr, gPtr, mPtr);
     p.moment2.execute(gPtr, gPtr, vPtr);
-    p.denominator.execute(vPtr, invBc2, dPtr);
-    p.update.execute(mPtr, dPtr, outPtr, [negStep, pPtr]);
+    p.update.execute(vPtr, invBc2, outPtr, [mPtr, negStep, pPtr]);
     const updated = tf.engine().makeTensorFromTensorInfo(out);
     param.assign(updated);
     updated.dispose();

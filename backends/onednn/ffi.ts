@@ -166,6 +166,8 @@ export const DNNL = {
   eltwise_sqrt: 0x6f,
   /** `dnnl_eltwise_linear`: alpha·x + beta. */
   eltwise_linear: 0x7f,
+  /** `dnnl_eltwise_pow`: alpha·x^beta (beta -1: an exact reciprocal). */
+  eltwise_pow: 0x20,
   pooling_max: 0x1ff,
   /** `dnnl_pooling_avg_exclude_padding`: TensorFlow.js's average pooling. */
   pooling_avg_exclude_padding: 0x3ff,
