@@ -77,10 +77,14 @@ export function convSpecKey(spec: ConvSpec): string {
 
 /** The memory descriptors and arrays of one convolution. */
 export interface ConvDescs {
-  /** x (forward, backward_weights) or dx (backward_data): NHWC. */
+  /** x (forward, backward_weights) or dx (backward_data) as TensorFlow.js stores it: NHWC. */
   src: Uint8Array;
-  /** y (forward) or dy (backward): NHWC. */
+  /** y (forward) or dy (backward) as TensorFlow.js stores it: NHWC. */
   dst: Uint8Array;
+  /** The layout of x/dx asked of oneDNN: NHWC, or `any` (reorders then convert to and from it). */
+  srcWanted: Uint8Array;
+  /** The layout of y/dy asked of oneDNN, as `srcWanted`. */
+  dstWanted: Uint8Array;
   /** The filter as TensorFlow.js stores it: `hwio`. */
   weightsUser: Uint8Array;
   /** The filter layout asked of oneDNN: `hwio`, or `any` to let it choose (a reorder then converts). */
@@ -98,10 +102,16 @@ export interface ConvDescs {
  * @param ctx the oneDNN context
  * @param s the geometry
  * @param weightsTag the filter layout to ask for: `DNNL.tag_any` or `DNNL.tag_hwio`
+ * @param activationsTag the layout of x and y to ask for: `DNNL.tag_nhwc` (default) or `DNNL.tag_any`
  * @returns the descriptors
  * @throws {BackendError} when oneDNN rejects a descriptor
  */
-export function convDescs(ctx: DnnlContext, s: ConvSpec, weightsTag: number): ConvDescs {
+export function convDescs(
+  ctx: DnnlContext,
+  s: ConvSpec,
+  weightsTag: number,
+  activationsTag: number = DNNL.tag_nhwc,
+): ConvDescs {
   const { lib } = ctx;
   const weightDims = [s.outChannels, s.inChannels, s.filterHeight, s.filterWidth];
   const dims = (a: number, b: number) => {
@@ -110,9 +120,13 @@ export function convDescs(ctx: DnnlContext, s: ConvSpec, weightsTag: number): Co
     out[1] = BigInt(b);
     return out;
   };
+  const srcDims = [s.batch, s.inChannels, s.inHeight, s.inWidth];
+  const dstDims = [s.batch, s.outChannels, s.outHeight, s.outWidth];
   return {
-    src: memoryDesc(lib, [s.batch, s.inChannels, s.inHeight, s.inWidth], DNNL.tag_nhwc),
-    dst: memoryDesc(lib, [s.batch, s.outChannels, s.outHeight, s.outWidth], DNNL.tag_nhwc),
+    src: memoryDesc(lib, srcDims, DNNL.tag_nhwc),
+    dst: memoryDesc(lib, dstDims, DNNL.tag_nhwc),
+    srcWanted: memoryDesc(lib, srcDims, activationsTag),
+    dstWanted: memoryDesc(lib, dstDims, activationsTag),
     weightsUser: memoryDesc(lib, weightDims, DNNL.tag_hwio),
     weightsWanted: memoryDesc(lib, weightDims, weightsTag),
     bias: s.kind === "forward" && s.bias ? memoryDesc(lib, [s.outChannels], DNNL.tag_a) : null,
@@ -144,10 +158,10 @@ function forwardOpDesc(ctx: DnnlContext, s: ConvSpec, d: ConvDescs, withBias: bo
       op,
       s.kind === "forward" ? DNNL.forward_inference : DNNL.forward_training,
       DNNL.convolution_direct,
-      d.src,
+      d.srcWanted,
       d.weightsWanted,
       withBias ? d.bias : null,
-      d.dst,
+      d.dstWanted,
       d.strides,
       d.dilates,
       d.padL,
@@ -212,9 +226,9 @@ export function convPrimitiveDesc(ctx: DnnlContext, s: ConvSpec, d: ConvDescs): 
       ? lib.dnnl_dilated_convolution_backward_data_desc_init(
         op,
         DNNL.convolution_direct,
-        d.src,
+        d.srcWanted,
         d.weightsWanted,
-        d.dst,
+        d.dstWanted,
         d.strides,
         d.dilates,
         d.padL,
@@ -223,10 +237,10 @@ export function convPrimitiveDesc(ctx: DnnlContext, s: ConvSpec, d: ConvDescs): 
       : lib.dnnl_dilated_convolution_backward_weights_desc_init(
         op,
         DNNL.convolution_direct,
-        d.src,
+        d.srcWanted,
         d.weightsWanted,
         null,
-        d.dst,
+        d.dstWanted,
         d.strides,
         d.dilates,
         d.padL,

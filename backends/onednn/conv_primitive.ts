@@ -3,8 +3,15 @@
  *
  * oneDNN's fastest kernels (`brgconv`, `jit`) want a blocked filter layout, so each call converts the
  * TensorFlow.js filter (a reorder): cheap for small filters, but for 512×512×3×3 filters the reorder
- * costs more than the convolution. The `gemm` kernels use the `hwio` filter in place. The first calls
- * alternate between both and keep the faster; activations stay NHWC in place either way. Each
+ * costs more than the convolution. The `gemm` kernels use the `hwio` filter in place. A third
+ * candidate also lets oneDNN choose the activations' layout (blocked by 16 channels), reordering x/dy
+ * in and the result out on each call. oneDNN's forward `brgconv` keeps NHWC, so this is a backward
+ * candidate; it wins on some layers: in training at ngf 32, 256×128, D's 256→512 4×4 backward-weights
+ * pass 7.9 → 6.3 ms, VGG's 256-channel backward-data pass at 64×32 7.0 → 5.6 ms. G's 512-channel
+ * residual convolutions stay on gemm: there the filter reorder of cold weights (1.4 ms) costs more
+ * than the blocked kernel saves. It is offered only where x and y are small
+ * (≤ {@link BLOCKED_ACTIVATIONS_MAX_BYTES} each), as its workspace holds
+ * both. The first calls take turns between the candidates and keep the fastest. Each
  * candidate's first call goes untimed: it pays for the first touch of its workspace (the reordered
  * filter: 9.4 MiB for 512×512×3×3) and for cold caches, which made the reordering kernels lose trials
  * they win from then on. oneDNN's reference (`ref:`) kernels are scalar loops, 100–1000× slower: never
@@ -23,11 +30,34 @@ import type { ReadyPrimitive } from "./owned.ts";
 export const WARMUP_CALLS_PER_VARIANT = 1;
 /** Timed calls per candidate variant before the faster one is kept (the best of them counts). */
 export const TRIALS_PER_VARIANT = 2;
-/** Calls a convolution with two candidates spends choosing one. */
-export const TUNING_CALLS = 2 * (WARMUP_CALLS_PER_VARIANT + TRIALS_PER_VARIANT);
+/** The most candidates a convolution tries: filter reordered or in place, activations reordered. */
+export const MAX_CANDIDATES = 3;
+/** Calls a convolution spends choosing among its candidates, at most. */
+export const TUNING_CALLS = MAX_CANDIDATES * (WARMUP_CALLS_PER_VARIANT + TRIALS_PER_VARIANT);
+/** Largest x or y (bytes) for which the candidate with reordered activations is tried. */
+export const BLOCKED_ACTIVATIONS_MAX_BYTES = 16 * 2 ** 20;
 
 function label(v: ConvVariant): string {
-  return v.reordersWeights ? `${v.impl}+reorder` : v.impl;
+  const reordered = [v.reordersWeights ? "filter" : "", v.reordersActivations ? "activations" : ""];
+  const what = reordered.filter((r) => r !== "").join("+");
+  return what === "" ? v.impl : `${v.impl}+reordered ${what}`;
+}
+
+/** Whether x and y of a pass are small enough to try oneDNN's blocked activation layout. */
+function activationsFit(spec: ConvSpec): boolean {
+  const x = spec.batch * spec.inHeight * spec.inWidth * spec.inChannels;
+  const y = spec.batch * spec.outHeight * spec.outWidth * spec.outChannels;
+  return 4 * Math.max(x, y) <= BLOCKED_ACTIVATIONS_MAX_BYTES;
+}
+
+/** A candidate variant, or null when oneDNN has none for this layout (BackendError). */
+function tryVariant(ctx: DnnlContext, spec: ConvSpec, weightsTag: number, activationsTag?: number) {
+  try {
+    return createConvVariant(ctx, spec, weightsTag, activationsTag);
+  } catch (err) {
+    if (!(err instanceof BackendError)) throw err;
+    return null;
+  }
 }
 
 /** The timing of a few candidates over their first calls: which runs next, and the fastest once known. */
@@ -83,13 +113,12 @@ export function variantTrial(candidates: number): VariantTrial {
 export function createConvPrimitive(ctx: DnnlContext, spec: ConvSpec): ReadyPrimitive {
   const preferred = createConvVariant(ctx, spec, DNNL.tag_any);
   let candidates = [preferred];
-  if (preferred.reordersWeights) {
-    try {
-      candidates.push(createConvVariant(ctx, spec, DNNL.tag_hwio));
-    } catch (err) {
-      if (!(err instanceof BackendError)) throw err; // no in-place implementation: keep the reordering one
-    }
-  }
+  // no in-place or blocked implementation: the others stay
+  const inPlace = preferred.reordersWeights ? tryVariant(ctx, spec, DNNL.tag_hwio) : null;
+  if (inPlace) candidates.push(inPlace);
+  const blocked = activationsFit(spec) ? tryVariant(ctx, spec, DNNL.tag_any, DNNL.tag_any) : null;
+  if (blocked?.reordersActivations) candidates.push(blocked);
+  else blocked?.dispose(); // oneDNN kept NHWC: the same as the preferred variant
   const optimized = candidates.filter((c) => !c.impl.startsWith("ref"));
   if (optimized.length > 0 && optimized.length < candidates.length) {
     candidates.filter((c) => !optimized.includes(c)).forEach((c) => c.dispose());

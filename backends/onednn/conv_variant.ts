@@ -1,7 +1,8 @@
 /**
- * One way to run a convolution pass on oneDNN: the convolution primitive, plus a filter reorder when
- * the implementation wants its own weights layout, and the memory objects whose data handles point at
- * the caller's buffers on each call. The reordered filter and oneDNN's scratchpad (the gemm kernels'
+ * One way to run a convolution pass on oneDNN: the convolution primitive, plus reorders of the filter
+ * and, when asked, of the activations where the implementation wants its own layout, and the memory
+ * objects whose data handles point at the caller's buffers on each call. The reordered buffers and
+ * oneDNN's scratchpad (the gemm kernels'
  * im2col buffer: 0.5–0.6 GiB for a 2048×1024 layer) live in a workspace lent for the call only
  * (kernels.ts places it in the wasm heap, where freed tensors leave room), not in buffers that
  * stay resident for the life of the process.
@@ -24,7 +25,9 @@ export interface ConvVariant {
   readonly impl: string;
   /** Whether the filter goes through a reorder on every call. */
   readonly reordersWeights: boolean;
-  /** Bytes of workspace each call takes: the reordered filter, then oneDNN's scratchpad. */
+  /** Whether x, y, dx or dy go through a reorder on every call (oneDNN chose a blocked layout). */
+  readonly reordersActivations: boolean;
+  /** Bytes of workspace each call takes: the buffers in oneDNN's layouts, then its scratchpad. */
   readonly workspaceBytes: number;
   /**
    * Runs the convolution synchronously.
@@ -69,6 +72,18 @@ function withWorkspace(
   }
 }
 
+/** A layout oneDNN chose for one buffer, and the reorder between it and the caller's layout. */
+interface Converted {
+  /** The memory object the convolution reads or writes, placed in the workspace on each call. */
+  memory: Deno.PointerObject;
+  /** Byte offset of its buffer in the workspace. */
+  at: number;
+  /** The reorder and its arguments: before the convolution (inputs) or after it (outputs). */
+  reorder: Deno.PointerObject;
+  reorderArgs: Uint8Array;
+  after: boolean;
+}
+
 /**
  * Builds a variant. Creating one generates machine code (about a millisecond); cache it.
  *
@@ -76,69 +91,106 @@ function withWorkspace(
  * @param spec the geometry and pass
  * @param weightsTag `DNNL.tag_any` (oneDNN's preferred filter layout, reordered on each call) or
  * `DNNL.tag_hwio` (TensorFlow.js's layout, used in place)
+ * @param activationsTag `DNNL.tag_nhwc` (activations used in place, the default) or `DNNL.tag_any`
+ * (oneDNN's preferred layout, blocked by channels: x and dy reordered into it before each call, the
+ * result reordered back after)
  * @returns the variant
  * @throws {BackendError} when oneDNN has no implementation for this geometry and layout
  */
-export function createConvVariant(ctx: DnnlContext, spec: ConvSpec, weightsTag: number): ConvVariant {
+export function createConvVariant(
+  ctx: DnnlContext,
+  spec: ConvSpec,
+  weightsTag: number,
+  activationsTag: number = DNNL.tag_nhwc,
+): ConvVariant {
   const { lib } = ctx;
-  const d = convDescs(ctx, spec, weightsTag);
+  const d = convDescs(ctx, spec, weightsTag, activationsTag);
   const pd = convPrimitiveDesc(ctx, spec, d);
   return buildOwned(ctx, [pd], (owned) => {
     const impl = implName(lib, pd);
-    const weightsQuery = spec.kind === "backward_weights"
-      ? DNNL.query_diff_weights_md
-      : DNNL.query_weights_md;
-    const chosenWeights = lib.dnnl_primitive_desc_query_md(pd, weightsQuery, 0);
-    if (chosenWeights === null) {
-      throw new BackendError("onednn", `no weights layout for ${describeConv(spec)}`);
-    }
-    const userWeightsMd = Deno.UnsafePointer.of(d.weightsUser);
-    const reorders = lib.dnnl_memory_desc_equal(chosenWeights, userWeightsMd) === 0;
     const conv = owned.primitive(pd);
-
-    const src = owned.memory(Deno.UnsafePointer.of(d.src), null);
-    const dst = owned.memory(Deno.UnsafePointer.of(d.dst), null);
+    let workspaceBytes = 0;
+    const converted: Converted[] = [];
+    /**
+     * The memory object the convolution uses for one of its buffers: the caller's (`user`, its data
+     * handle set on each call) when oneDNN chose the caller's layout, else one in the workspace with a
+     * reorder from (input) or to (output) the caller's.
+     */
+    const place = (query: number, user: Deno.PointerObject, userMd: Deno.PointerValue, output: boolean) => {
+      const chosen = lib.dnnl_primitive_desc_query_md(pd, query, 0);
+      if (chosen === null) throw new BackendError("onednn", `no layout for ${describeConv(spec)}`);
+      if (lib.dnnl_memory_desc_equal(chosen, userMd) !== 0) return user;
+      const memory = owned.memory(chosen, null);
+      const at = workspaceBytes;
+      workspaceBytes = Math.ceil((at + mdBytes(ctx, chosen)) / WORKSPACE_ALIGN) * WORKSPACE_ALIGN;
+      converted.push({
+        memory,
+        at,
+        reorder: output ? owned.reorder(chosen, userMd) : owned.reorder(userMd, chosen),
+        reorderArgs: execArgs(
+          output ? [[DNNL.arg_src, memory], [DNNL.arg_dst, user]] : [
+            [DNNL.arg_src, user],
+            [DNNL.arg_dst, memory],
+          ],
+        ),
+        after: output,
+      });
+      return memory;
+    };
+    const userWeightsMd = Deno.UnsafePointer.of(d.weightsUser);
+    const srcMd = Deno.UnsafePointer.of(d.src), dstMd = Deno.UnsafePointer.of(d.dst);
+    const src = owned.memory(srcMd, null);
+    const dst = owned.memory(dstMd, null);
     const userWeights = owned.memory(userWeightsMd, null);
-    const convWeights = reorders ? owned.memory(chosenWeights, null) : userWeights;
     const bias = d.bias ? owned.memory(Deno.UnsafePointer.of(d.bias), null) : null;
-    const scratchpadMd = lib.dnnl_primitive_desc_query_md(pd, DNNL.query_scratchpad_md, 0);
-    const scratchpadBytes = mdBytes(ctx, scratchpadMd);
-    const scratchpad = scratchpadBytes > 0 ? owned.memory(scratchpadMd, null) : null;
-    // workspace: [reordered filter | scratchpad]
-    const scratchpadAt = reorders
-      ? Math.ceil(mdBytes(ctx, chosenWeights) / WORKSPACE_ALIGN) * WORKSPACE_ALIGN
-      : 0;
-    const workspaceBytes = scratchpadAt + scratchpadBytes;
 
     let handles: Deno.PointerObject[];
     let convArgs: [number, Deno.PointerObject][];
-    let reorderBefore: Deno.PointerObject | null = null;
-    let reorderAfter: Deno.PointerObject | null = null;
-    const reorderArgs = execArgs(
-      spec.kind === "backward_weights"
-        ? [[DNNL.arg_src, convWeights], [DNNL.arg_dst, userWeights]]
-        : [[DNNL.arg_src, userWeights], [DNNL.arg_dst, convWeights]],
-    );
     if (spec.kind === "forward") {
       handles = [src, userWeights, ...(bias ? [bias] : []), dst];
-      convArgs = [[DNNL.arg_src, src], [DNNL.arg_weights, convWeights], [DNNL.arg_dst, dst]];
+      convArgs = [
+        [DNNL.arg_src, place(DNNL.query_src_md, src, srcMd, false)],
+        [DNNL.arg_weights, place(DNNL.query_weights_md, userWeights, userWeightsMd, false)],
+        [DNNL.arg_dst, place(DNNL.query_dst_md, dst, dstMd, true)],
+      ];
       if (bias) convArgs.push([DNNL.arg_bias, bias]);
-      if (reorders) reorderBefore = owned.reorder(userWeightsMd, chosenWeights);
     } else if (spec.kind === "backward_data") {
       handles = [dst, userWeights, src];
-      convArgs = [[DNNL.arg_diff_dst, dst], [DNNL.arg_weights, convWeights], [DNNL.arg_diff_src, src]];
-      if (reorders) reorderBefore = owned.reorder(userWeightsMd, chosenWeights);
+      convArgs = [
+        [DNNL.arg_diff_dst, place(DNNL.query_diff_dst_md, dst, dstMd, false)],
+        [DNNL.arg_weights, place(DNNL.query_weights_md, userWeights, userWeightsMd, false)],
+        [DNNL.arg_diff_src, place(DNNL.query_diff_src_md, src, srcMd, true)],
+      ];
     } else {
       handles = [src, dst, userWeights];
-      convArgs = [[DNNL.arg_src, src], [DNNL.arg_diff_dst, dst], [DNNL.arg_diff_weights, convWeights]];
-      if (reorders) reorderAfter = owned.reorder(chosenWeights, userWeightsMd);
+      convArgs = [
+        [DNNL.arg_src, place(DNNL.query_src_md, src, srcMd, false)],
+        [DNNL.arg_diff_dst, place(DNNL.query_diff_dst_md, dst, dstMd, false)],
+        [DNNL.arg_diff_weights, place(DNNL.query_diff_weights_md, userWeights, userWeightsMd, true)],
+      ];
     }
+    const reordersWeights = convArgs.some(([arg, memory]) =>
+      (arg === DNNL.arg_weights || arg === DNNL.arg_diff_weights) && memory !== userWeights
+    );
+    const scratchpadMd = lib.dnnl_primitive_desc_query_md(pd, DNNL.query_scratchpad_md, 0);
+    const scratchpadBytes = mdBytes(ctx, scratchpadMd);
+    const scratchpad = scratchpadBytes > 0 ? owned.memory(scratchpadMd, null) : null;
+    // workspace: [converted buffers | scratchpad]
+    const scratchpadAt = workspaceBytes;
+    workspaceBytes += scratchpadBytes;
     if (scratchpad) convArgs.push([DNNL.arg_scratchpad, scratchpad]);
     const args = execArgs(convArgs);
     const label = describeConv(spec);
+    const run = (steps: readonly Converted[]) => {
+      for (const c of steps) {
+        check(lib.dnnl_primitive_execute(c.reorder, ctx.stream, 2, c.reorderArgs), `${label}: reorder`);
+      }
+    };
+    const before = converted.filter((c) => !c.after), after = converted.filter((c) => c.after);
     return {
       impl,
-      reordersWeights: reorders,
+      reordersWeights,
+      reordersActivations: converted.length > (reordersWeights ? 1 : 0),
       workspaceBytes,
       execute(pointers) {
         if (pointers.length !== handles.length && pointers.length !== handles.length + 1) {
@@ -151,18 +203,12 @@ export function createConvVariant(ctx: DnnlContext, spec: ConvSpec, weightsTag: 
           check(lib.dnnl_memory_set_data_handle(memory, pointers[i]), "set handle")
         );
         withWorkspace(ctx, workspaceBytes, pointers[handles.length] ?? null, (base) => {
-          if (reorders) check(lib.dnnl_memory_set_data_handle(convWeights, base), "set handle");
-          if (scratchpad) {
-            const at = Deno.UnsafePointer.offset(base as Deno.PointerObject, scratchpadAt);
-            check(lib.dnnl_memory_set_data_handle(scratchpad, at), "set handle");
-          }
-          if (reorderBefore) {
-            check(lib.dnnl_primitive_execute(reorderBefore, ctx.stream, 2, reorderArgs), "reorder");
-          }
+          const at = (offset: number) => Deno.UnsafePointer.offset(base as Deno.PointerObject, offset);
+          for (const c of converted) check(lib.dnnl_memory_set_data_handle(c.memory, at(c.at)), "set handle");
+          if (scratchpad) check(lib.dnnl_memory_set_data_handle(scratchpad, at(scratchpadAt)), "set handle");
+          run(before);
           check(lib.dnnl_primitive_execute(conv, ctx.stream, convArgs.length, args), label);
-          if (reorderAfter) {
-            check(lib.dnnl_primitive_execute(reorderAfter, ctx.stream, 2, reorderArgs), "reorder");
-          }
+          run(after);
         });
       },
       dispose() {

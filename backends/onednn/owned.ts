@@ -9,7 +9,7 @@ import { check, type DnnlContext, outSlot, pointerIn } from "./native.ts";
 
 /** A primitive (or a few) ready to run on raw pointers to the caller's buffers, in an order its builder documents. */
 export interface ReadyPrimitive {
-  /** oneDNN's implementation (e.g. `brgconv:avx512_core+reorder`), or the candidates while tuning. */
+  /** oneDNN's implementation (e.g. `brgconv:avx512_core+reordered filter`), or the candidates while tuning. */
   readonly impl: string;
   /**
    * Bytes of working memory the next `execute` needs (0 or absent: none), lent by the caller as one

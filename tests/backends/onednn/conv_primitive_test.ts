@@ -6,6 +6,7 @@ import type { ConvKind, ConvSpec } from "../../../backends/onednn/conv_desc.ts";
 import { createConvVariant } from "../../../backends/onednn/conv_variant.ts";
 import {
   createConvPrimitive,
+  MAX_CANDIDATES,
   TRIALS_PER_VARIANT,
   TUNING_CALLS,
   variantTrial,
@@ -85,6 +86,39 @@ const SPECS: [string, ConvSpec][] = [
   ["backward_weights 3x3 s1 pad 1", spec("backward_weights", 3, 1, 1)],
 ];
 
+/**
+ * Backward passes with channels in multiples of 16, where oneDNN chooses blocked activations when let
+ * (its forward `brgconv` keeps NHWC).
+ */
+const WIDE: [string, ConvSpec][] = (["backward_data", "backward_weights"] as const).map((kind) => [
+  `${kind} 3x3 s1 pad 1, 128 -> 144 channels`,
+  spec(kind, 3, 1, 1, { inChannels: 128, outChannels: 144 }),
+]);
+
+for (const [name, s] of WIDE) {
+  Deno.test({
+    name: `onednn ${name}: the variant with reordered activations agrees with the in-place one`,
+    ignore: !ONEDNN.ok,
+    fn: () => {
+      const { inputs, output } = buffers(s);
+      const run = (weightsTag: number, activationsTag: number) => {
+        const variant = createConvVariant(ctx(), s, weightsTag, activationsTag);
+        try {
+          const out = output.slice();
+          variant.execute([...inputs, out].map((a) => Deno.UnsafePointer.of(a)));
+          return { out, variant: { ...variant } };
+        } finally {
+          variant.dispose();
+        }
+      };
+      const blocked = run(DNNL.tag_any, DNNL.tag_any), inPlace = run(DNNL.tag_hwio, DNNL.tag_nhwc);
+      assert.ok(blocked.variant.reordersActivations, `${blocked.variant.impl} keeps NHWC activations`);
+      assert.equal(inPlace.variant.reordersActivations, false);
+      assertClose(blocked.out, inPlace.out, name);
+    },
+  });
+}
+
 for (const [name, s] of SPECS) {
   Deno.test({
     name: `onednn ${name}: the reordering and the in-place filter variants agree`,
@@ -111,11 +145,15 @@ Deno.test({
   name: "onednn conv variants keep their reordered filter and scratchpad in a workspace the caller lends",
   ignore: !ONEDNN.ok,
   fn: () => {
-    for (const [name, s] of SPECS) {
+    for (const [name, s] of [...SPECS, ...WIDE]) {
       const { inputs, output } = buffers(s);
       const filterBytes = 4 * s.filterHeight * s.filterWidth * s.inChannels * s.outChannels;
-      for (const tag of [DNNL.tag_any, DNNL.tag_hwio]) {
-        const variant = createConvVariant(ctx(), s, tag);
+      const layouts = [[DNNL.tag_any, DNNL.tag_nhwc], [DNNL.tag_hwio, DNNL.tag_nhwc], [
+        DNNL.tag_any,
+        DNNL.tag_any,
+      ]];
+      for (const [weightsTag, activationsTag] of layouts) {
+        const variant = createConvVariant(ctx(), s, weightsTag, activationsTag);
         try {
           const label = `${name} ${variant.impl}`;
           const own = output.slice(), lent = output.slice();
@@ -131,6 +169,10 @@ Deno.test({
               `${label}: the reordered filter is in the workspace`,
             );
             assert.ok(workspace.some((b) => b !== 0xff), `${label}: the lent workspace was written`);
+          }
+          if (variant.reordersActivations) {
+            const activationBytes = 4 * s.batch * s.inHeight * s.inWidth * s.inChannels;
+            assert.ok(variant.workspaceBytes >= activationBytes, `${label}: x or dx is in the workspace`);
           }
           if (variant.impl.includes("gemm")) {
             assert.ok(variant.workspaceBytes > 0, `${label}: the im2col scratchpad is in the workspace`);
@@ -194,7 +236,18 @@ Deno.test("a variant trial ignores each candidate's first call: a cold first cal
     WARMUP_CALLS_PER_VARIANT + TRIALS_PER_VARIANT,
     WARMUP_CALLS_PER_VARIANT + TRIALS_PER_VARIANT,
   ]);
-  assert.equal(runs[0] + runs[1], TUNING_CALLS);
+  assert.equal(runs[0] + runs[1], TUNING_CALLS * 2 / MAX_CANDIDATES);
+});
+
+Deno.test("a variant trial of the most candidates takes TUNING_CALLS calls, the fastest wins", () => {
+  const trial = variantTrial(MAX_CANDIDATES);
+  let calls = 0;
+  while (trial.winner === null) {
+    trial.record(trial.next === 2 ? 1 : 3);
+    calls++;
+  }
+  assert.equal(calls, TUNING_CALLS);
+  assert.equal(trial.winner, 2);
 });
 
 Deno.test("a variant trial with one candidate has its winner at once", () => {
