@@ -5,8 +5,8 @@
  * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also `conv2dTranspose`'s forward),
  * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient), `MaxPoolGrad`, `AvgPoolGrad`,
  * `Mean`/`Sum` over the pixels (axes 1 and 2, or 0–2 with a batch of one) of rank-4 tensors, `LeakyRelu`,
- * and the (leaky) ReLU
- * gradient kernel that backends/gradients.ts calls when a backend has it.
+ * the (leaky) ReLU gradient kernel that backends/gradients.ts calls when a backend has it, and
+ * `Concat`, `Slice` and `PadV2` as strided copies (copy_kernels.ts).
  * Cases oneDNN does not cover here (NCHW, non-float32 tensors, `prelu` activation, non-per-channel
  * bias, padded average pooling, whose tfjs gradient counts the padding) go to the kernel that was
  * registered before.
@@ -22,6 +22,8 @@ import type { ConvActivation } from "./conv_desc.ts";
 import { convSpecOf } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, lendWorkspace, type WasmBackendLike } from "./wasm_heap.ts";
 import { pixelReductionLayout } from "../wasm/pixel_reduce.ts";
+import { delegate, elementCount, type Fallback, type KernelArgs } from "./kernel_support.ts";
+import { concat, padV2, slice } from "./copy_kernels.ts";
 
 /** The kernels this module provides, in registration order. */
 export const ONEDNN_KERNEL_NAMES = [
@@ -35,13 +37,13 @@ export const ONEDNN_KERNEL_NAMES = [
   "Sum",
   "LeakyRelu",
   LEAKY_RELU_GRAD,
+  "Concat",
+  "Slice",
+  "PadV2",
 ] as const;
 
 /** A kernel name this module provides. */
 export type OneDnnKernelName = typeof ONEDNN_KERNEL_NAMES[number];
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
 const FUSED_ACTIVATIONS: ReadonlySet<string> = new Set<ConvActivation>([
   "linear",
@@ -51,10 +53,6 @@ const FUSED_ACTIVATIONS: ReadonlySet<string> = new Set<ConvActivation>([
   "elu",
   "sigmoid",
 ]);
-
-function size(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
 
 /**
  * Allocates the output (and the primitive's workspace, freed after the call) and runs the primitive
@@ -68,11 +66,11 @@ function run(
   inputs: readonly tf.TensorInfo[],
 ): tf.TensorInfo {
   const out = backend.makeOutput(outShape, "float32");
-  if (size(outShape) === 0) return out;
-  if (inputs.some((t) => size(t.shape) === 0)) {
+  if (elementCount(outShape) === 0) return out;
+  if (inputs.some((t) => elementCount(t.shape) === 0)) {
     // An empty reduction (0 input channels, or an empty batch for the filter gradient): all zeros.
     const offset = backend.dataIdMap.get(out.dataId)!.memoryOffset!;
-    backend.wasm.HEAPU8.fill(0, offset, offset + size(outShape) * 4);
+    backend.wasm.HEAPU8.fill(0, offset, offset + elementCount(outShape) * 4);
     return out;
   }
   const primitive = cache.get(spec);
@@ -144,7 +142,7 @@ function fusedConv2d(cache: PrimitiveCache, fallback: Fallback | undefined) {
     const outChannels = filter.shape[3];
     const supported = usable(args.backend, bias ? [x, filter, bias] : [x, filter], attrs) &&
       FUSED_ACTIVATIONS.has(attrs.activation ?? "linear") &&
-      (bias == null || (size(bias.shape) === outChannels && bias.shape.at(-1) === outChannels));
+      (bias == null || (elementCount(bias.shape) === outChannels && bias.shape.at(-1) === outChannels));
     if (!supported) return delegate("FusedConv2D", fallback, args);
     const info = nhwcConvInfo(x.shape, filter.shape, attrs, attrs.dilations);
     const spec = convSpecOf("forward", info, {
@@ -264,7 +262,7 @@ function pixelReduction(kernel: "Mean" | "Sum") {
     const { x } = args.inputs as unknown as { x: tf.TensorInfo };
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const layout = pixelReductionLayout(x.shape, axis);
-    if (layout === null || size(x.shape) === 0 || !usable(args.backend, [x], {})) {
+    if (layout === null || elementCount(x.shape) === 0 || !usable(args.backend, [x], {})) {
       return delegate(kernel, fallback, args);
     }
     const { batch, pixels, channels, overBatch } = layout;
@@ -296,8 +294,10 @@ function leakyRelu(cache: PrimitiveCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { x } = args.inputs as unknown as { x: tf.TensorInfo };
     const { alpha } = args.attrs as unknown as { alpha: number };
-    if (size(x.shape) === 0 || !usable(args.backend, [x], {})) return delegate("LeakyRelu", fallback, args);
-    const spec = { kind: "leakyrelu_forward", length: size(x.shape), alpha } as const;
+    if (elementCount(x.shape) === 0 || !usable(args.backend, [x], {})) {
+      return delegate("LeakyRelu", fallback, args);
+    }
+    const spec = { kind: "leakyrelu_forward", length: elementCount(x.shape), alpha } as const;
     return run(args.backend as WasmBackendLike, cache, spec, [...x.shape], [x]);
   };
 }
@@ -306,11 +306,11 @@ function leakyReluGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { dy, x } = args.inputs as unknown as { dy: tf.TensorInfo; x: tf.TensorInfo };
     const { alpha } = args.attrs as unknown as { alpha: number };
-    if (size(x.shape) === 0 || !usable(args.backend, [dy, x], {})) {
+    if (elementCount(x.shape) === 0 || !usable(args.backend, [dy, x], {})) {
       return delegate(LEAKY_RELU_GRAD, fallback, args);
     }
     checkShape(LEAKY_RELU_GRAD, "dy", dy.shape, x.shape);
-    const spec = { kind: "leakyrelu_backward", length: size(x.shape), alpha } as const;
+    const spec = { kind: "leakyrelu_backward", length: elementCount(x.shape), alpha } as const;
     return run(args.backend as WasmBackendLike, cache, spec, [...x.shape], [x, dy]);
   };
 }
@@ -327,15 +327,6 @@ function checkShape(
       `${kernel}: ${name} has shape [${actual}] but its output is [${expected}]`,
     );
   }
-}
-
-function delegate(kernel: string, fallback: Fallback | undefined, args: KernelArgs) {
-  if (fallback) return fallback(args);
-  throw new BackendError(
-    "onednn",
-    `${kernel} on oneDNN needs float32 NHWC tensors on the wasm backend, and no other ${kernel} kernel ` +
-      `is registered for backend "${tf.getBackend()}"`,
-  );
 }
 
 /**
@@ -361,6 +352,9 @@ export function oneDnnKernelConfigs(
     Sum: pixelReduction("Sum"),
     LeakyRelu: leakyRelu,
     [LEAKY_RELU_GRAD]: leakyReluGrad,
+    Concat: concat,
+    Slice: slice,
+    PadV2: padV2,
   };
   return ONEDNN_KERNEL_NAMES.map((kernelName) => {
     const before = previous.get(kernelName);

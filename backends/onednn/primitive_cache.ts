@@ -13,17 +13,23 @@ import type { DnnlContext } from "./native.ts";
 import { createPoolPrimitive, isPoolSpec, type PoolSpec, poolSpecKey } from "./pool.ts";
 import { createReducePrimitive, isReduceSpec, type ReduceSpec, reduceSpecKey } from "./reduce.ts";
 import { createEltwisePrimitive, type EltwiseSpec, eltwiseSpecKey, isEltwiseSpec } from "./eltwise.ts";
+import { type CopySpec, copySpecKey, createCopyPrimitive, isCopySpec } from "./copy.ts";
 
-/** What the cache builds: a convolution pass, a pooling gradient, a pixel reduction or a (leaky) ReLU. */
-export type PrimitiveSpec = ConvSpec | PoolSpec | ReduceSpec | EltwiseSpec;
+/**
+ * What the cache builds: a convolution pass, a pooling gradient, a pixel reduction, a (leaky) ReLU or
+ * a strided copy.
+ */
+export type PrimitiveSpec = ConvSpec | PoolSpec | ReduceSpec | EltwiseSpec | CopySpec;
 
 function keyOf(spec: PrimitiveSpec): string {
+  if (isCopySpec(spec)) return copySpecKey(spec);
   if (isPoolSpec(spec)) return poolSpecKey(spec);
   if (isEltwiseSpec(spec)) return eltwiseSpecKey(spec);
   return isReduceSpec(spec) ? reduceSpecKey(spec) : convSpecKey(spec);
 }
 
 function create(ctx: DnnlContext, spec: PrimitiveSpec): ReadyPrimitive {
+  if (isCopySpec(spec)) return createCopyPrimitive(ctx, spec);
   if (isPoolSpec(spec)) return createPoolPrimitive(ctx, spec);
   if (isEltwiseSpec(spec)) return createEltwisePrimitive(ctx, spec);
   return isReduceSpec(spec) ? createReducePrimitive(ctx, spec) : createConvPrimitive(ctx, spec);

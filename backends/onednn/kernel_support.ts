@@ -1,0 +1,42 @@
+/**
+ * What the oneDNN kernel modules share: the kernel function's argument type, the kernel registered
+ * before (the fallback for cases oneDNN does not cover) and the hand-back to it.
+ *
+ * @module
+ */
+import { BackendError } from "../../kernel/errors.ts";
+import { tf } from "../tf.ts";
+
+/** A kernel function's argument. */
+export type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** The kernel that was registered before ours, called for the cases we hand back. */
+export type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+
+/**
+ * The number of elements of a shape.
+ *
+ * @param shape the dimensions
+ * @returns their product (1 for a scalar)
+ */
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Runs the kernel registered before ours, or says why none can run.
+ *
+ * @param kernel the kernel name
+ * @param fallback the kernel registered before, if any
+ * @param args the call's arguments
+ * @returns what the fallback returns
+ * @throws {BackendError} when no other kernel is registered
+ */
+export function delegate(kernel: string, fallback: Fallback | undefined, args: KernelArgs) {
+  if (fallback) return fallback(args);
+  throw new BackendError(
+    "onednn",
+    `${kernel} on oneDNN needs float32 NHWC tensors on the wasm backend, and no other ${kernel} kernel ` +
+      `is registered for backend "${tf.getBackend()}"`,
+  );
+}
