@@ -63,9 +63,9 @@ function passes(ctx: DnnlContext, n: number, c: AdamConstants): AdamPasses {
           { kind: "eltwise", alg: DNNL.eltwise_sqrt, alpha: 0, beta: 0 },
           { kind: "eltwise", alg: DNNL.eltwise_linear, alpha: 1, beta: c.eps },
           { kind: "eltwise", alg: DNNL.eltwise_pow, alpha: 1, beta: -1 },
-          { kind: "binary", alg: DNNL.binary_mul, length: n },
-          { kind: "binary", alg: DNNL.binary_mul, length: 1 },
-          { kind: "binary", alg: DNNL.binary_add, length: n },
+          { kind: "binary", alg: DNNL.binary_mul, dims: [n] },
+          { kind: "binary", alg: DNNL.binary_mul, dims: [1] },
+          { kind: "binary", alg: DNNL.binary_add, dims: [n] },
         ],
       }),
     };

@@ -7,7 +7,7 @@
  * @module
  */
 import { DNNL } from "./ffi.ts";
-import { check, type DnnlContext, implName, memoryDesc } from "./native.ts";
+import { check, denseDesc, type DnnlContext, implName, memoryDesc } from "./native.ts";
 import { buildOwned, execArgs } from "./owned.ts";
 import { createPrimitiveDesc, type PostOp } from "./primitive_desc.ts";
 
@@ -80,7 +80,7 @@ export function createBinaryPrimitive(ctx: DnnlContext, spec: BinarySpec): Binar
     ]];
     (spec.postOps ?? []).forEach((op, i) => {
       if (op.kind !== "binary") return;
-      const mdOperand = memoryDesc(lib, [op.length], DNNL.tag_a);
+      const mdOperand = denseDesc(lib, op.dims);
       const memory = owned.memory(Deno.UnsafePointer.of(mdOperand), null);
       operands.push(memory);
       args.push([DNNL.arg_post_op_base * (i + 1) | DNNL.arg_src_1, memory]);

@@ -154,6 +154,10 @@ export const DNNL = {
   f32: 3,
   tag_any: 1,
   tag_a: 2,
+  /** `dnnl_ab`, `dnnl_abc`, `dnnl_abcd`: dense row-major layouts. */
+  tag_ab: 3,
+  tag_abc: 4,
+  tag_abcd: 5,
   /** `dnnl_nhwc` (= `acdb`): activations as TensorFlow.js stores them. */
   tag_nhwc: 20,
   /** `dnnl_hwio` (= `cdba`): weights `[kh, kw, in, out]` as TensorFlow.js stores them. */
@@ -167,6 +171,8 @@ export const DNNL = {
   eltwise_logistic: 175,
   /** `dnnl_eltwise_clip`: min(max(x, alpha), beta). */
   eltwise_clip: 255,
+  /** `dnnl_eltwise_square`: x·x. */
+  eltwise_square: 0x4f,
   eltwise_sqrt: 0x6f,
   /** `dnnl_eltwise_linear`: alpha·x + beta. */
   eltwise_linear: 0x7f,
@@ -178,6 +184,7 @@ export const DNNL = {
   binary_add: 0x1fff0,
   binary_mul: 0x1fff1,
   binary_div: 0x1fff4,
+  binary_sub: 0x1fff5,
   query_impl_info_str: 8,
   query_src_md: 129,
   query_diff_src_md: 130,

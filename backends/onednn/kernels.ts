@@ -6,7 +6,8 @@
  * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient), `MaxPoolGrad`, `AvgPoolGrad`,
  * `Mean`/`Sum` over the pixels (axes 1 and 2, or 0–2 with a batch of one) of rank-4 tensors, `LeakyRelu`,
  * the (leaky) ReLU gradient kernel that backends/gradients.ts calls when a backend has it, and
- * `Concat`, `Slice` and `PadV2` as strided copies (copy_kernels.ts).
+ * `Concat`, `Slice` and `PadV2` as strided copies (copy_kernels.ts), and instance normalisation's
+ * element-wise passes ({@link CHANNEL_AFFINE}).
  * Cases oneDNN does not cover here (NCHW, non-float32 tensors, `prelu` activation, non-per-channel
  * bias, padded average pooling, whose tfjs gradient counts the padding) go to the kernel that was
  * registered before.
@@ -24,6 +25,7 @@ import { heapPointers, isWasmBackend, lendWorkspace, type WasmBackendLike } from
 import { pixelReductionLayout } from "../wasm/pixel_reduce.ts";
 import { delegate, elementCount, type Fallback, type KernelArgs } from "./kernel_support.ts";
 import { concat, padV2, slice } from "./copy_kernels.ts";
+import { CHANNEL_AFFINE } from "../channel_affine.ts";
 
 /** The kernels this module provides, in registration order. */
 export const ONEDNN_KERNEL_NAMES = [
@@ -40,6 +42,7 @@ export const ONEDNN_KERNEL_NAMES = [
   "Concat",
   "Slice",
   "PadV2",
+  CHANNEL_AFFINE,
 ] as const;
 
 /** A kernel name this module provides. */
@@ -315,6 +318,48 @@ function leakyReluGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
   };
 }
 
+/**
+ * {@link CHANNEL_AFFINE} on oneDNN, one pass per sample (oneDNN's post-ops broadcast a per-channel
+ * operand over a sample's pixels, not over a batch).
+ */
+function channelAffine(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x, shift, minus, scale } = args.inputs as unknown as Record<string, tf.TensorInfo | undefined>;
+    const { square } = args.attrs as unknown as { square: boolean };
+    const operands = [shift, minus, scale].filter((t): t is tf.TensorInfo => t !== undefined);
+    if (!x || x.shape.length !== 4 || !usable(args.backend, [x, ...operands], {})) {
+      return delegate(CHANNEL_AFFINE, fallback, args);
+    }
+    const [batch, height, width, channels] = x.shape;
+    const pixels = height * width;
+    const backend = args.backend as WasmBackendLike;
+    const out = backend.makeOutput([...x.shape], "float32");
+    if (elementCount(x.shape) === 0) return out;
+    const spec = {
+      kind: "channel_affine",
+      pixels,
+      channels,
+      shift: !!shift,
+      minus: !!minus,
+      scale: !!scale,
+      square,
+    } as const;
+    const primitive = cache.get(spec);
+    const pointers = heapPointers(backend, [x, ...operands, out].map((t) => t.dataId));
+    const perSample = [
+      pixels * channels,
+      ...operands.map((t) => t === minus ? pixels * channels : channels),
+      pixels * channels,
+    ];
+    for (let n = 0; n < batch; n++) {
+      primitive.execute(
+        pointers.map((p, i) => Deno.UnsafePointer.offset(p as Deno.PointerObject, 4 * n * perSample[i])),
+      );
+    }
+    return out;
+  };
+}
+
 function checkShape(
   kernel: string,
   name: string,
@@ -355,6 +400,7 @@ export function oneDnnKernelConfigs(
     Concat: concat,
     Slice: slice,
     PadV2: padV2,
+    [CHANNEL_AFFINE]: channelAffine,
   };
   return ONEDNN_KERNEL_NAMES.map((kernelName) => {
     const before = previous.get(kernelName);

@@ -89,6 +89,24 @@ export function memoryDesc(lib: DnnlSymbols, dims: readonly number[], tag: numbe
   return md;
 }
 
+/** The dense row-major tags by rank: `a`, `ab`, `abc`, `abcd`. */
+const DENSE_TAGS = [DNNL.tag_a, DNNL.tag_ab, DNNL.tag_abc, DNNL.tag_abcd];
+
+/**
+ * Initialises a float32 memory descriptor of a dense row-major buffer.
+ *
+ * @param lib the bound functions
+ * @param dims 1 to 4 dimensions, the last one contiguous
+ * @returns the `dnnl_memory_desc_t` bytes
+ * @throws {RangeError} for another rank
+ * @throws {BackendError} when oneDNN rejects the descriptor
+ */
+export function denseDesc(lib: DnnlSymbols, dims: readonly number[]): Uint8Array {
+  const tag = DENSE_TAGS[dims.length - 1];
+  if (tag === undefined) throw new RangeError(`denseDesc: rank ${dims.length} is not 1 to 4`);
+  return memoryDesc(lib, dims, tag);
+}
+
 /**
  * Creates the engine and the stream.
  *

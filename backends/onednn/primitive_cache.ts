@@ -1,6 +1,6 @@
 /**
- * A bounded least-recently-used cache of convolution, pooling and reduction primitives, keyed by
- * geometry.
+ * A bounded least-recently-used cache of oneDNN primitives (convolutions, pooling, reductions,
+ * element-wise passes, strided copies), keyed by geometry.
  * Creating a oneDNN primitive generates machine code (about a millisecond); a training step reuses a
  * few dozen shapes.
  *
@@ -14,14 +14,21 @@ import { createPoolPrimitive, isPoolSpec, type PoolSpec, poolSpecKey } from "./p
 import { createReducePrimitive, isReduceSpec, type ReduceSpec, reduceSpecKey } from "./reduce.ts";
 import { createEltwisePrimitive, type EltwiseSpec, eltwiseSpecKey, isEltwiseSpec } from "./eltwise.ts";
 import { type CopySpec, copySpecKey, createCopyPrimitive, isCopySpec } from "./copy.ts";
+import {
+  type ChannelAffineSpec,
+  channelAffineSpecKey,
+  createChannelAffinePrimitive,
+  isChannelAffineSpec,
+} from "./channel_affine.ts";
 
 /**
- * What the cache builds: a convolution pass, a pooling gradient, a pixel reduction, a (leaky) ReLU or
- * a strided copy.
+ * What the cache builds: a convolution pass, a pooling gradient, a pixel reduction, a (leaky) ReLU, a
+ * strided copy or a channel-affine pass.
  */
-export type PrimitiveSpec = ConvSpec | PoolSpec | ReduceSpec | EltwiseSpec | CopySpec;
+export type PrimitiveSpec = ConvSpec | PoolSpec | ReduceSpec | EltwiseSpec | CopySpec | ChannelAffineSpec;
 
 function keyOf(spec: PrimitiveSpec): string {
+  if (isChannelAffineSpec(spec)) return channelAffineSpecKey(spec);
   if (isCopySpec(spec)) return copySpecKey(spec);
   if (isPoolSpec(spec)) return poolSpecKey(spec);
   if (isEltwiseSpec(spec)) return eltwiseSpecKey(spec);
@@ -29,6 +36,7 @@ function keyOf(spec: PrimitiveSpec): string {
 }
 
 function create(ctx: DnnlContext, spec: PrimitiveSpec): ReadyPrimitive {
+  if (isChannelAffineSpec(spec)) return createChannelAffinePrimitive(ctx, spec);
   if (isCopySpec(spec)) return createCopyPrimitive(ctx, spec);
   if (isPoolSpec(spec)) return createPoolPrimitive(ctx, spec);
   if (isEltwiseSpec(spec)) return createEltwisePrimitive(ctx, spec);

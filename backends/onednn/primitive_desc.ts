@@ -5,7 +5,7 @@
  * @module
  */
 import { DNNL } from "./ffi.ts";
-import { check, type DnnlContext, memoryDesc, outSlot, pointerIn } from "./native.ts";
+import { check, denseDesc, type DnnlContext, outSlot, pointerIn } from "./native.ts";
 
 /** A step after a primitive's own operation, in order. */
 export type PostOp =
@@ -13,8 +13,11 @@ export type PostOp =
   | { kind: "sum"; scale: number }
   /** `result = alg(result; alpha, beta)` (e.g. `DNNL.eltwise_sqrt`, `DNNL.eltwise_linear`). */
   | { kind: "eltwise"; alg: number; alpha: number; beta: number }
-  /** `result = alg(result, operand)`; the operand is flat with `length` elements (1: broadcast). */
-  | { kind: "binary"; alg: number; length: number };
+  /**
+   * `result = alg(result, operand)`; the operand is dense (row-major) with dimensions `dims`, those of
+   * the result or 1 where it is broadcast (`[1]` against a flat result: a scalar).
+   */
+  | { kind: "binary"; alg: number; dims: readonly number[] };
 
 /** Attributes of a primitive. */
 export interface PrimitiveAttributes {
@@ -50,7 +53,7 @@ function createAttributes(ctx: DnnlContext, a: PrimitiveAttributes): Deno.Pointe
           else if (op.kind === "eltwise") {
             check(lib.dnnl_post_ops_append_eltwise(ops, 1, op.alg, op.alpha, op.beta), "eltwise post-op");
           } else {
-            const md = memoryDesc(lib, [op.length], DNNL.tag_a);
+            const md = denseDesc(lib, op.dims);
             check(lib.dnnl_post_ops_append_binary(ops, op.alg, md), "binary post-op");
           }
         }

@@ -5,6 +5,7 @@
  */
 import { tf } from "../../../backends/tf.ts";
 import type { LayerSpec } from "./layer.ts";
+import { channelAffine } from "../../../backends/channel_affine.ts";
 
 /** The official `norm` choices. */
 export const NORMS = ["instance", "batch"] as const;
@@ -20,22 +21,21 @@ const MOMENTUM = 0.1;
  * Instance normalisation with its gradient written out, so that the tape keeps only the output and
  * 1/σ per channel (tfjs's own gradient of the composed ops keeps the input, the centred input and
  * both again per op): y = (x - μ)/σ, dx = (dy - mean(dy) - y · mean(dy · y)) / σ over each channel's
- * pixels, σ = √(var + eps) with the biased variance, as PyTorch. The forward pass holds at most two
- * temporaries of the input's size beside it (the centred input, then its square or the output), each
- * freed as soon as it is used: `tf.moments` would copy the input (a float32 `cast` copies on wasm),
- * centre it a second time and keep all of them until the layer ends — at 2048×1024 and 32 channels,
- * 0.75 GiB more at the generator's peak. The arithmetic is `tf.moments`'s, op for op.
+ * pixels, σ = √(var + eps) with the biased variance, as PyTorch. The element-wise passes go through
+ * {@link channelAffine} (one oneDNN pass each where the backend has it): the forward pass holds at
+ * most one temporary of the input's size beside it ((x - μ)², freed once reduced), where `tf.moments`
+ * would copy the input (a float32 `cast` copies on wasm), centre it a second time and keep all of
+ * them until the layer ends — at 2048×1024 and 32 channels, 0.75 GiB more at the generator's peak.
+ * The arithmetic is `tf.moments`'s, op for op.
  */
 const instanceNormWithGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const [x, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
   const mean = tf.mean(x, [1, 2], true);
-  const centred = tf.sub(x, mean);
-  const squared = tf.square(centred);
+  const squared = channelAffine(x, { shift: mean, square: true });
   const variance = tf.mean(squared, [1, 2], true);
   squared.dispose();
   const invStd = tf.rsqrt(tf.add(variance, EPS));
-  const y = tf.mul(centred, invStd);
-  centred.dispose();
+  const y = channelAffine(x, { shift: mean, scale: invStd });
   save([y, invStd]);
   return {
     value: y,
@@ -43,7 +43,8 @@ const instanceNormWithGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFun
       tf.tidy(() => {
         const meanDy = tf.mean(dy, [1, 2], true);
         const meanDyY = tf.mean(tf.mul(dy, saved), [1, 2], true);
-        return tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(saved, meanDyY)), inv);
+        const minus = channelAffine(saved as tf.Tensor4D, { scale: meanDyY });
+        return channelAffine(dy as tf.Tensor4D, { shift: meanDy, minus, scale: inv });
       }),
   };
 });
