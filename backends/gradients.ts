@@ -107,7 +107,16 @@ tf.registerGradient({
  */
 export const LEAKY_RELU_GRAD = "LeakyReluGrad";
 
-function leakyReluGradient(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
+/**
+ * The (leaky) ReLU gradient, `x > 0 ? dy : alpha·dy`, through {@link LEAKY_RELU_GRAD} where the backend
+ * has it. `x` may be the activation's input or its output (their signs agree where it matters).
+ *
+ * @param dy the gradient of the activation's output
+ * @param x the activation's input (or, for ReLU, its output)
+ * @param alpha the slope below zero (0: ReLU)
+ * @returns the gradient of the activation's input
+ */
+export function leakyReluGradient(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
   if (tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend()) && x.dtype === "float32") {
     return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x }, { alpha }) as tf.Tensor;
   }

@@ -12,6 +12,7 @@ import { Rng } from "../../kernel/random.ts";
 import { loadPth } from "../../formats/pth.ts";
 import { type NdArray, toFloat32 } from "../../formats/ndarray.ts";
 import { permute4d } from "../networks/_module.ts";
+import { leakyReluGradient } from "../../backends/gradients.ts";
 
 /** Where to get the weights, for error messages. */
 export const VGG19_HELP =
@@ -52,6 +53,37 @@ export function randomVgg19StateDict(
     }
   });
   return sd;
+}
+
+/**
+ * `relu(conv3×3(x, filter) + bias)` with pad 1, as one `FusedConv2D` kernel also while a gradient is
+ * taken, and a gradient for x only. tfjs's `fused.conv2d` falls back to three kernels (conv, bias add,
+ * ReLU) whenever a tape is recording, so the perceptual loss of the generated image paid two extra
+ * passes over every VGG activation and kept each pre-activation for the ReLU's gradient; the weights
+ * are frozen, so no filter or bias gradient is needed either. The gradient is tfjs's own, ReLU's
+ * (from the output: it is positive exactly where the pre-activation is) then the convolution's
+ * input gradient.
+ *
+ * @param x NHWC activations
+ * @param filter `[3, 3, in, out]`
+ * @param bias `[out]`
+ * @returns the activations after the conv and ReLU
+ */
+function frozenConvRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
+  const attrs = { strides: 1, pad: 1, dataFormat: "NHWC", dilations: 1, activation: "relu" };
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    const y = tf.engine().runKernel("FusedConv2D", { x: input, filter, bias }, attrs) as tf.Tensor4D;
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) =>
+        tf.tidy(() =>
+          tf.conv2dTranspose(leakyReluGradient(dy, saved, 0) as tf.Tensor4D, filter, input.shape, 1, 1)
+        ),
+    };
+  });
+  return op(x) as tf.Tensor4D;
 }
 
 /** VGG19 features relu1_1 … relu5_1, frozen (constants, not variables). */
@@ -138,7 +170,7 @@ export class Vgg19Features {
         for (const index of convs) {
           if (s > 0 && index === convs[convs.length - 1]) z = tf.maxPool(z, 2, 2, "valid");
           const { filter, bias } = this.#convs.get(index)!;
-          z = tf.fused.conv2d({ x: z, filter, strides: 1, pad: 1, bias, activation: "relu" });
+          z = frozenConvRelu(z, filter, bias);
         }
         return z;
       });

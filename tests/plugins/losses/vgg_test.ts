@@ -98,3 +98,73 @@ Deno.test("missing or wrong VGG19 weights say what is wrong and where to get the
     /features\.5\.weight has shape \[2, 3, 3, 3\] .* needs \[out, 2, 3, 3\]/,
   );
 });
+
+/** Calls of the named cpu kernels while `fn` runs. */
+function countKernels(names: string[], fn: () => void): Map<string, number> {
+  const counts = new Map(names.map((n) => [n, 0]));
+  const originals = names.map((n) => tf.getKernel(n, "cpu")!);
+  for (const config of originals) {
+    tf.unregisterKernel(config.kernelName, "cpu");
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (args) => {
+        counts.set(config.kernelName, counts.get(config.kernelName)! + 1);
+        return config.kernelFunc(args);
+      },
+    });
+  }
+  try {
+    fn();
+  } finally {
+    for (const config of originals) {
+      tf.unregisterKernel(config.kernelName, "cpu");
+      tf.registerKernel(config);
+    }
+  }
+  return counts;
+}
+
+Deno.test("VGG features under a gradient: one FusedConv2D per conv, tfjs's gradient for the image", async () => {
+  await selectBackend("cpu");
+  const sd = randomVgg19StateDict(3, [4, 6, 8, 8, 8]);
+  for (const [name, array] of sd) {
+    if (name.endsWith(".bias")) {
+      array.data = Float32Array.from({ length: array.data.length }, (_, i) => 0.1 * Math.sin(i + 1));
+    }
+  }
+  const vgg = Vgg19Features.fromStateDict(sd, "random.pth");
+  const image = tf.randomUniform([1, 32, 32, 3], -1, 1, "float32", 4) as tf.Tensor4D;
+  const weights = vgg.apply(image).map((f, k) => {
+    const w = tf.randomNormal(f.shape, 0, 1, "float32", 10 + k);
+    f.dispose();
+    return w;
+  });
+  const loss = (features: tf.Tensor[]) =>
+    tf.addN(features.map((f, k) => tf.sum(tf.mul(f, weights[k])))) as tf.Scalar;
+  // tfjs's unfused path: conv, bias add and ReLU, with its own gradients
+  const reference = (x: tf.Tensor) => {
+    const outputs: tf.Tensor[] = [];
+    let z = x as tf.Tensor4D;
+    [[0], [2, 5], [7, 10], [12, 14, 16, 19], [21, 23, 25, 28]].forEach((convs, s) => {
+      for (const index of convs) {
+        if (s > 0 && index === convs[convs.length - 1]) z = tf.maxPool(z, 2, 2, "valid");
+        const w = sd.get(`features.${index}.weight`)!, b = sd.get(`features.${index}.bias`)!;
+        const filter = tf.transpose(tf.tensor4d(w.data as Float32Array, w.shape as never), [2, 3, 1, 0]);
+        z = tf.relu(tf.add(tf.conv2d(z, filter as tf.Tensor4D, 1, 1), tf.tensor1d(b.data as Float32Array)));
+      }
+      outputs.push(z);
+    });
+    return loss(outputs);
+  };
+  const expected = tf.grad(reference)(image);
+  let actual: tf.Tensor | null = null;
+  const counts = countKernels(["Relu", "FusedConv2D", "Conv2DBackpropFilter"], () => {
+    actual = tf.grad((x: tf.Tensor) => loss(vgg.apply(x as tf.Tensor4D)))(image);
+  });
+  assert.deepEqual(Object.fromEntries(counts), { Relu: 0, FusedConv2D: 13, Conv2DBackpropFilter: 0 });
+  const [a, e] = [await actual!.data() as Float32Array, await expected.data() as Float32Array];
+  const worst = e.reduce((m, v, i) => Math.max(m, Math.abs(v - a[i])), 0);
+  assert.ok(worst < 1e-5 * Math.max(...e.map(Math.abs)), `max difference ${worst}`);
+  tf.dispose([image, expected, actual!, ...weights]);
+  vgg.dispose();
+});
