@@ -83,6 +83,22 @@ export function elementCount(shape: readonly number[]): number {
 }
 
 /**
+ * The strides of a dense row-major (C-contiguous) array of a shape, in elements.
+ *
+ * @param shape dimensions
+ * @returns the stride of each dimension (the last one 1)
+ */
+export function denseStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+/**
  * Whether a string names a dtype of ours.
  *
  * @param name candidate dtype name

@@ -40,22 +40,6 @@ export function copySpecKey(s: CopySpec): string {
   return [s.kind, s.dims.join("x"), s.srcStrides.join(":"), s.dstStrides.join(":")].join(",");
 }
 
-/**
- * The dense (row-major) strides of a shape, in elements.
- *
- * @param shape the dimensions
- * @returns the stride of each dimension
- */
-export function denseStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let stride = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = stride;
-    stride *= shape[i];
-  }
-  return strides;
-}
-
 function stridedDesc(ctx: DnnlContext, dims: readonly number[], strides: readonly number[]): Uint8Array {
   const md = new Uint8Array(DNNL.MEMORY_DESC_BYTES);
   check(

@@ -7,8 +7,9 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { type CopySpec, denseStrides } from "./copy.ts";
-import { delegate, elementCount, type Fallback, type KernelArgs } from "./kernel_support.ts";
+import { denseStrides, elementCount } from "../../formats/ndarray.ts";
+import type { CopySpec } from "./copy.ts";
+import { delegate, type Fallback, type KernelArgs } from "./kernel_support.ts";
 import type { PrimitiveCache } from "./primitive_cache.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
 

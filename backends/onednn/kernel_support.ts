@@ -14,16 +14,6 @@ export type KernelArgs = Parameters<tf.KernelFunc>[0];
 export type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
 /**
- * The number of elements of a shape.
- *
- * @param shape the dimensions
- * @returns their product (1 for a scalar)
- */
-export function elementCount(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/**
  * Runs the kernel registered before ours, or says why none can run.
  *
  * @param kernel the kernel name

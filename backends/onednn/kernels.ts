@@ -23,7 +23,8 @@ import type { ConvActivation } from "./conv_desc.ts";
 import { convSpecOf } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, lendWorkspace, type WasmBackendLike } from "./wasm_heap.ts";
 import { pixelReductionLayout } from "../wasm/pixel_reduce.ts";
-import { delegate, elementCount, type Fallback, type KernelArgs } from "./kernel_support.ts";
+import { elementCount } from "../../formats/ndarray.ts";
+import { delegate, type Fallback, type KernelArgs } from "./kernel_support.ts";
 import { concat, padV2, slice } from "./copy_kernels.ts";
 import { CHANNEL_AFFINE } from "../channel_affine.ts";
 

@@ -13,7 +13,13 @@
  * @module
  */
 import { CheckpointError } from "../../kernel/errors.ts";
-import { type DType, elementCount, littleEndianBytes, type NdArray } from "../../formats/ndarray.ts";
+import {
+  denseStrides,
+  type DType,
+  elementCount,
+  littleEndianBytes,
+  type NdArray,
+} from "../../formats/ndarray.ts";
 import { OP, PickleWriter } from "./pickle_writer.ts";
 import { encodeZip, type ZipFile } from "./zip_writer.ts";
 
@@ -62,16 +68,6 @@ export function torchOrder(names: Iterable<string>): string[] {
   return [...names].sort(compareNames);
 }
 
-function contiguousStride(shape: readonly number[]): number[] {
-  const stride = new Array<number>(shape.length);
-  let step = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    stride[i] = step;
-    step *= shape[i];
-  }
-  return stride;
-}
-
 /**
  * Encodes a state_dict as a `torch.save` zip file.
  *
@@ -91,7 +87,7 @@ export function encodePth(tensors: ReadonlyMap<string, NdArray>): Uint8Array {
     p.text(name).global("torch._utils", "_rebuild_tensor_v2").op(OP.MARK);
     p.op(OP.MARK).text("storage").global("torch", STORAGE_CLASS[array.dtype]).text(key).text("cpu").int(numel)
       .op(OP.TUPLE, OP.BINPERSID);
-    p.int(0).intTuple(array.shape).intTuple(contiguousStride(array.shape)).op(OP.NEWFALSE);
+    p.int(0).intTuple(array.shape).intTuple(denseStrides(array.shape)).op(OP.NEWFALSE);
     p.global("collections", "OrderedDict").op(OP.EMPTY_TUPLE, OP.REDUCE, OP.TUPLE, OP.REDUCE);
   }
   p.op(OP.SETITEMS, OP.STOP);

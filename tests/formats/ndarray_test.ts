@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  denseStrides,
   type DType,
   float16ToNumber,
   ndArrayProblem,
@@ -76,4 +77,10 @@ Deno.test("ndArrayProblem describes malformed arrays and accepts good ones", () 
     /unknown dtype/,
   );
   assert.match(ndArrayProblem({ shape: [1], dtype: "float16", data: new Float32Array(1) })!, /Uint16Array/);
+});
+
+Deno.test("dense strides are row-major: the last dimension contiguous", () => {
+  assert.deepEqual(denseStrides([2, 3, 4, 5]), [60, 20, 5, 1]);
+  assert.deepEqual(denseStrides([7]), [1]);
+  assert.deepEqual(denseStrides([]), []);
 });

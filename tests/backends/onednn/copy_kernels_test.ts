@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { MIN_COPY_ELEMENTS } from "../../../backends/onednn/copy_kernels.ts";
-import { denseStrides } from "../../../backends/onednn/copy.ts";
 import { oneDnnInfo } from "../../../backends/onednn/mod.ts";
 import { assertMatchesCpu, ONEDNN, seededTensor } from "./conv_helpers.ts";
 
 const ignore = !ONEDNN.ok;
-
-Deno.test("dense strides are row-major", () => {
-  assert.deepEqual(denseStrides([2, 3, 4, 5]), [60, 20, 5, 1]);
-  assert.deepEqual(denseStrides([7]), [1]);
-});
 
 Deno.test({
   name: "Concat on oneDNN matches cpu along the channels, the rows and the batch, with an empty input",
