@@ -1,7 +1,9 @@
 /**
- * (Leaky) ReLU and its gradient on oneDNN, multi-threaded and in place in the wasm heap: the
+ * (Leaky) ReLU and its gradient, and tanh, on oneDNN, multi-threaded and in place in the wasm heap: the
  * discriminators' LeakyReLU(0.2) and both gradients (TensorFlow.js computes the gradient as three
- * single-threaded kernels: Greater, Multiply, Select; ReLU's as Step and Multiply).
+ * single-threaded kernels: Greater, Multiply, Select; ReLU's as Step and Multiply), and the generators'
+ * output tanh (tfjs-backend-wasm: 44 ms for 2 M values, 1.4 ulp from float64's at most; oneDNN: 0.5 ms,
+ * 0.66 ulp).
  *
  * @module
  */
@@ -10,9 +12,12 @@ import { check, type DnnlContext, implName, memoryDesc } from "./native.ts";
 import { buildOwned, execArgs, type ReadyPrimitive } from "./owned.ts";
 import { createPrimitiveDesc } from "./primitive_desc.ts";
 
-/** `y = x > 0 ? x : alpha·x` (forward) or `dx = x > 0 ? dy : alpha·dy` (backward), on flat buffers. */
+/**
+ * `y = x > 0 ? x : alpha·x` (forward) or `dx = x > 0 ? dy : alpha·dy` (backward), or `y = tanh(x)`
+ * (alpha unused), on flat buffers.
+ */
 export interface EltwiseSpec {
-  kind: "leakyrelu_forward" | "leakyrelu_backward";
+  kind: "leakyrelu_forward" | "leakyrelu_backward" | "tanh_forward";
   /** Elements. */
   length: number;
   /** Slope below zero (0: ReLU). */
@@ -26,7 +31,8 @@ export interface EltwiseSpec {
  * @returns true for {@link EltwiseSpec}
  */
 export function isEltwiseSpec(spec: { kind: string }): spec is EltwiseSpec {
-  return spec.kind === "leakyrelu_forward" || spec.kind === "leakyrelu_backward";
+  return spec.kind === "leakyrelu_forward" || spec.kind === "leakyrelu_backward" ||
+    spec.kind === "tanh_forward";
 }
 
 /**
@@ -51,10 +57,12 @@ export function createEltwisePrimitive(ctx: DnnlContext, s: EltwiseSpec): ReadyP
   const { lib } = ctx;
   const md = memoryDesc(lib, [s.length], DNNL.tag_a);
   const forwardDesc = new Uint8Array(DNNL.ELTWISE_DESC_BYTES);
-  const prop = s.kind === "leakyrelu_forward" ? DNNL.forward_inference : DNNL.forward_training;
-  check(lib.dnnl_eltwise_forward_desc_init(forwardDesc, prop, DNNL.eltwise_relu, md, s.alpha, 0), "eltwise");
+  const forward = s.kind !== "leakyrelu_backward";
+  const prop = forward ? DNNL.forward_inference : DNNL.forward_training;
+  const alg = s.kind === "tanh_forward" ? DNNL.eltwise_tanh : DNNL.eltwise_relu;
+  check(lib.dnnl_eltwise_forward_desc_init(forwardDesc, prop, alg, md, s.alpha, 0), "eltwise");
   const forwardPd = createPrimitiveDesc(ctx, forwardDesc, `oneDNN ${s.kind}`);
-  if (s.kind === "leakyrelu_forward") {
+  if (forward) {
     return buildOwned(ctx, [forwardPd], (owned) => {
       const primitive = owned.primitive(forwardPd);
       const x = owned.memory(Deno.UnsafePointer.of(md), null),

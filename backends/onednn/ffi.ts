@@ -167,6 +167,7 @@ export const DNNL = {
   convolution_direct: 1,
   /** `dnnl_eltwise_relu`; with alpha ≠ 0 it is a leaky ReLU. */
   eltwise_relu: 31,
+  eltwise_tanh: 0x2f,
   eltwise_elu: 63,
   eltwise_logistic: 175,
   /** `dnnl_eltwise_clip`: min(max(x, alpha), beta). */

@@ -5,7 +5,7 @@
  * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also `conv2dTranspose`'s forward),
  * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient), `MaxPoolGrad`, `AvgPoolGrad`,
  * `Mean`/`Sum` over the pixels (axes 1 and 2, or 0–2 with a batch of one) of rank-4 tensors, `LeakyRelu`,
- * the (leaky) ReLU gradient kernel that backends/gradients.ts calls when a backend has it, and
+ * `Tanh`, the (leaky) ReLU gradient kernel that backends/gradients.ts calls when a backend has it, and
  * `Concat`, `Slice` and `PadV2` as strided copies (copy_kernels.ts), and instance normalisation's
  * element-wise passes ({@link CHANNEL_AFFINE}).
  * Cases oneDNN does not cover here (NCHW, non-float32 tensors, `prelu` activation, non-per-channel
@@ -40,6 +40,7 @@ export const ONEDNN_KERNEL_NAMES = [
   "Sum",
   "LeakyRelu",
   LEAKY_RELU_GRAD,
+  "Tanh",
   "Concat",
   "Slice",
   "PadV2",
@@ -306,6 +307,17 @@ function leakyRelu(cache: PrimitiveCache, fallback: Fallback | undefined) {
   };
 }
 
+function tanh(cache: PrimitiveCache, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x } = args.inputs as unknown as { x: tf.TensorInfo };
+    if (elementCount(x.shape) === 0 || !usable(args.backend, [x], {})) {
+      return delegate("Tanh", fallback, args);
+    }
+    const spec = { kind: "tanh_forward", length: elementCount(x.shape), alpha: 0 } as const;
+    return run(args.backend as WasmBackendLike, cache, spec, [...x.shape], [x]);
+  };
+}
+
 function leakyReluGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { dy, x } = args.inputs as unknown as { dy: tf.TensorInfo; x: tf.TensorInfo };
@@ -398,6 +410,7 @@ export function oneDnnKernelConfigs(
     Sum: pixelReduction("Sum"),
     LeakyRelu: leakyRelu,
     [LEAKY_RELU_GRAD]: leakyReluGrad,
+    Tanh: tanh,
     Concat: concat,
     Slice: slice,
     PadV2: padV2,

@@ -33,3 +33,15 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "Tanh on oneDNN matches cpu (the generators' output), saturating at large |x|",
+  ignore,
+  fn: async () => {
+    await assertMatchesCpu(
+      "tanh",
+      () => tf.tanh(tf.mul(seededTensor([1, 33, 65, 3], 7), 12)),
+      "tanh_forward",
+    );
+  },
+});

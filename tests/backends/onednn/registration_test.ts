@@ -36,6 +36,7 @@ Deno.test("loadOneDnn never throws and reports a 2.x version or a reason", () =>
       "Sum",
       "LeakyRelu",
       "LeakyReluGrad",
+      "Tanh",
       "Concat",
       "Slice",
       "PadV2",
