@@ -17,6 +17,7 @@
 import { BackendError } from "../../kernel/errors.ts";
 import { tf } from "../tf.ts";
 import type { PrimitiveCache, PrimitiveSpec } from "./primitive_cache.ts";
+import type { EltwiseSpec } from "./eltwise.ts";
 import type { PoolSpec } from "./pool.ts";
 import { LEAKY_RELU_GRAD } from "../gradients.ts";
 import type { ConvActivation } from "./conv_desc.ts";
@@ -295,25 +296,23 @@ function pixelReduction(kernel: "Mean" | "Sum") {
   };
 }
 
-function leakyRelu(cache: PrimitiveCache, fallback: Fallback | undefined) {
-  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
-    const { x } = args.inputs as unknown as { x: tf.TensorInfo };
-    const { alpha } = args.attrs as unknown as { alpha: number };
-    if (elementCount(x.shape) === 0 || !usable(args.backend, [x], {})) {
-      return delegate("LeakyRelu", fallback, args);
-    }
-    const spec = { kind: "leakyrelu_forward", length: elementCount(x.shape), alpha } as const;
-    return run(args.backend as WasmBackendLike, cache, spec, [...x.shape], [x]);
-  };
-}
-
-function tanh(cache: PrimitiveCache, fallback: Fallback | undefined) {
-  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+/**
+ * `LeakyRelu` or `Tanh` of a float32 tensor on oneDNN. (Not `Relu`: memory-bound, and tfjs-backend-wasm's
+ * runs at the same speed on one thread.)
+ */
+function forwardEltwise(kernel: "LeakyRelu" | "Tanh") {
+  return (cache: PrimitiveCache, fallback: Fallback | undefined) => (args: KernelArgs) => {
     const { x } = args.inputs as unknown as { x: tf.TensorInfo };
     if (elementCount(x.shape) === 0 || !usable(args.backend, [x], {})) {
-      return delegate("Tanh", fallback, args);
+      return delegate(kernel, fallback, args);
     }
-    const spec = { kind: "tanh_forward", length: elementCount(x.shape), alpha: 0 } as const;
+    const length = elementCount(x.shape);
+    const alpha = kernel === "LeakyRelu" ? (args.attrs as unknown as { alpha: number }).alpha : 0;
+    const spec: EltwiseSpec = {
+      kind: kernel === "Tanh" ? "tanh_forward" : "leakyrelu_forward",
+      length,
+      alpha,
+    };
     return run(args.backend as WasmBackendLike, cache, spec, [...x.shape], [x]);
   };
 }
@@ -408,9 +407,9 @@ export function oneDnnKernelConfigs(
     AvgPoolGrad: poolGrad("AvgPoolGrad"),
     Mean: pixelReduction("Mean"),
     Sum: pixelReduction("Sum"),
-    LeakyRelu: leakyRelu,
+    LeakyRelu: forwardEltwise("LeakyRelu"),
     [LEAKY_RELU_GRAD]: leakyReluGrad,
-    Tanh: tanh,
+    Tanh: forwardEltwise("Tanh"),
     Concat: concat,
     Slice: slice,
     PadV2: padV2,
