@@ -154,14 +154,14 @@ export const PYTORCH_REFERENCE: DatedReference = {
   date: "2026-12-02",
   where: "official pix2pixHD on PyTorch 1.13.1, 2 threads, 2-core AMD EPYC (AVX-512), side by side with ours",
   seconds: {
-    "global-512x256": 1.24,
-    "global-1024x512": 5.08,
-    "local-1024x512": 2.86,
-    "local-2048x1024": 12.18,
-    "ngf32-256x128": 1.08,
-    "ngf32-512x256": 3.82,
-    "ngf64-256x128": 3.36,
-    "ngf64-512x256": 6.94,
+    "global-512x256": 1.26,
+    "global-1024x512": 5.24,
+    "local-1024x512": 2.38,
+    "local-2048x1024": 12.92,
+    "ngf32-256x128": 0.82,
+    "ngf32-512x256": 3.07,
+    "ngf64-256x128": 3.84,
+    "ngf64-512x256": 7.84,
   },
 };
 

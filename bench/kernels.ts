@@ -10,6 +10,7 @@ import { selectBackend } from "../backends/select.ts";
 import { tf } from "../backends/tf.ts";
 import "../backends/wasm/mod.ts";
 import { createLogger } from "../kernel/log.ts";
+import { TUNING_CALLS } from "../backends/onednn/conv_primitive.ts";
 
 /** One benchmarked conv. */
 interface ConvCase {
@@ -109,8 +110,16 @@ const SMALL_CASES: ConvCase[] = [
   },
 ];
 
-/** Timed repetitions per backend (after one warm-up run, except on the slow cpu backend). */
-const REPS: Record<string, number> = { wasm: 3, cpu: 1 };
+/** Timed repetitions per backend, after the warm-up runs. */
+const REPS: Record<string, number> = { wasm: 3, onednn: 3, cpu: 1 };
+
+/**
+ * Untimed runs first: none on the slow cpu backend; on oneDNN, those in which each convolution times
+ * its candidate kernels (conv_primitive.ts); else one.
+ */
+function warmUpRuns(backend: string): number {
+  return backend === "cpu" ? 0 : backend === "onednn" ? TUNING_CALLS : 1;
+}
 
 function run(c: ConvCase, x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   return c.transposeTo
@@ -128,8 +137,8 @@ function forwardMacs(c: ConvCase): number {
   return n * ho * wo * kh * kw * ci * co;
 }
 
-async function timeMs(reps: number, warmUp: boolean, f: () => tf.Tensor[]): Promise<number> {
-  if (warmUp) {
+async function timeMs(reps: number, warmUps: number, f: () => tf.Tensor[]): Promise<number> {
+  for (let i = 0; i < warmUps; i++) {
     const out = f();
     await Promise.all(out.map((t) => t.data()));
     tf.dispose(out);
@@ -145,13 +154,13 @@ async function timeMs(reps: number, warmUp: boolean, f: () => tf.Tensor[]): Prom
 
 async function benchCase(backend: string, c: ConvCase): Promise<KernelBenchResult> {
   const reps = REPS[backend] ?? 1;
-  const warmUp = backend !== "cpu";
+  const warmUps = warmUpRuns(backend);
   const x = tf.randomNormal(c.input) as tf.Tensor4D;
   const w = tf.mul(tf.randomNormal(c.filter), 0.02) as tf.Tensor4D;
   const dy = tf.tidy(() => tf.randomNormal(run(c, x, w).shape));
   const gradients = tf.grads((a, b) => run(c, a as tf.Tensor4D, b as tf.Tensor4D));
-  const forwardMs = await timeMs(reps, warmUp, () => [run(c, x, w)]);
-  const forwardBackwardMs = await timeMs(reps, warmUp, () => gradients([x, w], dy));
+  const forwardMs = await timeMs(reps, warmUps, () => [run(c, x, w)]);
+  const forwardBackwardMs = await timeMs(reps, warmUps, () => gradients([x, w], dy));
   tf.dispose([x, w, dy]);
   const macs = forwardMacs(c);
   return {
