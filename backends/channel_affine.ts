@@ -27,10 +27,6 @@ export interface ChannelAffineTerms {
   square?: boolean;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /**
  * `((x − shift) − minus) · scale`, then squared when `square`: the terms left out are skipped.
  *
@@ -43,8 +39,9 @@ export function channelAffine(x: tf.Tensor4D, terms: ChannelAffineTerms): tf.Ten
   const perChannel = [x.shape[0], 1, 1, x.shape[3]];
   const operands = [shift, minus, scale].filter((t): t is tf.Tensor => t !== undefined);
   const kernel = operands.length > 0 && [x, ...operands].every((t) => t.dtype === "float32") &&
-    (!shift || sameShape(shift.shape, perChannel)) && (!scale || sameShape(scale.shape, perChannel)) &&
-    (!minus || sameShape(minus.shape, x.shape)) && tf.getKernel(CHANNEL_AFFINE, tf.getBackend());
+    (!shift || tf.util.arraysEqual(shift.shape, perChannel)) &&
+    (!scale || tf.util.arraysEqual(scale.shape, perChannel)) &&
+    (!minus || tf.util.arraysEqual(minus.shape, x.shape)) && tf.getKernel(CHANNEL_AFFINE, tf.getBackend());
   if (kernel) {
     const inputs: tf.NamedTensorMap = { x };
     if (shift) inputs.shift = shift;

@@ -9,7 +9,7 @@
 import { tf } from "../tf.ts";
 import { denseStrides, elementCount } from "../../formats/ndarray.ts";
 import type { CopySpec } from "./copy.ts";
-import { delegate, type Fallback, type KernelArgs } from "./kernel_support.ts";
+import { delegate, type Fallback, floatsOn, type KernelArgs } from "./kernel_support.ts";
 import type { PrimitiveCache } from "./primitive_cache.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
 
@@ -18,11 +18,6 @@ export const MIN_COPY_ELEMENTS = 32768;
 
 function copySpec(dims: readonly number[], srcStrides: number[], dstStrides: number[]): CopySpec {
   return { kind: "strided_copy", dims: [...dims], srcStrides, dstStrides };
-}
-
-/** `pointer` advanced by `elements` float32 values. */
-function at(pointer: Deno.PointerValue, elements: number): Deno.PointerValue {
-  return elements === 0 ? pointer : Deno.UnsafePointer.offset(pointer as Deno.PointerObject, 4 * elements);
 }
 
 function offsetOf(position: readonly number[], strides: readonly number[]): number {
@@ -59,7 +54,7 @@ export function concat(cache: PrimitiveCache, fallback: Fallback | undefined) {
     inputs.forEach((t, i) => {
       if (elementCount(t.shape) > 0) {
         const spec = copySpec(t.shape, denseStrides(t.shape), outStrides);
-        cache.get(spec).execute([pointers[i], at(pointers[inputs.length], start * outStrides[$axis])]);
+        cache.get(spec).execute([pointers[i], floatsOn(pointers[inputs.length], start * outStrides[$axis])]);
       }
       start += t.shape[$axis];
     });
@@ -91,7 +86,7 @@ export function slice(cache: PrimitiveCache, fallback: Fallback | undefined) {
     const [xPointer, outPointer] = heapPointers(backend, [x.dataId, out.dataId]);
     const strides = denseStrides(x.shape);
     cache.get(copySpec($size, strides, denseStrides($size))).execute([
-      at(xPointer, offsetOf($begin, strides)),
+      floatsOn(xPointer, offsetOf($begin, strides)),
       outPointer,
     ]);
     return out;
@@ -126,7 +121,7 @@ export function padV2(cache: PrimitiveCache, fallback: Fallback | undefined) {
     const outStrides = denseStrides(outShape);
     cache.get(copySpec(x.shape, denseStrides(x.shape), outStrides)).execute([
       xPointer,
-      at(outPointer, offsetOf(paddings.map(([before]) => before), outStrides)),
+      floatsOn(outPointer, offsetOf(paddings.map(([before]) => before), outStrides)),
     ]);
     return out;
   };

@@ -1,6 +1,6 @@
 /**
  * What the oneDNN kernel modules share: the kernel function's argument type, the kernel registered
- * before (the fallback for cases oneDNN does not cover) and the hand-back to it.
+ * before (the fallback for cases oneDNN does not cover) and the hand-back to it, and pointer offsets.
  *
  * @module
  */
@@ -29,4 +29,15 @@ export function delegate(kernel: string, fallback: Fallback | undefined, args: K
     `${kernel} on oneDNN needs float32 NHWC tensors on the wasm backend, and no other ${kernel} kernel ` +
       `is registered for backend "${tf.getBackend()}"`,
   );
+}
+
+/**
+ * A pointer advanced by a number of float32 values.
+ *
+ * @param pointer a buffer's address
+ * @param elements float32 values to skip
+ * @returns the address `4 · elements` bytes on
+ */
+export function floatsOn(pointer: Deno.PointerValue, elements: number): Deno.PointerValue {
+  return elements === 0 ? pointer : Deno.UnsafePointer.offset(pointer as Deno.PointerObject, 4 * elements);
 }

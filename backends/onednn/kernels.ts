@@ -5,7 +5,7 @@
  * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also `conv2dTranspose`'s forward),
  * `Conv2DBackpropFilter` (also `conv2dTranspose`'s filter gradient), `MaxPoolGrad`, `AvgPoolGrad`,
  * `Mean`/`Sum` over the pixels (axes 1 and 2, or 0–2 with a batch of one) of rank-4 tensors, `LeakyRelu`,
- * `Tanh`, the (leaky) ReLU gradient kernel that backends/gradients.ts calls when a backend has it, and
+ * `Tanh`, the (leaky) ReLU gradient kernel that backends/gradients.ts calls when a backend has it,
  * `Concat`, `Slice` and `PadV2` as strided copies (copy_kernels.ts), and instance normalisation's
  * element-wise passes ({@link CHANNEL_AFFINE}).
  * Cases oneDNN does not cover here (NCHW, non-float32 tensors, `prelu` activation, non-per-channel
@@ -25,7 +25,7 @@ import { convSpecOf } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, lendWorkspace, type WasmBackendLike } from "./wasm_heap.ts";
 import { pixelReductionLayout } from "../wasm/pixel_reduce.ts";
 import { elementCount } from "../../formats/ndarray.ts";
-import { delegate, type Fallback, type KernelArgs } from "./kernel_support.ts";
+import { delegate, type Fallback, floatsOn, type KernelArgs } from "./kernel_support.ts";
 import { concat, padV2, slice } from "./copy_kernels.ts";
 import { CHANNEL_AFFINE } from "../channel_affine.ts";
 
@@ -365,7 +365,7 @@ function channelAffine(cache: PrimitiveCache, fallback: Fallback | undefined) {
     ];
     for (let n = 0; n < batch; n++) {
       primitive.execute(
-        pointers.map((p, i) => Deno.UnsafePointer.offset(p as Deno.PointerObject, 4 * n * perSample[i])),
+        pointers.map((p, i) => floatsOn(p, n * perSample[i])),
       );
     }
     return out;
