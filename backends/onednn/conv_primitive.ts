@@ -133,10 +133,10 @@ export function createConvPrimitive(ctx: DnnlContext, spec: ConvSpec): ReadyPrim
     get workspaceBytes() {
       return (chosen ?? candidates[trial.next]).workspaceBytes;
     },
-    execute(pointers) {
-      if (chosen) return chosen.execute(pointers);
+    execute(pointers, filter) {
+      if (chosen) return chosen.execute(pointers, filter);
       const start = performance.now();
-      candidates[trial.next].execute(pointers);
+      candidates[trial.next].execute(pointers, filter);
       trial.record(performance.now() - start);
       const winner = trial.winner;
       if (winner !== null) {

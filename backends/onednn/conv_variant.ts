@@ -5,7 +5,8 @@
  * oneDNN's scratchpad (the gemm kernels'
  * im2col buffer: 0.5–0.6 GiB for a 2048×1024 layer) live in a workspace lent for the call only
  * (kernels.ts places it in the wasm heap, where freed tensors leave room), not in buffers that
- * stay resident for the life of the process.
+ * stay resident for the life of the process. The exception is a reordered filter that comes back (the
+ * same tensor on a later call): its copy is kept between calls (`filter_cache.ts`).
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { convDescs, convPrimitiveDesc, type ConvSpec, describeConv } from "./con
 import { DNNL } from "./ffi.ts";
 import { check, type DnnlContext, implName, memoryDesc, outSlot, pointerIn } from "./native.ts";
 import { buildOwned, execArgs, MEMORY_ALLOCATE, Owned } from "./owned.ts";
+import { FilterCache, type FilterIdentity } from "./filter_cache.ts";
 
 /**
  * A ready convolution. `execute` takes raw pointers to float32 buffers, in this order —
@@ -33,10 +35,12 @@ export interface ConvVariant {
    * Runs the convolution synchronously.
    *
    * @param pointers the buffers, in the order documented on the interface
+   * @param filter the filter tensor (forward, backward_data): its reordered copy is kept for the
+   * calls that come back with it ({@link FilterCache}); absent: reordered on every call
    * @throws {BackendError} when oneDNN fails
    */
-  execute(pointers: readonly Deno.PointerValue[]): void;
-  /** Frees the native primitives and memory objects. */
+  execute(pointers: readonly Deno.PointerValue[], filter?: FilterIdentity): void;
+  /** Frees the native primitives and memory objects, and the kept filter copies. */
   dispose(): void;
 }
 
@@ -82,6 +86,8 @@ interface Converted {
   reorder: Deno.PointerObject;
   reorderArgs: Uint8Array;
   after: boolean;
+  /** Its size in bytes. */
+  bytes: number;
 }
 
 /**
@@ -121,9 +127,10 @@ export function createConvVariant(
       if (chosen === null) throw new BackendError("onednn", `no layout for ${describeConv(spec)}`);
       if (lib.dnnl_memory_desc_equal(chosen, userMd) !== 0) return user;
       const memory = owned.memory(chosen, null);
-      const at = workspaceBytes;
-      workspaceBytes = Math.ceil((at + mdBytes(ctx, chosen)) / WORKSPACE_ALIGN) * WORKSPACE_ALIGN;
+      const at = workspaceBytes, bytes = mdBytes(ctx, chosen);
+      workspaceBytes = Math.ceil((at + bytes) / WORKSPACE_ALIGN) * WORKSPACE_ALIGN;
       converted.push({
+        bytes,
         memory,
         at,
         reorder: output ? owned.reorder(chosen, userMd) : owned.reorder(userMd, chosen),
@@ -187,12 +194,17 @@ export function createConvVariant(
       }
     };
     const before = converted.filter((c) => !c.after), after = converted.filter((c) => c.after);
+    // the reordered filter of a forward or backward-data pass, which can be kept between calls
+    const weights = spec.kind === "backward_weights" || !reordersWeights
+      ? null
+      : converted.find((c) => c.memory === convArgs.find(([arg]) => arg === DNNL.arg_weights)![1])!;
+    const filterCache = weights ? new FilterCache(weights.bytes) : null;
     return {
       impl,
       reordersWeights,
       reordersActivations: converted.length > (reordersWeights ? 1 : 0),
       workspaceBytes,
-      execute(pointers) {
+      execute(pointers, filter) {
         if (pointers.length !== handles.length && pointers.length !== handles.length + 1) {
           throw new BackendError(
             "onednn",
@@ -204,14 +216,20 @@ export function createConvVariant(
         );
         withWorkspace(ctx, workspaceBytes, pointers[handles.length] ?? null, (base) => {
           const at = (offset: number) => Deno.UnsafePointer.offset(base as Deno.PointerObject, offset);
-          for (const c of converted) check(lib.dnnl_memory_set_data_handle(c.memory, at(c.at)), "set handle");
+          const kept = filter && filterCache ? filterCache.place(filter) : null;
+          for (const c of converted) {
+            const handle = kept && c === weights ? kept.pointer : at(c.at);
+            check(lib.dnnl_memory_set_data_handle(c.memory, handle), "set handle");
+          }
           if (scratchpad) check(lib.dnnl_memory_set_data_handle(scratchpad, at(scratchpadAt)), "set handle");
-          run(before);
+          run(kept && !kept.reorder ? before.filter((c) => c !== weights) : before);
+          if (kept?.reorder) filterCache!.filled(kept, filter!);
           check(lib.dnnl_primitive_execute(conv, ctx.stream, convArgs.length, args), label);
           run(after);
         });
       },
       dispose() {
+        filterCache?.dispose();
         owned.dispose();
       },
     };

@@ -62,7 +62,8 @@ const FUSED_ACTIVATIONS: ReadonlySet<string> = new Set<ConvActivation>([
 
 /**
  * Allocates the output (and the primitive's workspace, freed after the call) and runs the primitive
- * on heap pointers taken after the allocations.
+ * on heap pointers taken after the allocations. A convolution's `filter` is named so that the
+ * primitive can keep its reordered copy for the calls that come back with the same tensor.
  */
 function run(
   backend: WasmBackendLike,
@@ -70,6 +71,7 @@ function run(
   spec: PrimitiveSpec,
   outShape: number[],
   inputs: readonly tf.TensorInfo[],
+  filter?: tf.TensorInfo,
 ): tf.TensorInfo {
   const out = backend.makeOutput(outShape, "float32");
   if (elementCount(outShape) === 0) return out;
@@ -85,7 +87,10 @@ function run(
   try {
     const buffers = [...inputs.map((t) => t.dataId), out.dataId];
     const pointers = heapPointers(backend, workspace ? [...buffers, workspace.dataId] : buffers);
-    primitive.execute(workspaceBytes > 0 && !workspace ? [...pointers, null] : pointers);
+    primitive.execute(
+      workspaceBytes > 0 && !workspace ? [...pointers, null] : pointers,
+      filter && { id: filter.dataId, alive: (id) => backend.dataIdMap.has(id) },
+    );
   } finally {
     if (workspace) backend.disposeData(workspace.dataId);
   }
@@ -130,10 +135,8 @@ function conv2d(cache: PrimitiveCache, fallback: Fallback | undefined) {
     const attrs = args.attrs as unknown as tf.Conv2DAttrs;
     if (!usable(args.backend, [x, filter], attrs)) return delegate("Conv2D", fallback, args);
     const info = nhwcConvInfo(x.shape, filter.shape, attrs, attrs.dilations);
-    return run(args.backend as WasmBackendLike, cache, convSpecOf("forward", info), info.outShape, [
-      x,
-      filter,
-    ]);
+    const spec = convSpecOf("forward", info);
+    return run(args.backend as WasmBackendLike, cache, spec, info.outShape, [x, filter], filter);
   };
 }
 
@@ -157,7 +160,7 @@ function fusedConv2d(cache: PrimitiveCache, fallback: Fallback | undefined) {
       leakyreluAlpha: attrs.leakyreluAlpha ?? 0.2,
     });
     const inputs = bias ? [x, filter, bias] : [x, filter];
-    return run(args.backend as WasmBackendLike, cache, spec, info.outShape, inputs);
+    return run(args.backend as WasmBackendLike, cache, spec, info.outShape, inputs, filter);
   };
 }
 
@@ -169,7 +172,7 @@ function conv2dBackpropInput(cache: PrimitiveCache, fallback: Fallback | undefin
     const info = nhwcConvInfo(attrs.inputShape, filter.shape, attrs);
     checkShape("Conv2DBackpropInput", "dy", dy.shape, info.outShape);
     const spec = convSpecOf("backward_data", info);
-    return run(args.backend as WasmBackendLike, cache, spec, [...attrs.inputShape], [dy, filter]);
+    return run(args.backend as WasmBackendLike, cache, spec, [...attrs.inputShape], [dy, filter], filter);
   };
 }
 

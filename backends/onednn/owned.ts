@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { FilterIdentity } from "./filter_cache.ts";
 import { DNNL } from "./ffi.ts";
 import { check, type DnnlContext, outSlot, pointerIn } from "./native.ts";
 
@@ -20,9 +21,11 @@ export interface ReadyPrimitive {
    * Runs it synchronously.
    *
    * @param pointers the buffers, then the workspace when `workspaceBytes` > 0
+   * @param filter a convolution's filter tensor, whose reordered copy it may keep for the calls that
+   * come back with the same tensor (other primitives ignore it)
    * @throws {BackendError} when oneDNN fails
    */
-  execute(pointers: readonly Deno.PointerValue[]): void;
+  execute(pointers: readonly Deno.PointerValue[], filter?: FilterIdentity): void;
   /** Frees the native objects. */
   dispose(): void;
 }

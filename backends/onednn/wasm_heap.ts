@@ -12,8 +12,14 @@ import { heapArenaOf } from "./heap_arena.ts";
 export interface WasmBackendLike {
   /** The emscripten module; `HEAPU8` views the current wasm memory. */
   wasm: { HEAPU8: Uint8Array };
-  /** Per-tensor records: `memoryOffset` is the byte offset of the data in the heap. */
-  dataIdMap: { get(dataId: object): { memoryOffset: number | null } | undefined };
+  /**
+   * Per-tensor records: `memoryOffset` is the byte offset of the data in the heap; `has` tells whether
+   * a tensor's data is still there (`get` of a freed one looks for it on other backends).
+   */
+  dataIdMap: {
+    get(dataId: object): { memoryOffset: number | null } | undefined;
+    has(dataId: object): boolean;
+  };
   /** Allocates an output tensor in the heap. */
   makeOutput(shape: number[], dtype: "float32"): { dataId: object; shape: number[]; dtype: "float32" };
   /** Frees a tensor's data (one made by `makeOutput` and never handed to tfjs). */
