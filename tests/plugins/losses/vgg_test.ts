@@ -124,47 +124,63 @@ function countKernels(names: string[], fn: () => void): Map<string, number> {
   return counts;
 }
 
-Deno.test("VGG features under a gradient: one FusedConv2D per conv, tfjs's gradient for the image", async () => {
-  await selectBackend("cpu");
-  const sd = randomVgg19StateDict(3, [4, 6, 8, 8, 8]);
-  for (const [name, array] of sd) {
-    if (name.endsWith(".bias")) {
-      array.data = Float32Array.from({ length: array.data.length }, (_, i) => 0.1 * Math.sin(i + 1));
-    }
-  }
-  const vgg = Vgg19Features.fromStateDict(sd, "random.pth");
-  const image = tf.randomUniform([1, 32, 32, 3], -1, 1, "float32", 4) as tf.Tensor4D;
-  const weights = vgg.apply(image).map((f, k) => {
-    const w = tf.randomNormal(f.shape, 0, 1, "float32", 10 + k);
-    f.dispose();
-    return w;
-  });
-  const loss = (features: tf.Tensor[]) =>
-    tf.addN(features.map((f, k) => tf.sum(tf.mul(f, weights[k])))) as tf.Scalar;
-  // tfjs's unfused path: conv, bias add and ReLU, with its own gradients
-  const reference = (x: tf.Tensor) => {
-    const outputs: tf.Tensor[] = [];
-    let z = x as tf.Tensor4D;
-    [[0], [2, 5], [7, 10], [12, 14, 16, 19], [21, 23, 25, 28]].forEach((convs, s) => {
-      for (const index of convs) {
-        if (s > 0 && index === convs[convs.length - 1]) z = tf.maxPool(z, 2, 2, "valid");
-        const w = sd.get(`features.${index}.weight`)!, b = sd.get(`features.${index}.bias`)!;
-        const filter = tf.transpose(tf.tensor4d(w.data as Float32Array, w.shape as never), [2, 3, 1, 0]);
-        z = tf.relu(tf.add(tf.conv2d(z, filter as tf.Tensor4D, 1, 1), tf.tensor1d(b.data as Float32Array)));
+for (
+  const [widths, inputGradients] of [
+    // narrow layers: every input gradient is a transposed convolution
+    [[4, 6, 8, 8, 8], { Conv2D: 0, Conv2DBackpropInput: 12 }],
+    // from 16 input channels: a forward convolution with the adjoint filter (the first layer has 3)
+    [[16, 24, 32, 32, 32], { Conv2D: 12, Conv2DBackpropInput: 0 }],
+  ] as const
+) {
+  Deno.test(`VGG features under a gradient (widths ${widths}): one FusedConv2D per conv, tfjs's gradient for the image`, async () => {
+    await selectBackend("cpu");
+    const sd = randomVgg19StateDict(3, widths);
+    for (const [name, array] of sd) {
+      if (name.endsWith(".bias")) {
+        array.data = Float32Array.from({ length: array.data.length }, (_, i) => 0.1 * Math.sin(i + 1));
       }
-      outputs.push(z);
+    }
+    const vgg = Vgg19Features.fromStateDict(sd, "random.pth");
+    const image = tf.randomUniform([1, 32, 32, 3], -1, 1, "float32", 4) as tf.Tensor4D;
+    const weights = vgg.apply(image).map((f, k) => {
+      const w = tf.randomNormal(f.shape, 0, 1, "float32", 10 + k);
+      f.dispose();
+      return w;
     });
-    return loss(outputs);
-  };
-  const expected = tf.grad(reference)(image);
-  let actual: tf.Tensor | null = null;
-  const counts = countKernels(["Relu", "FusedConv2D", "Conv2DBackpropFilter"], () => {
-    actual = tf.grad((x: tf.Tensor) => loss(vgg.apply(x as tf.Tensor4D)))(image);
+    const loss = (features: tf.Tensor[]) =>
+      tf.addN(features.map((f, k) => tf.sum(tf.mul(f, weights[k])))) as tf.Scalar;
+    // tfjs's unfused path: conv, bias add and ReLU, with its own gradients
+    const reference = (x: tf.Tensor) => {
+      const outputs: tf.Tensor[] = [];
+      let z = x as tf.Tensor4D;
+      [[0], [2, 5], [7, 10], [12, 14, 16, 19], [21, 23, 25, 28]].forEach((convs, s) => {
+        for (const index of convs) {
+          if (s > 0 && index === convs[convs.length - 1]) z = tf.maxPool(z, 2, 2, "valid");
+          const w = sd.get(`features.${index}.weight`)!, b = sd.get(`features.${index}.bias`)!;
+          const filter = tf.transpose(tf.tensor4d(w.data as Float32Array, w.shape as never), [2, 3, 1, 0]);
+          z = tf.relu(tf.add(tf.conv2d(z, filter as tf.Tensor4D, 1, 1), tf.tensor1d(b.data as Float32Array)));
+        }
+        outputs.push(z);
+      });
+      return loss(outputs);
+    };
+    const expected = tf.grad(reference)(image);
+    let actual: tf.Tensor | null = null;
+    const names = ["Relu", "FusedConv2D", "Conv2DBackpropFilter", "Conv2D", "Conv2DBackpropInput"];
+    const counts = countKernels(names, () => {
+      actual = tf.grad((x: tf.Tensor) => loss(vgg.apply(x as tf.Tensor4D)))(image);
+    });
+    assert.deepEqual(Object.fromEntries(counts), {
+      Relu: 0,
+      FusedConv2D: 13,
+      Conv2DBackpropFilter: 0,
+      // the first layer's input gradient is always a transposed convolution (3 channels)
+      ...{ ...inputGradients, Conv2DBackpropInput: inputGradients.Conv2DBackpropInput + 1 },
+    });
+    const [a, e] = [await actual!.data() as Float32Array, await expected.data() as Float32Array];
+    const worst = e.reduce((m, v, i) => Math.max(m, Math.abs(v - a[i])), 0);
+    assert.ok(worst < 1e-5 * Math.max(...e.map(Math.abs)), `max difference ${worst}`);
+    tf.dispose([image, expected, actual!, ...weights]);
+    vgg.dispose();
   });
-  assert.deepEqual(Object.fromEntries(counts), { Relu: 0, FusedConv2D: 13, Conv2DBackpropFilter: 0 });
-  const [a, e] = [await actual!.data() as Float32Array, await expected.data() as Float32Array];
-  const worst = e.reduce((m, v, i) => Math.max(m, Math.abs(v - a[i])), 0);
-  assert.ok(worst < 1e-5 * Math.max(...e.map(Math.abs)), `max difference ${worst}`);
-  tf.dispose([image, expected, actual!, ...weights]);
-  vgg.dispose();
-});
+}
