@@ -85,16 +85,32 @@ export function agreement(ours: Uint8Array, official: Uint8Array): Agreement {
  * @param o what to run
  * @returns the official run's figures and one row per backend
  */
-export async function benchFullSize(o: FullSizeOptions): Promise<{ official: Record<string, unknown>; rows: FullSizeRow[] }> {
+export async function benchFullSize(
+  o: FullSizeOptions,
+): Promise<{ official: Record<string, unknown>; rows: FullSizeRow[] }> {
   const label = o.label ?? join(o.official_repo, "datasets/cityscapes/test_label", `${SCENE}_labelIds.png`);
   const inst = o.inst ?? join(o.official_repo, "datasets/cityscapes/test_inst", `${SCENE}_instanceIds.png`);
   const dir = o.workdir ?? await Deno.makeTempDir({ prefix: "p2phd_fullsize_" });
   try {
     const weights = join(dir, "latest_net_G.pth"), officialPng = join(dir, "official.png");
     const peer = await runJsonProcess(o.python, [
-      PEER, "--official_repo", o.official_repo, "--label", label, "--inst", inst, "--weights", weights,
-      "--out", officialPng, "--ngf", String(o.ngf), "--n_blocks_global", String(o.n_blocks_global),
-      "--n_blocks_local", String(o.n_blocks_local),
+      PEER,
+      "--official_repo",
+      o.official_repo,
+      "--label",
+      label,
+      "--inst",
+      inst,
+      "--weights",
+      weights,
+      "--out",
+      officialPng,
+      "--ngf",
+      String(o.ngf),
+      "--n_blocks_global",
+      String(o.n_blocks_global),
+      "--n_blocks_local",
+      String(o.n_blocks_local),
     ], Deno.cwd());
     if (peer.code !== 0 || peer.answer === null) throw new Error(failureLine("the official code", peer));
     const official = peer.answer;
@@ -103,8 +119,22 @@ export async function benchFullSize(o: FullSizeOptions): Promise<{ official: Rec
     for (const backend of o.backends) {
       const out = join(dir, `ours_${backend}.png`);
       const r = await runJsonProcess(Deno.execPath(), [
-        "run", "-A", SYNTH, "--backend", backend, "--json", "--weights", weights, "--label", label,
-        "--inst", inst, "--resize_or_crop", "none", "--out", out,
+        "run",
+        "-A",
+        SYNTH,
+        "--backend",
+        backend,
+        "--json",
+        "--weights",
+        weights,
+        "--label",
+        label,
+        "--inst",
+        inst,
+        "--resize_or_crop",
+        "none",
+        "--out",
+        out,
       ], Deno.cwd());
       if (r.code !== 0 || r.answer === null) {
         rows.push({ backend, error: failureLine("synth", r) });
@@ -141,9 +171,9 @@ function report(o: FullSizeOptions, official: Record<string, unknown>, rows: Ful
     if (r.error) console.log(`${r.backend.padEnd(8)} failed: ${r.error}`);
     else {
       console.log(
-        `${r.backend.padEnd(8)} ${r.within1!.toFixed(3).padStart(8)} %     ${r.exact!.toFixed(2).padStart(6)} %  ${
-          String(r.max).padStart(3)
-        }  ${r.seconds!.toFixed(1).padStart(6)} s  ${gib(r.peakMemoryBytes)}`,
+        `${r.backend.padEnd(8)} ${r.within1!.toFixed(3).padStart(8)} %     ${
+          r.exact!.toFixed(2).padStart(6)
+        } %  ${String(r.max).padStart(3)}  ${r.seconds!.toFixed(1).padStart(6)} s  ${gib(r.peakMemoryBytes)}`,
       );
     }
   }

@@ -8,18 +8,18 @@
 import { registry } from "../kernel/registry.ts";
 import type { Plugin } from "../kernel/plugin.ts";
 import {
-  ade20kDataset,
-  alignedDataset,
+  type ade20kDataset,
+  type alignedDataset,
   boundaries,
   builtinDatasets,
-  cityscapesDataset,
+  type cityscapesDataset,
   encodeInput,
   generatorInput,
-  helenDataset,
+  type helenDataset,
   oneHotTransform,
   readFiles,
 } from "./data/mod.ts";
-import { clusterFeaturesStage, generateStage, writeImagesStage } from "./inference/stages.ts";
+import type { clusterFeaturesStage, generateStage, writeImagesStage } from "./inference/stages.ts";
 import { networkPlugins } from "./networks/mod.ts";
 import { lossPlugins } from "./losses/mod.ts";
 import { adamPlugin } from "./optim/adam.ts";

@@ -10,6 +10,9 @@ Deno.test("deno.json exports mod.ts as the package's entry, and every task runs 
   for (const [name, command] of Object.entries(config.tasks as Record<string, string>)) {
     const file = /\b((?:scripts|tests)\/\S*)/.exec(command)?.[1];
     assert.ok(file, `task ${name} runs a project file`);
-    assert.ok(await Deno.stat(new URL(file, root)).then(() => true, () => false), `task ${name}: ${file} exists`);
+    assert.ok(
+      await Deno.stat(new URL(file, root)).then(() => true, () => false),
+      `task ${name}: ${file} exists`,
+    );
   }
 });

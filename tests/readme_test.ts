@@ -31,5 +31,8 @@ Deno.test("the README's 'Writing a plugin' shows the whole example plugin file, 
   const example = await Deno.readTextFile(`${root}plugins/examples/paired_folder.ts`);
   const section = readme.slice(readme.indexOf("## Writing a plugin"), readme.indexOf("## Layout"));
   assert.ok(section.includes("```ts\n" + example + "```"), "README shows plugins/examples/paired_folder.ts");
-  assert.match(section, /deno task train --plugin plugins\/examples\/paired_folder\.ts --dataset paired-folder/);
+  assert.match(
+    section,
+    /deno task train --plugin plugins\/examples\/paired_folder\.ts --dataset paired-folder/,
+  );
 });

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import type { tf } from "../tf.ts";
 import type { ConvActivation, ConvKind, ConvSpec } from "./conv_desc.ts";
 
 /**

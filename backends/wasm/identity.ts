@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { tf } from "../tfjs.ts";
+import type { tf } from "../tfjs.ts";
 
 interface RefCountingBackend {
   incRef(dataId: object): void;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../tfjs.ts";
+import type { tf } from "../tfjs.ts";
 import { isWasmBackend, type WasmBackendLike } from "../onednn/wasm_heap.ts";
 import { MIRROR_PAD_GRAD } from "../gradients.ts";
 

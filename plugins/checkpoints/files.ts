@@ -89,7 +89,9 @@ export function findNetwork(dir: string, which: string, net: string): string | n
  * @returns e.g. `["10", "latest"]`
  */
 export function checkpointsWithGenerator(names: readonly string[]): string[] {
-  const whiches = names.map((n) => /^(.+)_net_G\.(safetensors|pth)$/.exec(n)?.[1]).filter((w) => w !== undefined);
+  const whiches = names.map((n) => /^(.+)_net_G\.(safetensors|pth)$/.exec(n)?.[1]).filter((w) =>
+    w !== undefined
+  );
   return [...new Set(whiches)].sort();
 }
 
@@ -118,7 +120,9 @@ export function locateNetwork(
   throw new OptionsError(
     asker.command,
     "name",
-    `finds no weights: neither ${tried.join(" nor ")} exists; train the run with \`deno task train --name ${name}\`, ` +
+    `finds no weights: neither ${
+      tried.join(" nor ")
+    } exists; train the run with \`deno task train --name ${name}\`, ` +
       `give --checkpoints_dir/--which_epoch${asker.instead ? `, or ${asker.instead}` : ""}`,
   );
 }

@@ -19,10 +19,4 @@ export { type Box, type Point } from "./geometry.ts";
 export { applyOps, type EditOp, readOps } from "./ops.ts";
 export { type PreviewOptions, type RendererOptions, SceneRenderer, type Synthesize } from "./renderer.ts";
 export { type ClassRef, type InstanceInfo, Scene, type SceneOptions } from "./scene.ts";
-export {
-  loadScene,
-  type LoadSceneOptions,
-  saveScene,
-  SCENE_FORMAT,
-  sceneFromMaps,
-} from "./scene_io.ts";
+export { loadScene, type LoadSceneOptions, saveScene, SCENE_FORMAT, sceneFromMaps } from "./scene_io.ts";

@@ -41,12 +41,7 @@ export {
   styleOfChoice,
   stylesFromEncoded,
 } from "./feature_map.ts";
-export {
-  type FeatureRows,
-  instanceExtents,
-  instanceFeatureRows,
-  MIN_AREA,
-} from "./instance_rows.ts";
+export { type FeatureRows, instanceExtents, instanceFeatureRows, MIN_AREA } from "./instance_rows.ts";
 export { inertia, KMEANS_DEFAULTS, kmeansCentres, type KMeansOptions } from "./kmeans.ts";
 export { featurePath, precomputeFeatureMaps, type PrecomputeOptions } from "./precompute.ts";
 export {

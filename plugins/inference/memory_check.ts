@@ -22,7 +22,10 @@ const USABLE = 0.85;
 /** Full-resolution activations of `fullResChannels` channels live at once at the peak (conv, norm, ReLU). */
 const LIVE_ACTIVATIONS = 5;
 /** Per backend: heap per byte of weights packed by XNNPACK, and per byte of activations (the allocator's slack). */
-const OVERHEAD = { wasm: { filters: 1.5, activations: 2 }, onednn: { filters: 0, activations: 1.15 } } as const;
+const OVERHEAD = {
+  wasm: { filters: 1.5, activations: 2 },
+  onednn: { filters: 0, activations: 1.15 },
+} as const;
 
 /** A forward pass to check. */
 export interface ForwardPlan {
@@ -46,7 +49,8 @@ export function forwardHeapBytes(plan: ForwardPlan, backend: "wasm" | "onednn", 
   const [n, h, w, c] = plan.inputShape;
   const pixels = n * h * w;
   const activations = pixels * 4 * (c + LIVE_ACTIVATIONS * plan.fullResChannels);
-  return liveBytes + OVERHEAD[backend].filters * plan.weightBytes + OVERHEAD[backend].activations * activations;
+  return liveBytes + OVERHEAD[backend].filters * plan.weightBytes +
+    OVERHEAD[backend].activations * activations;
 }
 
 /**

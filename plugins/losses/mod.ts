@@ -17,7 +17,7 @@ export {
   type GanMode,
 } from "./gan_loss.ts";
 export { featureMatchingLoss, featureMatchingPlugin } from "./feature_matching.ts";
-export { type LossEntry, lossEnabled, type LossName, type Losses, LOSS_NAMES, LOSSES } from "./catalog.ts";
+export { LOSS_NAMES, lossEnabled, type LossEntry, LOSSES, type Losses, type LossName } from "./catalog.ts";
 export { VGG_WEIGHTS, vggLoss, vggLossPlugin } from "./vgg_loss.ts";
 export { randomVgg19StateDict, VGG19_HELP, Vgg19Features } from "./vgg19.ts";
 

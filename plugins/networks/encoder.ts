@@ -14,7 +14,7 @@ import { checkInput } from "./_layers/check.ts";
 import { instanceMeans } from "./_layers/instance_pool.ts";
 import { type Layer, sequential } from "./_layers/layer.ts";
 import { NORMS } from "./_layers/norm.ts";
-import { type GlobalLayersConfig, globalLayers } from "./global_generator.ts";
+import { globalLayers, type GlobalLayersConfig } from "./global_generator.ts";
 
 /** Options of the encoder, with the official names and defaults. */
 export const encoderSchema = defineSchema({

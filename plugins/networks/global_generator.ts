@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import type { tf } from "../../backends/tf.ts";
 import { defineSchema, type OptionsOf, resolveOptions } from "../../kernel/options.ts";
 import { definePlugin } from "../../kernel/plugin.ts";
 import { Module } from "./_module.ts";

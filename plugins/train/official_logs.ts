@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../../formats/atomic.ts";
 import { CheckpointError } from "../../kernel/errors.ts";
-import { LOSSES, lossEnabled, type Losses } from "../losses/catalog.ts";
+import { lossEnabled, LOSSES, type Losses } from "../losses/catalog.ts";
 import { type TrainOptions, trainSchema } from "./options.ts";
 
 /** Where the official text files of a run go. */

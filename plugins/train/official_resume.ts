@@ -164,7 +164,9 @@ export function noCheckpointError(
 ): CheckpointError {
   return new CheckpointError(
     statePath,
-    `does not exist, nor an official ${officialNetworkPath(dir, which, "G")}: there is no checkpoint "${which}" ` +
+    `does not exist, nor an official ${
+      officialNetworkPath(dir, which, "G")
+    }: there is no checkpoint "${which}" ` +
       `of run "${name}" to continue; drop --continue_train to start it`,
   );
 }

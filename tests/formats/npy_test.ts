@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DataError } from "../../kernel/errors.ts";
-import { type NdArray } from "../../formats/ndarray.ts";
+import type { NdArray } from "../../formats/ndarray.ts";
 import { loadNpy, readNpy, writeNpy } from "../../formats/npy.ts";
 
 const PARITY = new URL("../fixtures/pytorch-parity/", import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CheckpointError } from "../../kernel/errors.ts";
-import { type NdArray } from "../../formats/ndarray.ts";
+import type { NdArray } from "../../formats/ndarray.ts";
 import { loadPth } from "../../formats/pth.ts";
 import {
   decodeSafetensors,

@@ -21,12 +21,21 @@ async function synthFullSize(backend: string): Promise<{ image: Uint8Array; stdo
   try {
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
-        "run", "-A", script, "--backend", backend,
-        "--weights", `${fixtures}G_local_small.pth`,
-        "--label", `${fixtures}${SCENE}_labelIds.png`,
-        "--inst", `${fixtures}${SCENE}_instanceIds.png`,
-        "--resize_or_crop", "none",
-        "--out", `${dir}/out.png`,
+        "run",
+        "-A",
+        script,
+        "--backend",
+        backend,
+        "--weights",
+        `${fixtures}G_local_small.pth`,
+        "--label",
+        `${fixtures}${SCENE}_labelIds.png`,
+        "--inst",
+        `${fixtures}${SCENE}_instanceIds.png`,
+        "--resize_or_crop",
+        "none",
+        "--out",
+        `${dir}/out.png`,
       ],
       stdout: "piped",
       stderr: "piped",
@@ -62,7 +71,8 @@ async function checkBackend(backend: string) {
 }
 
 Deno.test({
-  name: "synth at 2048×1024 on oneDNN writes the official local generator's image (≥ 99.5 % within 1 level, none > 2)",
+  name:
+    "synth at 2048×1024 on oneDNN writes the official local generator's image (≥ 99.5 % within 1 level, none > 2)",
   ignore: !loadOneDnn().ok,
   fn: () => checkBackend("onednn"),
 });

@@ -4,7 +4,14 @@ import { BackendError } from "../../../kernel/errors.ts";
 import { registerWasmTrainingKernels } from "../../../backends/wasm/mod.ts";
 import { assertClose, onBackend, seeded } from "./_helpers.ts";
 
-const OUR_KERNELS = ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Identity", "MirrorPadGrad", "Mean", "Sum"];
+const OUR_KERNELS = [
+  "Conv2DBackpropFilter",
+  "Conv2DBackpropInput",
+  "Identity",
+  "MirrorPadGrad",
+  "Mean",
+  "Sum",
+];
 
 Deno.test("registerWasmTrainingKernels() registers the conv gradients, a zero-copy Identity and float64 pixel sums on wasm", () => {
   const names = registerWasmTrainingKernels();

@@ -4,8 +4,18 @@ import { pixelReductionLayout, sumPixels } from "../../../backends/wasm/pixel_re
 import { assertClose, onBackend, seeded } from "./_helpers.ts";
 
 Deno.test("pixelReductionLayout() recognises sums over the pixels only", () => {
-  assert.deepEqual(pixelReductionLayout([2, 3, 4, 5], [1, 2]), { batch: 2, pixels: 12, channels: 5, overBatch: false });
-  assert.deepEqual(pixelReductionLayout([1, 3, 4, 5], [2, 0, 1]), { batch: 1, pixels: 12, channels: 5, overBatch: true });
+  assert.deepEqual(pixelReductionLayout([2, 3, 4, 5], [1, 2]), {
+    batch: 2,
+    pixels: 12,
+    channels: 5,
+    overBatch: false,
+  });
+  assert.deepEqual(pixelReductionLayout([1, 3, 4, 5], [2, 0, 1]), {
+    batch: 1,
+    pixels: 12,
+    channels: 5,
+    overBatch: true,
+  });
   assert.equal(pixelReductionLayout([2, 3, 4, 5], [0, 1, 2]), null);
   assert.equal(pixelReductionLayout([2, 3, 4, 5], 3), null);
   assert.equal(pixelReductionLayout([3, 4, 5], [1, 2]), null);

@@ -44,7 +44,13 @@ Deno.test("checkpoint names: the network of a file, and the checkpoints of a fol
   assert.equal(networkOfPath("/x/10_net_E.pth"), "E");
   assert.equal(networkOfPath("/x/G_global.pth"), null);
   assert.deepEqual(
-    checkpointsWithGenerator(["latest_net_G.pth", "10_net_G.safetensors", "10_net_D.safetensors", "latest_net_G.safetensors", "x.png"]),
+    checkpointsWithGenerator([
+      "latest_net_G.pth",
+      "10_net_G.safetensors",
+      "10_net_D.safetensors",
+      "latest_net_G.safetensors",
+      "x.png",
+    ]),
     ["10", "latest"],
   );
 });

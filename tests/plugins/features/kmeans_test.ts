@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../../kernel/random.ts";
-import { kmeansCentres, inertia } from "../../../plugins/features/kmeans.ts";
+import { inertia, kmeansCentres } from "../../../plugins/features/kmeans.ts";
 
 /** `n` points around each of `centres`, spread ±0.01. */
 function blobs(centres: number[][], n: number, seed: number): number[][] {

@@ -3,7 +3,9 @@ import { tf } from "../../../backends/tf.ts";
 import { convolveInBands, rowBands } from "../../../plugins/networks/_layers/row_bands.ts";
 
 Deno.test("rowBands() covers every output row once, with the input rows and zero padding each band reads", () => {
-  for (const [height, kernel, stride, padding] of [[37, 3, 1, 1], [40, 3, 2, 1], [23, 7, 1, 0], [64, 4, 2, 2]]) {
+  for (
+    const [height, kernel, stride, padding] of [[37, 3, 1, 1], [40, 3, 2, 1], [23, 7, 1, 0], [64, 4, 2, 2]]
+  ) {
     const outWidth = 50;
     const budget = 3 * outWidth * kernel * kernel * 4; // three output rows a band
     const bands = rowBands({ height, outWidth, kernel, stride, padding }, budget);
@@ -28,8 +30,11 @@ Deno.test("a 7×7 convolution at 2048×1024 on plain wasm runs in bands and equa
     await tf.setBackend(backend);
     const before = tf.memory().numTensors;
     const xt = tf.tensor4d(x, [1, h, w, cin]), ft = tf.tensor4d(f, [7, 7, cin, cout]);
-    const y = convolveInBands(xt, { kernel: 7, stride: 2, padding: 3 }, (rows, [top, bottom]) =>
-      tf.conv2d(rows, ft, 2, [[0, 0], [top, bottom], [3, 3], [0, 0]]));
+    const y = convolveInBands(
+      xt,
+      { kernel: 7, stride: 2, padding: 3 },
+      (rows, [top, bottom]) => tf.conv2d(rows, ft, 2, [[0, 0], [top, bottom], [3, 3], [0, 0]]),
+    );
     const values = await y.data();
     tf.dispose([xt, ft, y]);
     assert.equal(tf.memory().numTensors, before);

@@ -140,8 +140,13 @@ export function assertOfficialLosses(
 ): void {
   const line = officialLog.split("\n").find((l) => l.startsWith(prefix));
   assert.ok(line, `the official log has no line starting ${prefix}`);
-  const expected = Object.fromEntries([...line.matchAll(/(\w+): (-?[\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
+  const expected = Object.fromEntries(
+    [...line.matchAll(/(\w+): (-?[\d.]+)/g)].map((m) => [m[1], Number(m[2])]),
+  );
   for (const k of ["G_GAN", "G_GAN_Feat", "D_real", "D_fake"] as const) {
-    assert.ok(Math.abs(record[k] - expected[k]) <= 0.0015, `${k}: ours ${record[k]}, official ${expected[k]}`);
+    assert.ok(
+      Math.abs(record[k] - expected[k]) <= 0.0015,
+      `${k}: ours ${record[k]}, official ${expected[k]}`,
+    );
   }
 }

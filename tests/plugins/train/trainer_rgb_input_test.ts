@@ -68,6 +68,10 @@ Deno.test(`label_nc 0 with instance maps is the official input: continued from t
   assert.deepEqual([result.status, result.totalSteps], ["finished", 4]);
   const [record] = await readLossLog(join(dir, "tiny", "loss_log.jsonl"));
   assert.deepEqual([record.epoch, record.epoch_iter], [2, 2]);
-  assertOfficialLosses(record, await Deno.readTextFile(join(official, "loss_log.txt")), "(epoch: 2, iters: 2,");
+  assertOfficialLosses(
+    record,
+    await Deno.readTextFile(join(official, "loss_log.txt")),
+    "(epoch: 2, iters: 2,",
+  );
   await Deno.remove(dir, { recursive: true });
 });
