@@ -175,6 +175,8 @@ export {
   Synthesizer,
   type SynthOptions,
 } from "./plugins/inference/synthesize.ts";
+export { type RuntimeName, type RuntimeOptions, RUNTIMES } from "./plugins/inference/runtime_options.ts";
+export { OnnxGenerator, releaseOnnxGenerators } from "./plugins/inference/onnx_generator.ts";
 export { clusterFeatures, encodedFeatures } from "./plugins/inference/features.ts";
 export { clusterFeaturesStage, generateStage, writeImagesStage } from "./plugins/inference/stages.ts";
 export { runDemo } from "./plugins/inference/demo.ts";

@@ -4,10 +4,12 @@
  * 1024×512 and 2048×1024, 36 input channels, batch 1, per backend; beside the official PyTorch code
  * when `--peer pytorch` is given, else against its dated figures (bench/cases.ts). Each case runs in
  * a process of its own (bench/one_case.ts): one warm-up run (on oneDNN also its kernel tuning), then the
- * median of `reps`.
+ * median of `reps`. The backend `onnxruntime` times the onnxruntime runtime instead (the generator
+ * exported in memory to ONNX, intra-op threads = cores), as `synth --runtime onnxruntime` runs it: the
+ * same NHWC tensors in and out, its NCHW transposes (on tfjs's wasm backend) included.
  *
- * Run: `deno task bench nets [--json] [--backends onednn,wasm] [--cases local-2048x1024,…] [--quick]
- * [--peer pytorch --official_repo DIR]`
+ * Run: `deno task bench nets [--json] [--backends onednn,wasm,onnxruntime] [--cases local-2048x1024,…]
+ * [--quick] [--peer pytorch --official_repo DIR]`
  *
  * @module
  */
@@ -17,6 +19,8 @@ import { tf } from "../backends/tf.ts";
 import type { Logger } from "../kernel/log.ts";
 import { GlobalGenerator } from "../plugins/networks/global_generator.ts";
 import { LocalEnhancer } from "../plugins/networks/local_enhancer.ts";
+import { OnnxGenerator } from "../plugins/inference/onnx_generator.ts";
+import type { RuntimeName } from "../plugins/inference/runtime_options.ts";
 import {
   type BenchCase,
   type CaseTiming,
@@ -31,9 +35,12 @@ const CPU_GMACS = 0.7;
 /** Longest estimated run (seconds) the benchmark attempts. */
 const MAX_RUN_SECONDS = 60;
 
-async function forwardSeconds(net: { apply(x: tf.Tensor4D): tf.Tensor4D }, x: tf.Tensor4D): Promise<number> {
+/** A forward pass: `[1, H, W, 36]` → `[1, H, W, 3]`, the input not disposed. */
+type Forward = (x: tf.Tensor4D) => tf.Tensor4D | Promise<tf.Tensor4D>;
+
+async function forwardSeconds(forward: Forward, x: tf.Tensor4D): Promise<number> {
   const start = performance.now();
-  const y = net.apply(x);
+  const y = await forward(x);
   // one value waits for the whole pass on every backend; reading all would leave a 24 MiB array per
   // run to the garbage collector, in the peak RSS
   const corner = tf.slice(y, [0, 0, 0, 0], [1, 1, 1, 1]);
@@ -64,35 +71,55 @@ function uniformInput(shape: [number, number, number, number]): tf.Tensor4D {
   });
 }
 
+/** The network in an onnxruntime session; its tfjs weights are freed (the session holds a copy). */
+async function onnxSession(net: GlobalGenerator | LocalEnhancer, threads: number, name: string) {
+  try {
+    return await OnnxGenerator.open(net, { threads, file: name });
+  } finally {
+    net.dispose();
+  }
+}
+
 /**
  * Times one forward case on the current backend, in this process: builds the generator, one warm-up
- * run (on oneDNN, then the rest of its kernel tuning), then `reps` timed runs.
+ * run (on oneDNN, then the rest of its kernel tuning), then `reps` timed runs. On the onnxruntime
+ * runtime the generator's weights are exported to an onnxruntime session (with `threads` intra-op
+ * threads) and freed on tfjs before the runs.
  *
  * @param c the case
  * @param reps timed runs
  * @param log where progress goes
+ * @param runtime what runs the generator (default: tfjs on the current backend), and onnxruntime's threads
  * @returns the median, every run and the warm-up's seconds
  */
-export async function measureForward(c: ForwardCase, reps: number, log: Logger): Promise<CaseTiming> {
-  log.info(`bench nets: ${c.name}: building the ${c.netG} generator (ngf ${c.ngf})`);
+export async function measureForward(
+  c: ForwardCase,
+  reps: number,
+  log: Logger,
+  runtime: { runtime: RuntimeName; threads: number } = { runtime: "tfjs", threads: 1 },
+): Promise<CaseTiming> {
+  log.info(`bench nets: ${c.name}: building the ${c.netG} generator (ngf ${c.ngf}) for ${runtime.runtime}`);
   const net = c.netG === "global"
     ? new GlobalGenerator({ input_nc: 36, ngf: c.ngf })
     : new LocalEnhancer({ input_nc: 36, ngf: c.ngf, n_local_enhancers: 1 });
+  const onnx = runtime.runtime === "onnxruntime" ? await onnxSession(net, runtime.threads, c.name) : null;
+  const forward: Forward = onnx ? (x) => onnx.apply(x) : (x) => net.apply(x);
   const x = uniformInput([1, c.height, c.width, 36]);
   try {
-    const firstSeconds = await forwardSeconds(net, x);
+    const firstSeconds = await forwardSeconds(forward, x);
     // oneDNN times its candidate kernels on the first calls of each convolution (conv_primitive.ts):
     // finish that before timing, as bench train does.
     const tuning = activeBackendName() === "onednn" ? TUNING_CALLS - 1 : 0;
-    for (let i = 0; i < tuning; i++) await forwardSeconds(net, x);
+    for (let i = 0; i < tuning; i++) await forwardSeconds(forward, x);
     const times: number[] = [];
-    for (let i = 0; i < reps; i++) times.push(await forwardSeconds(net, x));
+    for (let i = 0; i < reps; i++) times.push(await forwardSeconds(forward, x));
     log.info(`bench nets: ${c.name}: ${times.map((t) => t.toFixed(2)).join(", ")} s`);
     const sorted = [...times].sort((a, b) => a - b);
     return { seconds: sorted[Math.floor(sorted.length / 2)], times, firstSeconds };
   } finally {
     x.dispose();
-    net.dispose();
+    if (onnx) await onnx.release();
+    else net.dispose();
   }
 }
 

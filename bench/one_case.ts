@@ -3,6 +3,9 @@
  * selects the backend, runs the case and answers one JSON object on the last line of stdout. The
  * benches start it (bench/side_by_side.ts); progress goes to stderr.
  *
+ * The backend `onnxruntime` runs a `nets` case on the onnxruntime runtime, with tfjs's wasm backend for
+ * the input and the layout transposes.
+ *
  * Run: `deno run -A bench/one_case.ts --kind nets|train --case NAME --backend NAME --reps N`
  * Answer: `{"ok": true, "seconds", "times", "firstSeconds", "peakRssBytes", "threads", "memoryGiB"?}`,
  * `{"ok": true, "skipped": "why", …}` or `{"ok": false, "error": "one line"}` (exit 1).
@@ -17,6 +20,7 @@ import { type BenchKind, parseForwardCase, parseTrainCase } from "./cases.ts";
 import { measureForward } from "./nets.ts";
 import { measureTrain } from "./train.ts";
 import { peakRssBytes } from "../kernel/peak_memory.ts";
+import { intraOpThreads } from "../plugins/inference/runtime_options.ts";
 
 function threadsOf(backend: string): number {
   if (backend === "onednn") {
@@ -43,6 +47,16 @@ export async function runOneCase(
   reps: number,
 ): Promise<Record<string, unknown>> {
   const log = createLogger();
+  if (backend === "onnxruntime") {
+    if (kind !== "nets") throw new RangeError("onnxruntime runs inference only: bench nets, not bench train");
+    await selectBackend("wasm");
+    const threads = intraOpThreads({ intra_op_threads: null });
+    const result = await measureForward(parseForwardCase(name), reps, log, {
+      runtime: "onnxruntime",
+      threads,
+    });
+    return { ok: true, ...result, peakRssBytes: peakRssBytes(), threads };
+  }
   const chosen = await selectBackend(backend);
   const result = kind === "nets"
     ? await measureForward(parseForwardCase(name), reps, log)

@@ -20,6 +20,7 @@ import {
 } from "./cases.ts";
 import { failureLine, runJsonProcess } from "./json_process.ts";
 import { checkPeer, type PeerConfig, type PeerFacts, runPeerCase } from "./peer.ts";
+import { probeOnnxRuntime } from "../plugins/inference/onnx_runtime.ts";
 
 const ONE_CASE = fileURLToPath(new URL("./one_case.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
@@ -31,7 +32,10 @@ export interface SideBySideOptions {
   kind: BenchKind;
   /** The cases, in order. */
   cases: BenchCase[];
-  /** Our backends, in order; those that do not load here are left out with a warning. */
+  /**
+   * Our backends, in order (and `onnxruntime`, the onnxruntime runtime, for `nets`); those that do not
+   * load here are left out with a warning.
+   */
   backends: string[];
   /** Timed runs per case, after the warm-up. */
   reps: number;
@@ -254,6 +258,21 @@ export function formatReport(report: SideBySideReport): string {
   return [source, ...lines].join("\n");
 }
 
+/** Why a backend (or the onnxruntime runtime, for `nets`) cannot run here, or null when it can. */
+async function backendProblem(backend: string, kind: BenchKind): Promise<string | null> {
+  if (backend === "onnxruntime") {
+    if (kind !== "nets") return "onnxruntime runs inference only (bench nets)";
+    const probe = await probeOnnxRuntime();
+    return probe.loads ? null : probe.detail;
+  }
+  try {
+    await selectBackend(backend);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 /**
  * Runs the cases side by side (progress on stderr).
  *
@@ -269,12 +288,9 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<SideBySide
     : { source: "reference", date: PYTORCH_REFERENCE.date, where: PYTORCH_REFERENCE.where };
   const backends: string[] = [];
   for (const backend of opts.backends) {
-    try {
-      await selectBackend(backend);
-      backends.push(backend);
-    } catch (error) {
-      log.warn(`bench ${opts.kind}: ${(error as Error).message}; skipped`);
-    }
+    const problem = await backendProblem(backend, opts.kind);
+    if (problem) log.warn(`bench ${opts.kind}: ${problem}; skipped`);
+    else backends.push(backend);
   }
   const rows: SideBySideRow[] = [];
   if (!backends.length) {

@@ -163,11 +163,18 @@ const nets = defineCommand({
     `forward time and peak RSS of the official 512p global and 1024p local generators, beside PyTorch (cases ${
       NET_CASES.join(", ")
     })`,
-  schema: defineSchema(sideBySideOptions),
+  schema: defineSchema({
+    ...sideBySideOptions,
+    backends: backends(
+      "backends to measure, in order; onnxruntime: the onnxruntime runtime (synth --runtime onnxruntime)",
+      "onednn,wasm",
+    ),
+  }),
   json: true,
   backend: false,
   examples: [
     "deno task bench nets --quick",
+    "deno task bench nets --backends onnxruntime --cases global-512x256",
     "deno task bench nets --backends onednn --peer pytorch --official_repo ../pix2pixHD",
     "deno task bench nets --cases local-2048x1024 --peer pytorch --official_repo ../pix2pixHD --python /usr/bin/python3",
   ],

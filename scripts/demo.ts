@@ -8,6 +8,7 @@ import { defineCommand, main } from "../kernel/cli.ts";
 import { defineSchema } from "../kernel/options.ts";
 import { runDemo } from "../plugins/inference/demo.ts";
 import { datasetOptionSchema } from "../plugins/data/dataset_option.ts";
+import { runtimeSchema } from "../plugins/inference/runtime_options.ts";
 
 const schema = defineSchema({
   weights: {
@@ -26,6 +27,7 @@ const schema = defineSchema({
   },
   how_many: { type: "int", default: 50, min: 1, doc: "at most this many scenes per phase (tests use fewer)" },
   styles: { type: "int", default: 6, min: 1, max: 20, doc: "styles shown for one scene" },
+  ...runtimeSchema,
 });
 
 /** The `demo` command. */
@@ -34,12 +36,19 @@ export const demoCommand = defineCommand({
   description: "synthesize the bundled Cityscapes scenes with the shipped weights and write an HTML report",
   schema,
   json: true,
-  examples: ["deno task demo", "deno task demo --out /tmp/demo --how_many 2 --styles 2"],
+  examples: [
+    "deno task demo",
+    "deno task demo --out /tmp/demo --how_many 2 --styles 2",
+    "deno task demo --runtime onnxruntime",
+  ],
   async run(ctx) {
     const result = await runDemo({ ...ctx.options, log: ctx.log, backend: ctx.backend?.name });
     ctx.emit(
       result,
-      (r) => `${r.images} images in ${r.seconds.toFixed(1)} s on ${r.backend}\nreport: ${r.report}`,
+      (r) =>
+        `${r.images} images in ${r.seconds.toFixed(1)} s on ${
+          r.runtime === "tfjs" ? r.backend : `${r.runtime} (data on ${r.backend})`
+        }\nreport: ${r.report}`,
     );
   },
 });

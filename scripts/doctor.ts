@@ -1,13 +1,15 @@
 /**
- * `deno task doctor [--backend NAME] [--json]`: versions, the backends that load here, our registered
- * kernels, and a tiny forward/backward check on the chosen backend. Exits 1 when the check fails.
+ * `deno task doctor [--backend NAME] [--json]`: versions, the backends that load here, whether the
+ * onnxruntime runtime (`--runtime onnxruntime`) loads, our registered kernels, and a tiny forward/backward
+ * check on the chosen backend. Exits 1 when the check fails.
  *
  * @module
  */
 import { defineCommand, main } from "../kernel/cli.ts";
 import { diagnose, type DoctorReport } from "../backends/doctor.ts";
+import { type OnnxRuntimeProbe, probeOnnxRuntime } from "../plugins/inference/onnx_runtime.ts";
 
-function format(report: DoctorReport): string {
+function format(report: DoctorReport & { onnxruntime: OnnxRuntimeProbe }): string {
   const lines = [`Deno ${report.deno} (V8 ${report.v8}), TensorFlow.js ${report.tfjs}`];
   lines.push(`WebGPU adapter: ${report.webgpuAdapter}`, "Backends:");
   for (const b of report.backends) {
@@ -18,6 +20,8 @@ function format(report: DoctorReport): string {
       ? `Plain wasm threads: ${report.wasmThreads} (P2PHD_WASM_THREADS=1 for one; oneDNN runs wasm on one)`
       : "Plain wasm threads: 1 (P2PHD_WASM_THREADS=2 for two, where shared wasm memory and 2 cores exist)",
   );
+  const ort = report.onnxruntime;
+  lines.push(`Runtime onnxruntime (--runtime onnxruntime): ${ort.loads ? "yes" : "no "} ${ort.detail}`);
   const kernels = Object.entries(report.registeredKernels);
   lines.push("Kernels we register:" + (kernels.length ? "" : " none"));
   for (const [backend, names] of kernels) lines.push(`  ${backend}: ${names.join(", ")}`);
@@ -35,11 +39,12 @@ function format(report: DoctorReport): string {
 /** The `doctor` command. */
 export const doctorCommand = defineCommand({
   name: "doctor",
-  description: "versions, the backends that load here, our kernels, and a forward/backward check",
+  description:
+    "versions, the backends (and the onnxruntime runtime) that load here, our kernels, and a forward/backward check",
   json: true,
   examples: ["deno task doctor", "deno task doctor --backend wasm --json"],
   async run(ctx) {
-    const report = await diagnose(ctx.backend ?? "auto");
+    const report = { ...await diagnose(ctx.backend ?? "auto"), onnxruntime: await probeOnnxRuntime() };
     ctx.emit(report, format);
     return report.check.ok ? 0 : 1;
   },

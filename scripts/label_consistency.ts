@@ -11,6 +11,7 @@ import { defineSchema } from "../kernel/options.ts";
 import { CITYSCAPES_PALETTE } from "../plugins/data/palettes/cityscapes.ts";
 import { type ConsistencyReport, measureLabelConsistency } from "../plugins/inference/consistency_run.ts";
 import type { LabelConsistency } from "../plugins/inference/label_consistency.ts";
+import { runtimeSchema } from "../plugins/inference/runtime_options.ts";
 
 const schema = defineSchema({
   weights: {
@@ -31,6 +32,7 @@ const schema = defineSchema({
     doc: "class ids not scored (Cityscapes' void classes)",
   },
   per_class: { type: "boolean", default: false, doc: "also list the test scenes' accuracy per class" },
+  ...runtimeSchema,
 });
 
 function parseIds(text: string): number[] {

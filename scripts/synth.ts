@@ -7,6 +7,7 @@
  * A folder splits over processes with `--shard i/n` or a Kubernetes/Slurm array index (docs/scale.md).
  *
  * Works with the official `.pth` files (architecture read from the file) and with our checkpoints.
+ * `--runtime onnxruntime` runs the generator on onnxruntime's native CPU kernels instead of tfjs.
  *
  * @module
  */
@@ -32,6 +33,7 @@ import { clusterFeatures, encodedFeatures } from "../plugins/inference/features.
 import { findClustersFile } from "../plugins/features/clusters.ts";
 import { type ReportRow, writeReport } from "../plugins/inference/report.ts";
 import { Synthesizer, synthSchema } from "../plugins/inference/synthesize.ts";
+import { releaseOnnxGenerators } from "../plugins/inference/onnx_generator.ts";
 import { resolveShard, shardSchema } from "../kernel/shard.ts";
 import { deviceSchema } from "../kernel/device_flags.ts";
 import {
@@ -243,6 +245,7 @@ export const synthCommand = defineCommand({
     "deno task synth --weights latest_net_G.pth --label labels.png --inst inst.png --out out.png",
     "deno task synth --name label2city_256p --checkpoints_dir weights --dataroot datasets/cityscapes",
     "deno task synth --name label2city_256p --checkpoints_dir weights --dataroot datasets/cityscapes --shard 2/3",
+    "deno task synth --name label2city_256p --checkpoints_dir weights --dataroot datasets/cityscapes --runtime onnxruntime",
   ],
   async run(ctx) {
     const o = ctx.options;
@@ -348,6 +351,8 @@ export const synthCommand = defineCommand({
         fineSize: flags.fineSize,
         none_fit: o.none_fit,
         unknown_label: o.unknown_label,
+        runtime: o.runtime,
+        intra_op_threads: o.intra_op_threads,
       },
       features,
       facts,
@@ -377,7 +382,7 @@ export const synthCommand = defineCommand({
       }
       const start = performance.now();
       const sample = await synth.prepare(entry);
-      const image = synth.generate(sample);
+      const image = await synth.generateAsync(sample);
       const seconds = (performance.now() - start) / 1000;
       await writePng(file, await imageToRaster(image));
       if (!o.label) {
@@ -398,16 +403,27 @@ export const synthCommand = defineCommand({
       ? null
       : await writeReport(outDir, `pix2pixHD synthesis: ${basename(weights)}`, rows);
     const manifest = await job.finish();
+    await releaseOnnxGenerators(generator);
     generator.net.dispose();
     features?.dispose();
     const sharding = shard ? { shard: job.describe(entries.length), skipped: job.skipped, manifest } : {};
     const peakMemoryBytes = peakRssBytes();
     ctx.emit(
-      { weights, backend: ctx.backend?.name, images: written, report, peakMemoryBytes, ...sharding },
+      {
+        weights,
+        backend: ctx.backend?.name,
+        runtime: o.runtime,
+        images: written,
+        report,
+        peakMemoryBytes,
+        ...sharding,
+      },
       (r) =>
         [
           ...r.images.map((i) => `${i.file} (${i.width}×${i.height}, ${i.seconds.toFixed(2)} s)`),
-          `${r.backend ?? "backend"}: ${peakMemoryPhrase(r.peakMemoryBytes)}`,
+          `${r.runtime === "tfjs" ? r.backend ?? "backend" : `${r.runtime} (data on ${r.backend})`}: ${
+            peakMemoryPhrase(r.peakMemoryBytes)
+          }`,
           r.report ? `report: ${r.report}` : "",
           r.shard ? `${r.shard}; ${r.skipped?.length} already complete; manifest: ${r.manifest}` : "",
         ].filter(Boolean).join("\n"),

@@ -43,19 +43,57 @@ export interface TrainedModel {
   dispose(): void;
 }
 
-function padded(input: tf.Tensor4D, multiple: number, run: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+/** Rows and columns to mirror-pad below and right of an input so both sides are multiples of `multiple`. */
+function paddingOf(input: tf.Tensor4D, multiple: number): [number, number] {
   const [, h, w] = input.shape;
   const padH = (multiple - (h % multiple)) % multiple, padW = (multiple - (w % multiple)) % multiple;
-  if (padH === 0 && padW === 0) return run(input);
   if (padH > h || padW > w) {
     throw new RangeError(
       `Cannot synthesize a ${w}×${h} image: its sides must be at least ${multiple} pixels`,
     );
   }
+  return [padH, padW];
+}
+
+function padded(input: tf.Tensor4D, multiple: number, run: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = input.shape;
+  const [padH, padW] = paddingOf(input, multiple);
+  if (padH === 0 && padW === 0) return run(input);
   return tf.tidy(() => {
     const x = tf.mirrorPad(input, [[0, 0], [0, padH], [0, padW], [0, 0]], "symmetric");
     return tf.slice(run(x), [0, 0, 0, 0], [1, h, w, -1]);
   });
+}
+
+/**
+ * Runs an asynchronous generator (the onnxruntime runtime) as `TrainedModel.synthesize` runs the
+ * model's: sides that are not multiples of `multiple` are mirror-padded for it, and its output cropped back.
+ *
+ * @param input `[1, H, W, input_nc]` (not disposed)
+ * @param multiple the generator's side multiple
+ * @param run the generator (it must not dispose its input)
+ * @returns the image `[1, H, W, 3]`; the caller disposes it
+ * @throws {RangeError} when a side is shorter than the padding it needs
+ */
+export async function synthesizePadded(
+  input: tf.Tensor4D,
+  multiple: number,
+  run: (x: tf.Tensor4D) => Promise<tf.Tensor4D>,
+): Promise<tf.Tensor4D> {
+  const [, h, w] = input.shape;
+  const [padH, padW] = paddingOf(input, multiple);
+  if (padH === 0 && padW === 0) return await run(input);
+  const x = tf.mirrorPad(input, [[0, 0], [0, padH], [0, padW], [0, 0]], "symmetric");
+  try {
+    const y = await run(x);
+    try {
+      return tf.slice(y, [0, 0, 0, 0], [1, h, w, -1]);
+    } finally {
+      y.dispose();
+    }
+  } finally {
+    x.dispose();
+  }
 }
 
 /**

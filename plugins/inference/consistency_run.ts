@@ -25,12 +25,14 @@ import {
 } from "./label_consistency.ts";
 import { openModelFolder } from "./model_folder.ts";
 import type { Synthesizer } from "./synthesize.ts";
+import type { RuntimeOptions } from "./runtime_options.ts";
+import { releaseOnnxGenerators } from "./onnx_generator.ts";
 
 /** Cityscapes' void classes (unlabeled, ego vehicle, rectification border, out of roi, static, dynamic, ground). */
 export const CITYSCAPES_VOID = [0, 1, 2, 3, 4, 5, 6] as const;
 
-/** What to measure. */
-export interface ConsistencyRunOptions {
+/** What to measure; `runtime` and `intra_op_threads` (runtime_options.ts) say what runs the generator. */
+export interface ConsistencyRunOptions extends Partial<RuntimeOptions> {
   /** The model folder. */
   weights: string;
   /** The dataset (aligned layout, `train_img` needed). */
@@ -86,7 +88,7 @@ interface Scene {
 async function synthesizeScene(synth: Synthesizer, entry: Entry): Promise<Scene> {
   const sample = await synth.prepare(entry);
   try {
-    const image = synth.generate(sample);
+    const image = await synth.generateAsync(sample);
     const synthesized = await imageToRaster(image);
     tf.dispose(image);
     const label = sample.label as tf.Tensor4D;
@@ -119,7 +121,10 @@ function meanColour(images: Raster<Uint8Array>[]): [number, number, number] {
  * @throws {DataError} when the dataset has no training photos; errors of the model folder and the files
  */
 export async function measureLabelConsistency(o: ConsistencyRunOptions): Promise<ConsistencyReport> {
-  const model = await openModelFolder(o.weights, o.width);
+  const model = await openModelFolder(o.weights, o.width, {
+    runtime: o.runtime,
+    intra_op_threads: o.intra_op_threads,
+  });
   const test: Scene[] = [], train: Scene[] = [];
   try {
     const synth = await model.synthesizer(o.seed);
@@ -133,6 +138,7 @@ export async function measureLabelConsistency(o: ConsistencyRunOptions): Promise
     }
     progress?.stop();
   } finally {
+    await releaseOnnxGenerators(model.generator);
     model.generator.net.dispose();
   }
   const photos = train.filter((s) => s.real).map((s) => ({ image: s.real!, labels: s.labels }));

@@ -20,9 +20,12 @@ import { imageToRaster, writePng } from "../data/write_image.ts";
 import { openModelFolder } from "./model_folder.ts";
 import { renderEditSequence } from "./demo_edit.ts";
 import { type ReportRow, writeReport } from "./report.ts";
+import { type RuntimeOptions, runtimeSchema } from "./runtime_options.ts";
+import { releaseOnnxGenerators } from "./onnx_generator.ts";
+import { resolveOptions } from "../../kernel/options.ts";
 
-/** What the demo does. */
-export interface DemoOptions {
+/** What the demo does; `runtime` and `intra_op_threads` (runtime_options.ts) say what runs the generator. */
+export interface DemoOptions extends Partial<RuntimeOptions> {
   /** Folder of the shipped model (`latest_net_G.safetensors`, clusters). */
   weights: string;
   /** The scenes (the bundled Cityscapes sample by default). */
@@ -51,6 +54,8 @@ export interface DemoResult {
   images: number;
   seconds: number;
   backend: string;
+  /** The runtime that ran the generator. */
+  runtime: string;
 }
 
 /** The first `howMany` scenes of one phase, with what their dataset implies for the synthesizer. */
@@ -85,7 +90,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       }`,
     );
   }
-  const model = await openModelFolder(o.weights, o.width);
+  const runtime = resolveOptions("demo", runtimeSchema, {
+    runtime: o.runtime,
+    intra_op_threads: o.intra_op_threads,
+  });
+  const model = await openModelFolder(o.weights, o.width, runtime);
   const { generator, weights } = model;
   const labelNc = generator.trained.label_nc ?? 35;
   const test = scenesOf(dataset, o.dataroot, "test", o.how_many, labelNc);
@@ -104,7 +113,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   for (const { entry, phase } of scenes) {
     const name = shortName(entry.name);
     const sample = await synth.prepare(entry);
-    const image = synth.generate(sample);
+    const image = await synth.generateAsync(sample);
     const [, h, w] = (sample.label as tf.Tensor4D).shape;
     const ids = {
       width: w,
@@ -146,6 +155,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     count++;
     progress.tick();
   }
+  await releaseOnnxGenerators(generator);
   generator.net.dispose();
   const edit = await renderEditSequence({
     model: o.weights,
@@ -154,6 +164,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     width: o.width,
     images,
     name: shortName(styleEntry.name),
+    runtime,
   });
   count += edit.row.images.length;
   progress.tick();
@@ -166,8 +177,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     ...rows,
   ], [
     `Weights: ${weights} (trained by our own train on the 8 bundled Cityscapes scenes; see weights/README.md).`,
-    `Backend: ${backend}. ${count} images in ${seconds.toFixed(1)} s at ${o.width} pixels wide.`,
+    `${
+      runtime.runtime === "tfjs" ? `Backend: ${backend}` : `Runtime: ${runtime.runtime} (data on ${backend})`
+    }. ` +
+    `${count} images in ${seconds.toFixed(1)} s at ${o.width} pixels wide.`,
     "Test scenes have no real photo; training scenes show the photo the model learned from.",
   ]);
-  return { report, images: count, seconds, backend };
+  return { report, images: count, seconds, backend, runtime: runtime.runtime };
 }

@@ -1,7 +1,7 @@
 /**
  * The demo's edit sequence, made with the editing API (`plugins/editing`): one scene at the demo's
  * width, then the official editing moves — the largest car removed (its surroundings grow in), the
- * buildings relabelled as vegetation — and both undone, each state synthesized.
+ * buildings relabelled as vegetation — and both undone, each state synthesized on the demo's runtime.
  *
  * @module
  */
@@ -12,11 +12,13 @@ import { imageToRaster, writePng } from "../data/write_image.ts";
 import { findClustersFile, loadClusters } from "../features/clusters.ts";
 import { resolveStyles } from "../features/feature_map.ts";
 import { randomStyle } from "../features/style_spec.ts";
-import { loadTrainedModel } from "../features/trained_model.ts";
-import { SceneRenderer } from "../editing/renderer.ts";
+import { loadTrainedModel, synthesizePadded } from "../features/trained_model.ts";
+import { SceneRenderer, type Synthesize } from "../editing/renderer.ts";
 import { Scene } from "../editing/scene.ts";
 import { readMaps } from "../editing/scene_io.ts";
 import type { ReportRow } from "./report.ts";
+import { intraOpThreads, type RuntimeOptions } from "./runtime_options.ts";
+import { OnnxGenerator } from "./onnx_generator.ts";
 
 /** What to edit. */
 export interface DemoEditOptions {
@@ -31,6 +33,8 @@ export interface DemoEditOptions {
   images: string;
   /** File name prefix of the images. */
   name: string;
+  /** Which runtime runs the generator (default: tfjs). */
+  runtime?: RuntimeOptions;
 }
 
 /** The edit sequence's report row and whether undoing gave back the first image exactly. */
@@ -53,7 +57,17 @@ const CAR = 26, BUILDING = 11;
  */
 export async function renderEditSequence(o: DemoEditOptions): Promise<DemoEdit> {
   const model = await loadTrainedModel(o.model);
+  const onnx = o.runtime?.runtime === "onnxruntime"
+    ? await OnnxGenerator.open(model.G, { threads: intraOpThreads(o.runtime), file: o.model })
+      .catch((error) => {
+        model.dispose();
+        throw error;
+      })
+    : null;
   try {
+    const synthesize: Synthesize = onnx
+      ? (input) => synthesizePadded(input, model.multiple, (x) => onnx.apply(x))
+      : model.synthesize;
     const maps = await readMaps(o.label, o.inst);
     const height = Math.floor((o.width * maps.label.height) / maps.label.width);
     const label = resizeNearest(maps.label, o.width, height),
@@ -67,7 +81,7 @@ export async function renderEditSequence(o: DemoEditOptions): Promise<DemoEdit> 
       ? resolveStyles(ids, clusters, randomStyle(0), { feat_num: model.feat_num, classNames })
       : new Map();
     const scene = Scene.create(label, inst, styles, { ...fit, clusters, classNames });
-    const renderer = new SceneRenderer(scene, model.synthesize, {
+    const renderer = new SceneRenderer(scene, synthesize, {
       no_instance: model.no_instance,
       multiple: model.multiple,
     });
@@ -106,6 +120,7 @@ export async function renderEditSequence(o: DemoEditOptions): Promise<DemoEdit> 
       renderer.dispose();
     }
   } finally {
+    await onnx?.release();
     model.dispose();
   }
 }

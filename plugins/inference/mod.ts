@@ -17,6 +17,8 @@ export {
   type SynthOptions,
   synthSchema,
 } from "./synthesize.ts";
+export { type RuntimeName, type RuntimeOptions, RUNTIMES, runtimeSchema } from "./runtime_options.ts";
+export { OnnxGenerator, onnxGeneratorFor, releaseOnnxGenerators } from "./onnx_generator.ts";
 export { clusterFeaturesStage, generateStage, writeImagesStage } from "./stages.ts";
 export { type ReportRow, writeReport } from "./report.ts";
 export { findNetwork, locateNetwork, networkOfPath, networkPath } from "../checkpoints/files.ts";

@@ -14,6 +14,7 @@ import { clusterFeatures } from "./features.ts";
 import { type OpenedGenerator, openGenerator } from "./generator_file.ts";
 import { locateNetwork } from "../checkpoints/files.ts";
 import { Synthesizer } from "./synthesize.ts";
+import type { RuntimeOptions } from "./runtime_options.ts";
 
 /** An opened model folder. */
 export interface ModelFolder {
@@ -37,10 +38,16 @@ export interface ModelFolder {
  *
  * @param dir the folder (e.g. `weights/label2city_256p`)
  * @param width the width scenes are synthesized at
- * @returns the generator and a maker of synthesizers; the caller disposes `generator.net`
+ * @param runtime which runtime the synthesizers run the generator on (default: tfjs)
+ * @returns the generator and a maker of synthesizers; the caller disposes `generator.net` (and, on
+ *   onnxruntime, releases its session with `releaseOnnxGenerators`)
  * @throws {OptionsError} when the folder has no generator; {DataError} when a model with features has no clusters
  */
-export async function openModelFolder(dir: string, width: number): Promise<ModelFolder> {
+export async function openModelFolder(
+  dir: string,
+  width: number,
+  runtime: Partial<RuntimeOptions> = {},
+): Promise<ModelFolder> {
   const weights = locateNetwork(dirname(dir), basename(dir), "latest", "G", {
     command: "model folder",
     instead: "pass a folder with latest_net_G.safetensors or latest_net_G.pth (--model)",
@@ -60,6 +67,7 @@ export async function openModelFolder(dir: string, width: number): Promise<Model
     no_instance: generator.trained.no_instance ?? false,
     resize_or_crop: "scale_width" as const,
     loadSize: width,
+    ...runtime,
   };
   return {
     generator,

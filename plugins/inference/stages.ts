@@ -29,7 +29,9 @@ import { labelOptionsSchema } from "../data/label_options.ts";
 import { type OpenedGenerator, openGenerator } from "./generator_file.ts";
 import { type ReportRow, writeReport } from "./report.ts";
 import { clusterFeatures } from "./features.ts";
-import { featureStage, runGenerator } from "./synthesize.ts";
+import { featureStage, runGeneratorAsync } from "./synthesize.ts";
+import { runtimeSchema } from "./runtime_options.ts";
+import { releaseOnnxGenerators } from "./onnx_generator.ts";
 
 const generateSchema = defineSchema({
   weights: { type: "string", default: null, doc: "generator weights: an official .pth or our .safetensors" },
@@ -45,9 +47,13 @@ const generateSchema = defineSchema({
     min: 0,
     doc: "instance-wise feature channels in the input (0: those of the sample's `feat`, if any)",
   },
+  ...runtimeSchema,
 });
 
-/** Runs a generator on each sample's `input`; gives `synthesized` ([1, H, W, 3] in [-1, 1]). */
+/**
+ * Runs a generator on each sample's `input` (on tfjs, or on onnxruntime with `runtime: "onnxruntime"`);
+ * gives `synthesized` ([1, H, W, 3] in [-1, 1]).
+ */
 export const generateStage = definePlugin({
   name: "generate",
   role: "transform",
@@ -79,15 +85,20 @@ export const generateStage = definePlugin({
           return g;
         });
         const g = await opened;
-        const synthesized = runGenerator(
+        const synthesized = await runGeneratorAsync(
           g,
           sample.input as Tensor4D,
           (sample.plan ?? null) as GeometryPlan | null,
+          o,
         );
         return { ...sample, synthesized };
       },
       async close() {
-        if (opened) (await opened.catch(() => undefined))?.net.dispose();
+        const g = await opened?.catch(() => undefined);
+        if (g) {
+          await releaseOnnxGenerators(g);
+          g.net.dispose();
+        }
         opened = undefined;
       },
     };

@@ -1,7 +1,9 @@
 /**
  * Synthesis: label map (+ instance map, + instance-wise features) → photo, as the official `test.py`
  * does: one-hot + boundary (unless `no_instance`), the generator, and the image brought back to the
- * size `resize_or_crop` made (undoing the fit to the network's multiple).
+ * size `resize_or_crop` made (undoing the fit to the network's multiple). The generator runs on the
+ * runtime the options name (`runtime_options.ts`): TensorFlow.js (`generate`, synchronous) or
+ * onnxruntime (`generateAsync`, as its sessions run asynchronously).
  *
  * @module
  */
@@ -19,6 +21,8 @@ import { restoreSize } from "../data/restore_size.ts";
 import { type GeometryPlan, preprocessSchema } from "../data/preprocess.ts";
 import type { OpenedGenerator } from "./generator_file.ts";
 import { checkForwardFits } from "./memory_check.ts";
+import { intraOpThreads, type RuntimeOptions, runtimeSchema } from "./runtime_options.ts";
+import { onnxGeneratorFor } from "./onnx_generator.ts";
 
 /** Options of synthesis (official names and the official test defaults). */
 export const synthSchema = defineSchema({
@@ -41,6 +45,7 @@ export const synthSchema = defineSchema({
     min: -1,
     doc: "map label ids ≥ label_nc to this class (-1: no class) instead of stopping with an error",
   },
+  ...runtimeSchema,
 });
 /** Resolved synthesis options. */
 export type SynthOptions = OptionsOf<typeof synthSchema>;
@@ -95,6 +100,34 @@ export function runGenerator(
   });
 }
 
+/**
+ * Runs a generator on the given runtime: as `runGenerator` on tfjs; on onnxruntime through the
+ * generator's session (made on the first call), the image brought back to size the same way.
+ *
+ * @param generator the opened generator
+ * @param input its input `[1, H, W, C]` (not disposed)
+ * @param plan how the input was fitted (null: keep the network's size)
+ * @param runtime which runtime, and onnxruntime's threads
+ * @returns the image in [-1, 1]; the caller disposes it
+ * @throws {BackendError} when the tfjs pass would outgrow the wasm heap, or onnxruntime-node does not load here
+ */
+export async function runGeneratorAsync(
+  generator: OpenedGenerator,
+  input: Tensor4D,
+  plan: GeometryPlan | null,
+  runtime: RuntimeOptions,
+): Promise<Tensor4D> {
+  if (runtime.runtime === "tfjs") return runGenerator(generator, input, plan);
+  const onnx = await onnxGeneratorFor(generator, intraOpThreads(runtime));
+  const out = await onnx.apply(input);
+  if (!plan) return out;
+  try {
+    return restoreSize(out, plan);
+  } finally {
+    out.dispose();
+  }
+}
+
 /** One synthesized image. */
 export interface Synthesized {
   /** The sample's name. */
@@ -108,7 +141,9 @@ export interface Synthesized {
 /**
  * Synthesizes images with one generator. Its `pipeline` (read-files → instance features → encode-input)
  * is the one path from a sample's files to the generator input; `synth`, the demo, the studio's model
- * and label consistency read through it.
+ * and label consistency read through it. On the onnxruntime runtime the generator's session is made on
+ * the first `generateAsync` and shared by every synthesizer of that generator;
+ * `releaseOnnxGenerators(generator)` frees it.
  */
 export class Synthesizer {
   readonly generator: OpenedGenerator;
@@ -160,17 +195,41 @@ export class Synthesizer {
   }
 
   /**
-   * Runs the generator on a prepared sample.
+   * Runs the generator on a prepared sample, synchronously: the tfjs runtime only.
    *
    * @param sample from `prepare` (not disposed)
    * @returns the image at the size the input was resized or cropped to (before the fit to the network's multiple); the caller disposes it
    * @throws {BackendError} before it starts, when the pass would outgrow the wasm heap
+   * @throws {TypeError} on the onnxruntime runtime, naming `generateAsync`
    */
   generate(sample: Sample): Tensor4D {
+    if (this.options.runtime !== "tfjs") {
+      throw new TypeError(
+        `Cannot run Synthesizer.generate() on runtime "${this.options.runtime}": its sessions run asynchronously; ` +
+          `call await synthesizer.generateAsync(sample) (or synthesize(entry)), or make the synthesizer with runtime "tfjs"`,
+      );
+    }
     return runGenerator(this.generator, sample.input as Tensor4D, sample.plan as GeometryPlan);
   }
+
   /**
-   * Synthesizes one sample from its files.
+   * Runs the generator on a prepared sample, on the synthesizer's runtime (tfjs or onnxruntime).
+   *
+   * @param sample from `prepare` (not disposed)
+   * @returns the image at the size the input was resized or cropped to; the caller disposes it
+   * @throws {BackendError} when the tfjs pass would outgrow the wasm heap, or onnxruntime-node does not load here
+   */
+  generateAsync(sample: Sample): Promise<Tensor4D> {
+    return runGeneratorAsync(
+      this.generator,
+      sample.input as Tensor4D,
+      sample.plan as GeometryPlan,
+      this.options,
+    );
+  }
+
+  /**
+   * Synthesizes one sample from its files, on the synthesizer's runtime.
    *
    * @param entry label map path (and instance map, photo)
    * @returns the synthesized image; the caller disposes it
@@ -178,7 +237,7 @@ export class Synthesizer {
   async synthesize(entry: Entry): Promise<Synthesized> {
     const sample = await this.prepare(entry);
     try {
-      return { name: entry.name, image: this.generate(sample), plan: sample.plan as GeometryPlan };
+      return { name: entry.name, image: await this.generateAsync(sample), plan: sample.plan as GeometryPlan };
     } finally {
       disposeAll(sample);
     }

@@ -15,3 +15,14 @@ Deno.test("a forward case times one warm-up and reps runs, and frees its network
   assert.ok(timing.times.includes(timing.seconds), "the median is one of the runs");
   assert.equal(tf.memory().numTensors, before);
 });
+
+Deno.test("a forward case on the onnxruntime runtime times its session and frees every tensor", async () => {
+  const before = tf.memory().numTensors;
+  const timing = await measureForward(parseForwardCase("local-ngf2-64x64"), 2, createLogger("silent"), {
+    runtime: "onnxruntime",
+    threads: 1,
+  });
+  assert.equal(timing.times.length, 2);
+  assert.ok(timing.firstSeconds > 0 && timing.seconds > 0);
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -50,3 +50,29 @@ Deno.test("a bad case or missing flag answers ok: false with one line and exits 
   assert.equal(usage.code, 1);
   assert.match(String(usage.answer.error), /^usage: one_case\.ts --kind nets\|train/);
 });
+
+Deno.test("the onnxruntime backend times a nets case on the onnxruntime runtime and refuses a training case", async () => {
+  const { code, answer } = await oneCase(
+    ["--kind", "nets", "--case", "global-ngf2-64x32", "--backend", "onnxruntime", "--reps", "1"],
+  );
+  assert.equal(code, 0, JSON.stringify(answer));
+  assert.equal(answer.ok, true);
+  assert.equal((answer.times as number[]).length, 1);
+  assert.ok((answer.seconds as number) > 0);
+  assert.equal(answer.threads, navigator.hardwareConcurrency);
+  const train = await oneCase([
+    "--kind",
+    "train",
+    "--case",
+    "ngf2-32x32",
+    "--backend",
+    "onnxruntime",
+    "--reps",
+    "1",
+  ]);
+  assert.equal(train.code, 1);
+  assert.deepEqual(train.answer, {
+    ok: false,
+    error: "onnxruntime runs inference only: bench nets, not bench train",
+  });
+});

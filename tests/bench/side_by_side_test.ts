@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseForwardCase, PYTORCH_REFERENCE } from "../../bench/cases.ts";
+import { parseForwardCase, parseTrainCase, PYTORCH_REFERENCE } from "../../bench/cases.ts";
 import { PEER_SCRIPT, PeerError } from "../../bench/peer.ts";
 import { formatReport, runSideBySide, type SideBySideReport } from "../../bench/side_by_side.ts";
 
@@ -212,4 +212,30 @@ Deno.test("without a peer the report names the dated reference, and cases it lac
     /^global-512x256\s+onednn\s+1\.50\s+2\.00\s+2\.00\s+0\.75×\s+2\.00\s+-\s+-\s+81\.5$/,
   );
   assert.match(lines[3], /failed: ours exited with code 134; no reference for local-2048x1024$/);
+});
+
+Deno.test("the onnxruntime backend runs nets cases beside the peer, and is left out of training cases", async () => {
+  await withMock(CHECK_OK, CASE_OK, 0, async (python) => {
+    const peer = { python, officialRepo: "/official", threads: 3 };
+    const report = await runSideBySide({
+      kind: "nets",
+      cases: [TINY],
+      backends: ["onnxruntime"],
+      reps: 1,
+      peer,
+    });
+    assert.deepEqual(report.backends, ["onnxruntime"]);
+    const [row] = report.rows;
+    assert.equal(row.backend, "onnxruntime");
+    assert.equal(row.oursNote, null, row.oursNote ?? "");
+    assert.equal(row.ratio, row.ours!.seconds / 0.5);
+  });
+  const train = await runSideBySide({
+    kind: "train",
+    cases: [parseTrainCase("ngf2-32x32")],
+    backends: ["onnxruntime"],
+    reps: 1,
+    peer: null,
+  });
+  assert.deepEqual([train.backends, train.rows], [[], []]);
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { decode } from "fast-png";
 import { runDeno } from "../_run_deno.ts";
 
 const script = new URL("../../scripts/demo.ts", import.meta.url).pathname;
@@ -55,4 +56,41 @@ Deno.test("demo says where to get weights when they are missing", async () => {
     stderr,
     /finds no weights: neither \/nope\/model\/latest_net_G\.safetensors nor .* exists; train the run/,
   );
+});
+
+Deno.test("demo --runtime onnxruntime writes the tfjs runtime's images, up to a level of rounding", async () => {
+  const dirs = { tfjs: await Deno.makeTempDir(), onnxruntime: await Deno.makeTempDir() };
+  for (const [runtime, dir] of Object.entries(dirs)) {
+    const { code, stdout, stderr } = await demo(
+      ...[
+        "--out",
+        dir,
+        "--how_many",
+        "1",
+        "--styles",
+        "1",
+        "--json",
+        "--backend",
+        "wasm",
+        "--runtime",
+        runtime,
+      ],
+    );
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout);
+    assert.equal(result.runtime, runtime);
+    assert.equal(result.images, 1 + 1 + 1 + 4);
+  }
+  const names = [...Deno.readDirSync(`${dirs.tfjs}/images`)].map((e) => e.name).sort();
+  assert.ok(names.some((n) => n.endsWith("_style1.png")) && names.some((n) => n.endsWith("_edit1.png")));
+  for (const name of names) {
+    const [a, b] = [dirs.tfjs, dirs.onnxruntime].map((d) =>
+      decode(Deno.readFileSync(`${d}/images/${name}`)).data
+    );
+    assert.equal(a.length, b.length, name);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    assert.ok(worst <= 1, `${name}: ${worst} levels apart`);
+  }
+  for (const dir of Object.values(dirs)) await Deno.remove(dir, { recursive: true });
 });

@@ -10,6 +10,24 @@ async function synth(...args: string[]) {
   return await runDeno(["run", "-A", script, "--backend", "cpu", ...args]);
 }
 
+/** The largest difference, in levels, between a written PNG and the official NCHW output as tensor2im makes it. */
+async function levelsOff(png: string, reference: string): Promise<number> {
+  const image = decode(await Deno.readFile(png));
+  const ref = await loadNpy(reference);
+  const data = ref.data as Float32Array;
+  const [, , h, w] = ref.shape;
+  let worst = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < 3; c++) {
+        const expected = Math.trunc(Math.min(255, Math.max(0, (data[c * h * w + y * w + x] + 1) * 127.5)));
+        worst = Math.max(worst, Math.abs(image.data[(y * w + x) * 3 + c] - expected));
+      }
+    }
+  }
+  return worst;
+}
+
 Deno.test("synth --weights G_global.pth writes the official generator's image as tensor2im makes it", async () => {
   const dir = await Deno.makeTempDir();
   const { code, stderr } = await synth(
@@ -29,17 +47,7 @@ Deno.test("synth --weights G_global.pth writes the official generator's image as
   assert.equal(code, 0, stderr);
   const png = decode(await Deno.readFile(`${dir}/out.png`));
   assert.deepEqual([png.width, png.height, png.channels, png.depth], [64, 32, 3, 8]);
-  const ref = await loadNpy(`${fixtures}G_global_out.npy`); // NCHW
-  const data = ref.data as Float32Array;
-  let worst = 0;
-  for (let y = 0; y < 32; y++) {
-    for (let x = 0; x < 64; x++) {
-      for (let c = 0; c < 3; c++) {
-        const expected = Math.trunc(Math.min(255, Math.max(0, (data[c * 2048 + y * 64 + x] + 1) * 127.5)));
-        worst = Math.max(worst, Math.abs(png.data[(y * 64 + x) * 3 + c] - expected));
-      }
-    }
-  }
+  const worst = await levelsOff(`${dir}/out.png`, `${fixtures}G_global_out.npy`);
   assert.ok(worst <= 1, `max difference ${worst} levels`);
 });
 
@@ -96,4 +104,29 @@ Deno.test("synth reports a missing weights file and a label map with ids ≥ lab
   );
   assert.equal(r.code, 1);
   assert.match(r.stderr, /bad\.png.*9.*2048/);
+});
+
+Deno.test("synth --runtime onnxruntime writes the official global and local generators' images", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const net of ["global", "local"]) {
+    const out = `${dir}/${net}.png`;
+    const { code, stdout, stderr } = await synth(
+      ...["--weights", `${fixtures}G_${net}.pth`, "--label", `${fixtures}label.png`],
+      ...["--inst", `${fixtures}inst.png`, "--label_nc", "5", "--resize_or_crop", "none"],
+      ...["--runtime", "onnxruntime", "--intra_op_threads", "1", "--out", out],
+    );
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /onnxruntime \(data on cpu\): peak memory/);
+    const worst = await levelsOff(out, `${fixtures}G_${net}_out.npy`);
+    assert.ok(worst <= 1, `${net}: max difference ${worst} levels`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("synth --runtime with an unknown name exits 2 listing the runtimes", async () => {
+  const { code, stderr } = await synth(
+    ...["--weights", `${fixtures}G_global.pth`, "--label", `${fixtures}label.png`, "--runtime", "torch"],
+  );
+  assert.equal(code, 2);
+  assert.match(stderr, /"runtime" must be one of "tfjs", "onnxruntime": current value is "torch"/);
 });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { tf } from "../../../backends/tf.ts";
 import { loadPth } from "../../../formats/pth.ts";
 import { saveSafetensors } from "../../../formats/safetensors.ts";
-import { loadTrainedModel } from "../../../plugins/features/trained_model.ts";
+import { loadTrainedModel, synthesizePadded } from "../../../plugins/features/trained_model.ts";
 
 await tf.setBackend("cpu");
 const PARITY = new URL("../../fixtures/pytorch-parity/", import.meta.url).pathname;
@@ -58,5 +58,29 @@ Deno.test("loadTrainedModel() reads our safetensors checkpoint with its config a
     /has no latest_net_E \(the encoder this instance_feat model needs\)/,
   );
   await assert.rejects(loadTrainedModel(dir, "7"), /has no 7_net_G\.safetensors or 7_net_G\.pth/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("synthesizePadded() pads and crops an asynchronous generator's input as synthesize does", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.copyFile(join(PARITY, "G_global.pth"), join(dir, "latest_net_G.pth"));
+  const model = await loadTrainedModel(dir);
+  const before = tf.memory().numTensors;
+  for (const [h, w] of [[6, 10], [8, 12]]) {
+    const x = tf.randomUniform([1, h, w, 6], 0, 1, "float32", h) as tf.Tensor4D;
+    const want = model.synthesize(x);
+    const got = await synthesizePadded(x, model.multiple, (padded) => Promise.resolve(model.G.apply(padded)));
+    assert.deepEqual(got.shape, [1, h, w, 3]);
+    assert.deepEqual(got.dataSync(), want.dataSync());
+    tf.dispose([x, want, got]);
+  }
+  assert.equal(tf.memory().numTensors, before);
+  const tiny = tf.zeros([1, 1, 8, 6]) as tf.Tensor4D;
+  await assert.rejects(() => synthesizePadded(tiny, 4, () => Promise.resolve(tiny)), {
+    name: "RangeError",
+    message: /Cannot synthesize a 8×1 image: its sides must be at least 4 pixels/,
+  });
+  tiny.dispose();
+  model.dispose();
   await Deno.remove(dir, { recursive: true });
 });

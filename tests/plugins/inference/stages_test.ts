@@ -64,3 +64,34 @@ Deno.test("generate checks the input against the generator and names the flag th
     .to("write-images", { dir: await Deno.makeTempDir() });
   await assert.rejects(run.run(), /trained with instance maps .* drop --no_instance/);
 });
+
+Deno.test("generate with runtime onnxruntime writes the tfjs runtime's image, without leaks", async () => {
+  const root = await alignedFolder();
+  const pngs: Uint8Array[] = [];
+  for (const runtime of ["tfjs", "onnxruntime"] as const) {
+    const out = await Deno.makeTempDir();
+    const before = tf.memory().numTensors;
+    const result = await pipeline()
+      .from("aligned", {
+        dataroot: root,
+        phase: "test",
+        label_nc: 5,
+        resize_or_crop: "none",
+        no_flip: true,
+        n_downsample_global: 2,
+        prefetch: 0,
+      })
+      .use("boundaries")
+      .use("one-hot", { label_nc: 5 })
+      .use("generator-input", { label_nc: 5 })
+      .use("generate", { weights: `${fixtures}G_local.pth`, label_nc: 5, runtime, intra_op_threads: 1 })
+      .to("write-images", { dir: out, label_nc: 5 })
+      .run();
+    assert.equal(tf.memory().numTensors, before, runtime);
+    pngs.push(decode(await Deno.readFile(result.files[0])).data as Uint8Array);
+  }
+  const [a, b] = pngs;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  assert.ok(worst <= 1, `${worst} levels apart`);
+});
