@@ -62,8 +62,18 @@ function disposeSaved(node: TapeNode, keep: Set<tf.Tensor>): void {
   for (const t of node.saved ?? []) if (!keep.has(t)) t.dispose();
 }
 
-/** Walks the path back from `y`, accumulating gradients and freeing what the rest of the walk cannot use. */
-function backpropagate(path: TapeNode[], grads: Map<number, tf.Tensor>): void {
+/**
+ * Walks the path back from `y`, accumulating gradients and freeing what the rest of the walk cannot use.
+ *
+ * @param path the nodes from the variables to `y`
+ * @param grads the gradients so far (`y`'s seeded), updated in place
+ * @param lastUse whether this walk is the last one through a node (then its saved tensors are freed)
+ */
+function backpropagate(
+  path: TapeNode[],
+  grads: Map<number, tf.Tensor>,
+  lastUse: (node: TapeNode) => boolean,
+): void {
   for (let i = path.length - 1; i >= 0; i--) {
     const node = path[i];
     if (!node.gradient) {
@@ -98,7 +108,7 @@ function backpropagate(path: TapeNode[], grads: Map<number, tf.Tensor>): void {
       grads.delete(o.id);
       if (g && !live.has(g)) g.dispose();
     }
-    disposeSaved(node, live);
+    if (lastUse(node)) disposeSaved(node, live);
   }
 }
 
@@ -118,39 +128,73 @@ export function variableGrads(
   const engine = tf.engine() as unknown as EngineInternals;
   // Inside another gradient computation (higher-order gradients) the tape must survive: tfjs's own.
   if (engine.state.gradientDepth > 0) return tf.variableGrads(f, vars);
-  const xs = vars.filter((v) => v.trainable);
-  if (xs.length === 0) throw new Error("variableGrads: none of the variables is trainable");
-  let y: tf.Scalar | undefined;
+  const { values, grads } = lossesGrads(() => [f()], [vars]);
+  return { value: values[0], grads: grads[0] };
+}
+
+/**
+ * The gradients of several scalars computed in one taped pass, each with respect to its own
+ * variables: one forward pass serves several backward passes (the discriminator on the generated
+ * image gives both the generator's loss and its own). The backward passes run in order; a node's
+ * saved tensors are freed after the last pass that goes through it.
+ *
+ * @param f computes the scalars; everything it computes from the variables is taped
+ * @param vars per scalar, the variables to differentiate it by (the trainable ones get gradients)
+ * @returns the scalars and, per scalar, a gradient per variable name (absent: it does not depend on it)
+ * @throws {Error} when `f` does not return one scalar per entry of `vars`, or no variable reaches one
+ */
+export function lossesGrads(
+  f: () => tf.Scalar[],
+  vars: tf.Variable[][],
+): { values: tf.Scalar[]; grads: Record<string, tf.Tensor>[] } {
+  const engine = tf.engine() as unknown as EngineInternals;
+  if (engine.state.gradientDepth > 0) {
+    throw new Error("lossesGrads: not inside another gradient computation (use variableGrads there)");
+  }
+  const xss = vars.map((vs) => vs.filter((v) => v.trainable));
+  if (xss.some((xs) => xs.length === 0)) throw new Error("variableGrads: none of the variables is trainable");
+  let ys: tf.Scalar[] = [];
+  const done: Record<string, tf.Tensor>[] = [];
   try {
-    y = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => engine.tidy("forward", f));
-    if (!(y instanceof tf.Tensor) || y.rank !== 0) {
-      throw new Error(
-        `variableGrads: f must return a scalar tensor, got ${
-          y instanceof tf.Tensor ? `rank ${y.rank}` : typeof y
-        }`,
-      );
+    ys = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => engine.tidy("forward", f));
+    if (
+      !Array.isArray(ys) || ys.length !== vars.length ||
+      ys.some((y) => !(y instanceof tf.Tensor) || y.rank !== 0)
+    ) {
+      const got = Array.isArray(ys)
+        ? ys.map((y) => y instanceof tf.Tensor ? `rank ${y.rank}` : typeof y).join(", ")
+        : typeof ys;
+      throw new Error(`variableGrads: f must return ${vars.length} scalar tensor(s), got ${got}`);
     }
-    const value = y;
     const tape = engine.state.activeTape ?? [];
-    const path = nodesFromXsToY(tape, xs, value);
-    const onPath = new Set(path.map((node) => node.id));
-    for (const node of tape) if (!onPath.has(node.id)) disposeSaved(node, new Set());
-    const names: string[] = [];
-    const grads = engine.tidy("backward", () => {
-      const accumulated = new Map<number, tf.Tensor>([[value.id, tf.onesLike(value)]]);
-      backpropagate(path, accumulated);
-      const reached = xs.filter((x) => accumulated.has(x.id));
-      names.push(...reached.map((x) => x.name));
-      return reached.map((x) => accumulated.get(x.id) as tf.Tensor);
+    const paths = ys.map((y, i) => nodesFromXsToY(tape, xss[i], y));
+    const walksLeft = new Map<number, number>();
+    for (const node of paths.flat()) walksLeft.set(node.id, (walksLeft.get(node.id) ?? 0) + 1);
+    for (const node of tape) if (!walksLeft.has(node.id)) disposeSaved(node, new Set());
+    const lastUse = (node: TapeNode) => {
+      const left = walksLeft.get(node.id)! - 1;
+      walksLeft.set(node.id, left);
+      return left === 0;
+    };
+    ys.forEach((y, i) => {
+      const names: string[] = [];
+      const grads = engine.tidy("backward", () => {
+        const accumulated = new Map<number, tf.Tensor>([[y.id, tf.onesLike(y)]]);
+        backpropagate(paths[i], accumulated, lastUse);
+        const reached = xss[i].filter((x) => accumulated.has(x.id));
+        names.push(...reached.map((x) => x.name));
+        return reached.map((x) => accumulated.get(x.id) as tf.Tensor);
+      });
+      if (grads.length === 0) {
+        throw new Error(
+          "Cannot find a connection between any variable and the result of the loss function y=f(x).",
+        );
+      }
+      done.push(Object.fromEntries(names.map((name, j) => [name, grads[j]])));
     });
-    if (grads.length === 0) {
-      throw new Error(
-        "Cannot find a connection between any variable and the result of the loss function y=f(x).",
-      );
-    }
-    return { value, grads: Object.fromEntries(names.map((name, i) => [name, grads[i]])) };
+    return { values: ys, grads: done };
   } catch (error) {
-    y?.dispose();
+    tf.dispose([...ys, ...done.flatMap((g) => Object.values(g))]);
     throw error;
   } finally {
     for (const node of engine.state.activeTape ?? []) disposeSaved(node, new Set());

@@ -9,6 +9,10 @@
  * 4. optimizer_G steps on loss_G's gradients, then optimizer_D on loss_D's — both taken at the
  *    weights before either step, as PyTorch does.
  *
+ * Without an image pool (`pool_size` 0, the default) D's input in loss_D_fake is the generated image
+ * itself, so one forward pass of D on it serves the backward passes of both loss_G and loss_D_fake
+ * (`lossesGrads`); the official code runs D on it twice, with the same values.
+ *
  * Non-finite losses stop before any weight changes. Everything a resume needs is exported by
  * `checkpoint()` and restored by `restore()`.
  *
@@ -16,11 +20,11 @@
  */
 import { tf } from "../../backends/tf.ts";
 import { Rng } from "../../kernel/random.ts";
-import { type NamedGrads, namedGrads } from "../optim/grads.ts";
+import { type NamedGrads, namedGrads, namedLossesGrads } from "../optim/grads.ts";
 import type { NdArray } from "../../formats/ndarray.ts";
 import { registry } from "../../kernel/registry.ts";
 import type { Adam, AdamState } from "../optim/adam.ts";
-import type { GanLoss } from "../losses/gan_loss.ts";
+import type { DiscriminatorOutput, GanLoss } from "../losses/gan_loss.ts";
 import type { Vgg19Features } from "../losses/vgg19.ts";
 import {
   type GeneratorLossInputs,
@@ -236,7 +240,8 @@ export class TrainingSession {
       // The real image's VGG features are constants of G's loss: computed before the tape, so that it
       // keeps none of their intermediates.
       vggReal = vgg ? tf.tidy(() => vgg.apply(batch.image)) : undefined;
-      done.push(namedGrads(() => {
+      /** loss_G from fake (G's forward pass and D's on it), and D's on the fake image when given. */
+      const generatorLoss = (dFakeLoss?: (predFake: DiscriminatorOutput) => tf.Scalar) => {
         fake = tf.keep(G.apply(this.#generatorInput(batch)));
         fakeInput = tf.keep(tf.concat([batch.input, fake], 3));
         const inputs: GeneratorLossInputs = {
@@ -254,15 +259,30 @@ export class TrainingSession {
         for (const entry of LOSSES) {
           if (entry.net === "G" && !parts.has(entry.name)) parts.set(entry.name, tf.keep(tf.scalar(0)));
         }
-        return tf.addN(terms) as tf.Scalar;
-      }, gParams));
-      tf.dispose([...(predReal ?? []).flat(), ...(vggReal ?? [])]);
-      [predReal, vggReal] = [undefined, undefined];
-      done.push(namedGrads(() => {
-        const dFake = tf.keep(this.#gan.discriminatorFake(D.apply(this.#pool.query(fakeInput!))));
+        return { lossG: tf.addN(terms) as tf.Scalar, lossD: dFakeLoss?.(inputs.predFake) };
+      };
+      const halfDFake = (predFake: DiscriminatorOutput) => {
+        const dFake = tf.keep(this.#gan.discriminatorFake(predFake));
         parts.set("D_fake", dFake);
         return tf.mul(dFake, 0.5) as tf.Scalar;
-      }, dParams));
+      };
+      if (this.#pool.size === 0) {
+        // Without a pool D sees the generated image itself: D(fake.detach()) of loss_D_fake has the
+        // values of D(fake) of loss_G, so one forward pass of D on it serves both backward passes
+        // (loss_D_fake's first, which frees D's activations before G's backward pass is at its peak).
+        const [dFake, g] = namedLossesGrads(() => {
+          const { lossG, lossD } = generatorLoss(halfDFake);
+          return [lossD!, lossG];
+        }, [dParams, gParams]);
+        done.push(g, dFake);
+      } else {
+        done.push(namedGrads(() => generatorLoss().lossG, gParams));
+      }
+      tf.dispose([...(predReal ?? []).flat(), ...(vggReal ?? [])]);
+      [predReal, vggReal] = [undefined, undefined];
+      if (this.#pool.size > 0) {
+        done.push(namedGrads(() => halfDFake(D.apply(this.#pool.query(fakeInput!))), dParams));
+      }
       const [dReal, , dFake] = done;
       dGrads = new Map([...dParams.keys()].flatMap((name) => {
         const [r, f] = [dReal.grads.get(name), dFake.grads.get(name)];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../../backends/tf.ts";
-import { variableGrads } from "../../backends/tape.ts";
+import { lossesGrads, variableGrads } from "../../backends/tape.ts";
 import { instanceNorm } from "../../plugins/networks/_layers/norm.ts";
 
 await tf.setBackend("cpu");
@@ -118,4 +118,53 @@ Deno.test("instanceNorm()'s own gradient equals the gradient of the composed ops
   const y = instanceNorm(x).dataSync(), yRef = composed(x).dataSync();
   for (let i = 0; i < y.length; i++) assert.ok(Math.abs(y[i] - yRef[i]) < 1e-6);
   tf.dispose([x, dy, ours, ref]);
+});
+
+Deno.test("lossesGrads() runs the forward pass once and gives each loss the gradients of its own variables, as separate passes would", () => {
+  // G → D: loss_G depends on g (through d), loss_D on d only (g's output is a constant to it).
+  const g = tf.variable(tf.randomNormal([3, 3, 3, 8], 0, 0.3, "float32", 5), true, "tape_multi_g");
+  const d = tf.variable(tf.randomNormal([3, 3, 8, 4], 0, 0.3, "float32", 6), true, "tape_multi_d");
+  const x = tf.randomNormal([1, 12, 10, 3], 0, 1, "float32", 7) as tf.Tensor4D;
+  let convs = 0;
+  const generate = () => tf.relu(instanceNorm(tf.conv2d(x, g as tf.Tensor4D, 1, "same")));
+  const discriminate = (
+    fake: tf.Tensor4D,
+  ) => (convs++, tf.leakyRelu(tf.conv2d(fake, d as tf.Tensor4D, 1, "same"), 0.2));
+  const lossG = (pred: tf.Tensor) => tf.mean(tf.square(tf.sub(pred, 1))) as tf.Scalar;
+  const lossD = (pred: tf.Tensor) => tf.mean(tf.square(pred)) as tf.Scalar;
+
+  const before = tf.memory().numTensors;
+  const shared = lossesGrads(() => {
+    const pred = discriminate(generate());
+    return [lossD(pred), lossG(pred)];
+  }, [[d], [g]]);
+  assert.equal(convs, 1, "D ran once");
+  assert.deepEqual(Object.keys(shared.grads[0]), [d.name], "loss_D: D's gradient only");
+  assert.deepEqual(Object.keys(shared.grads[1]), [g.name], "loss_G: G's gradient only");
+  assert.equal(tf.memory().numTensors, before + 4, "the two values and two gradients are all that is left");
+
+  const separateG = variableGrads(() => lossG(discriminate(generate())), [g]);
+  const fake = generate(); // a constant to loss_D
+  const separateD = variableGrads(() => lossD(discriminate(fake)), [d]);
+  const pairs: [tf.Tensor, tf.Tensor][] = [
+    [shared.values[0], separateD.value],
+    [shared.values[1], separateG.value],
+    [shared.grads[0][d.name], separateD.grads[d.name]],
+    [shared.grads[1][g.name], separateG.grads[g.name]],
+  ];
+  for (const [a, b] of pairs) assert.deepEqual(a.dataSync(), b.dataSync());
+  tf.dispose(pairs.flat());
+  tf.dispose([fake, g, d, x]);
+});
+
+Deno.test("lossesGrads() cleans the tape when a loss reaches none of its variables", () => {
+  const net = makeNet();
+  const other = tf.variable(tf.scalar(1), true, "tape_multi_unused");
+  const before = tf.memory().numTensors;
+  assert.throws(() => lossesGrads(() => [net.loss(), net.loss()], [net.vars, [other]]), /connection/);
+  assert.throws(() => lossesGrads(() => [net.loss()], [net.vars, net.vars]), /2 scalar/);
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal((tf.engine() as unknown as { state: { activeTape: unknown } }).state.activeTape, null);
+  other.dispose();
+  net.dispose();
 });

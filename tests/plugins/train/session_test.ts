@@ -179,3 +179,36 @@ Deno.test(`TrainingSession trains the generator a plugin registers under netG:<n
   tf.dispose(batch);
   session.dispose();
 });
+
+Deno.test(`without an image pool D runs once on the generated image, and the step equals the pooled path's while its pool fills (${backend})`, async () => {
+  const sessions = [
+    await TrainingSession.create(resolveTrainOptions({ ...TINY, pool_size: 0 })),
+    await TrainingSession.create(resolveTrainOptions({ ...TINY, pool_size: 1 })), // returns its input at first
+  ];
+  const calls = sessions.map((session) => {
+    const D = session.models.D;
+    const apply = D.apply.bind(D);
+    const count = { n: 0 };
+    D.apply = (x) => (count.n++, apply(x));
+    return count;
+  });
+  const batch = sample();
+  const [shared, pooled] = sessions.map((s) => s.step(batch).losses);
+  assert.deepEqual(
+    calls.map((c) => c.n),
+    [2, 3],
+    "D on real and fake; the pooled path runs D on the fake twice",
+  );
+  for (const name of Object.keys(shared) as (keyof typeof shared)[]) {
+    assert.ok(Math.abs(shared[name] - pooled[name]) <= 1e-6 * (1 + Math.abs(pooled[name])), name);
+  }
+  for (const net of ["G", "D"] as const) {
+    const [a, b] = sessions.map((s) => s.models[net].stateDict());
+    for (const [name, x] of a) {
+      const [u, y] = [Array.from(x.data, Number), Array.from(b.get(name)!.data, Number)];
+      assert.ok(u.every((v, i) => Math.abs(v - y[i]) <= 1e-6 * (1 + Math.abs(y[i]))), `${net} ${name}`);
+    }
+  }
+  tf.dispose(batch);
+  sessions.forEach((s) => s.dispose());
+});
