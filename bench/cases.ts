@@ -146,7 +146,7 @@ export interface DatedReference {
 }
 
 /**
- * The official code's median seconds measured side by side with ours on 2026-12-02, 13:40–14:00 (NVIDIA/pix2pixHD
+ * The official code's median seconds measured side by side with ours on 2026-12-02, 18:23–18:45 (NVIDIA/pix2pixHD
  * 14b3b3c with CPU shims, PyTorch 1.13.1, float32, batch 1, 2 threads, on a 2-core AMD EPYC with
  * AVX-512, `bench nets|train --peer pytorch`). Another machine gives other figures: only a ratio measured in one run means much.
  */
@@ -154,14 +154,14 @@ export const PYTORCH_REFERENCE: DatedReference = {
   date: "2026-12-02",
   where: "official pix2pixHD on PyTorch 1.13.1, 2 threads, 2-core AMD EPYC (AVX-512), side by side with ours",
   seconds: {
-    "global-512x256": 1.26,
-    "global-1024x512": 5.24,
-    "local-1024x512": 2.38,
-    "local-2048x1024": 12.92,
-    "ngf32-256x128": 0.82,
-    "ngf32-512x256": 3.07,
-    "ngf64-256x128": 3.84,
-    "ngf64-512x256": 7.84,
+    "global-512x256": 1.04,
+    "global-1024x512": 4.12,
+    "local-1024x512": 2.03,
+    "local-2048x1024": 11.54,
+    "ngf32-256x128": 0.81,
+    "ngf32-512x256": 3.59,
+    "ngf64-256x128": 3.32,
+    "ngf64-512x256": 6.48,
   },
 };
 
