@@ -7,9 +7,28 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { enableOneDnnKernels, loadOneDnn, oneDnnInfo } from "../../../backends/onednn/mod.ts";
+import { openDnnl } from "../../../backends/onednn/ffi.ts";
+import { createContext, type DnnlContext } from "../../../backends/onednn/native.ts";
 
 /** Whether oneDNN can run here; tests that need it are ignored otherwise. */
 export const ONEDNN = loadOneDnn();
+
+let context: DnnlContext | null = null;
+
+/**
+ * A oneDNN context of the tests' own, for building primitives directly (opened on first use).
+ *
+ * @returns the context
+ * @throws {Error} when oneDNN does not load here
+ */
+export function ctx(): DnnlContext {
+  if (!context) {
+    const opened = openDnnl();
+    if (!opened.ok) throw new Error(opened.reason);
+    context = createContext(opened.lib.symbols);
+  }
+  return context;
+}
 
 /** Deterministic values in [-1, 1) (a 32-bit LCG), so failures reproduce. */
 export function seeded(size: number, seed: number): Float32Array {

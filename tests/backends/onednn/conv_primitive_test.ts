@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { openDnnl } from "../../../backends/onednn/ffi.ts";
 import { DNNL } from "../../../backends/onednn/ffi.ts";
-import { createContext, type DnnlContext } from "../../../backends/onednn/native.ts";
 import type { ConvKind, ConvSpec } from "../../../backends/onednn/conv_desc.ts";
 import { createConvVariant } from "../../../backends/onednn/conv_variant.ts";
 import {
@@ -12,17 +10,7 @@ import {
   variantTrial,
   WARMUP_CALLS_PER_VARIANT,
 } from "../../../backends/onednn/conv_primitive.ts";
-import { assertClose, ONEDNN, seeded } from "./conv_helpers.ts";
-
-let context: DnnlContext | null = null;
-function ctx(): DnnlContext {
-  if (!context) {
-    const opened = openDnnl();
-    if (!opened.ok) throw new Error(opened.reason);
-    context = createContext(opened.lib.symbols);
-  }
-  return context;
-}
+import { assertClose, ctx, ONEDNN, seeded } from "./conv_helpers.ts";
 
 function spec(
   kind: ConvKind,

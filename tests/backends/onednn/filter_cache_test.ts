@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
-import { DNNL, openDnnl } from "../../../backends/onednn/ffi.ts";
-import { createContext, type DnnlContext } from "../../../backends/onednn/native.ts";
+import { DNNL } from "../../../backends/onednn/ffi.ts";
 import type { ConvKind, ConvSpec } from "../../../backends/onednn/conv_desc.ts";
 import { createConvVariant } from "../../../backends/onednn/conv_variant.ts";
 import { TUNING_CALLS } from "../../../backends/onednn/conv_primitive.ts";
@@ -12,7 +11,7 @@ import {
   filterCacheBytes,
   type FilterIdentity,
 } from "../../../backends/onednn/filter_cache.ts";
-import { assertClose, assertMatchesCpu, ONEDNN, seeded, seededTensor } from "./conv_helpers.ts";
+import { assertClose, assertMatchesCpu, ctx, ONEDNN, seeded, seededTensor } from "./conv_helpers.ts";
 
 /** Filter identities over a set of data ids, some of which can be marked freed. */
 function identities() {
@@ -99,16 +98,6 @@ Deno.test("filters over the size limit are never kept; past the budget the least
     caches.forEach((c) => c.dispose());
   }
 });
-
-let context: DnnlContext | null = null;
-function ctx(): DnnlContext {
-  if (!context) {
-    const opened = openDnnl();
-    if (!opened.ok) throw new Error(opened.reason);
-    context = createContext(opened.lib.symbols);
-  }
-  return context;
-}
 
 function spec(kind: ConvKind): ConvSpec {
   return {

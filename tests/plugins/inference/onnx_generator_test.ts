@@ -10,17 +10,15 @@ import {
   releaseOnnxGenerators,
 } from "../../../plugins/inference/onnx_generator.ts";
 import { openGenerator } from "../../../plugins/inference/generator_file.ts";
+import { maxAbsDiff } from "./_compare.ts";
+
+/** A global generator with 6 input channels, small enough to export in milliseconds. */
+const tinyGlobal = () =>
+  new GlobalGenerator({ input_nc: 6, ngf: 2, n_downsample_global: 1, n_blocks_global: 1, seed: 1 });
 
 await selectBackend("cpu");
 
 const FIXTURES = new URL("../../fixtures/pytorch-parity/", import.meta.url).pathname;
-
-async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
-  const [value] = await d.data();
-  d.dispose();
-  return value;
-}
 
 Deno.test("OnnxGenerator runs a local enhancer with two enhancers on NHWC tensors as tfjs does (≤ 1e-4), leaving only its output", async () => {
   const net = new LocalEnhancer({
@@ -50,13 +48,7 @@ Deno.test("OnnxGenerator runs a local enhancer with two enhancers on NHWC tensor
 });
 
 Deno.test("OnnxGenerator names the channels it takes when the input has others", async () => {
-  const net = new GlobalGenerator({
-    input_nc: 6,
-    ngf: 2,
-    n_downsample_global: 1,
-    n_blocks_global: 1,
-    seed: 1,
-  });
+  const net = tinyGlobal();
   const onnx = await OnnxGenerator.open(net, { threads: 1, file: "g" });
   const x = tf.zeros([1, 8, 8, 5]) as tf.Tensor4D;
   await assert.rejects(() => onnx.apply(x), { name: "RangeError", message: /takes 6 input channels, not 5/ });
@@ -66,13 +58,7 @@ Deno.test("OnnxGenerator names the channels it takes when the input has others",
 });
 
 Deno.test("OnnxGenerator.open says how to fall back to tfjs when onnxruntime-node does not load", async () => {
-  const net = new GlobalGenerator({
-    input_nc: 6,
-    ngf: 2,
-    n_downsample_global: 1,
-    n_blocks_global: 1,
-    seed: 1,
-  });
+  const net = tinyGlobal();
   const importer = () => Promise.reject(new Error("no onnxruntime_binding.node for this platform"));
   await assert.rejects(
     () => OnnxGenerator.open(net, { threads: 1, file: "g", importer }),

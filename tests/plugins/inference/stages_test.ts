@@ -16,11 +16,9 @@ async function alignedFolder(): Promise<string> {
   return root;
 }
 
-Deno.test("a pipeline of registered plugins synthesizes a folder into PNGs and a report, without leaks", async () => {
-  const root = await alignedFolder();
-  const out = await Deno.makeTempDir();
-  const before = tf.memory().numTensors;
-  const result = await pipeline()
+/** The test scene of an aligned folder read, with boundaries and one-hot labels, up to the generator input. */
+function generatorInputs(root: string) {
+  return pipeline()
     .from("aligned", {
       dataroot: root,
       phase: "test",
@@ -32,7 +30,14 @@ Deno.test("a pipeline of registered plugins synthesizes a folder into PNGs and a
     })
     .use("boundaries")
     .use("one-hot", { label_nc: 5 })
-    .use("generator-input", { label_nc: 5 })
+    .use("generator-input", { label_nc: 5 });
+}
+
+Deno.test("a pipeline of registered plugins synthesizes a folder into PNGs and a report, without leaks", async () => {
+  const root = await alignedFolder();
+  const out = await Deno.makeTempDir();
+  const before = tf.memory().numTensors;
+  const result = await generatorInputs(root)
     .use("generate", { weights: `${fixtures}G_global.pth`, label_nc: 5 })
     .to("write-images", { dir: out, label_nc: 5 })
     .run();
@@ -71,19 +76,7 @@ Deno.test("generate with runtime onnxruntime writes the tfjs runtime's image, wi
   for (const runtime of ["tfjs", "onnxruntime"] as const) {
     const out = await Deno.makeTempDir();
     const before = tf.memory().numTensors;
-    const result = await pipeline()
-      .from("aligned", {
-        dataroot: root,
-        phase: "test",
-        label_nc: 5,
-        resize_or_crop: "none",
-        no_flip: true,
-        n_downsample_global: 2,
-        prefetch: 0,
-      })
-      .use("boundaries")
-      .use("one-hot", { label_nc: 5 })
-      .use("generator-input", { label_nc: 5 })
+    const result = await generatorInputs(root)
       .use("generate", { weights: `${fixtures}G_local.pth`, label_nc: 5, runtime, intra_op_threads: 1 })
       .to("write-images", { dir: out, label_nc: 5 })
       .run();

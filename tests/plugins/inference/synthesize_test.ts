@@ -8,6 +8,7 @@ import { openModelFolder } from "../../../plugins/inference/model_folder.ts";
 import { openGenerator } from "../../../plugins/inference/generator_file.ts";
 import { releaseOnnxGenerators } from "../../../plugins/inference/onnx_generator.ts";
 import { Synthesizer } from "../../../plugins/inference/synthesize.ts";
+import { maxAbsDiff } from "./_compare.ts";
 
 await selectBackend("wasm");
 
@@ -18,13 +19,6 @@ const SCENE = {
   label: join(ROOT, "datasets/cityscapes/test_label/frankfurt_000000_000576_gtFine_labelIds.png"),
   inst: join(ROOT, "datasets/cityscapes/test_inst/frankfurt_000000_000576_gtFine_instanceIds.png"),
 };
-
-async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
-  const [value] = await d.data();
-  d.dispose();
-  return value;
-}
 
 Deno.test("the shipped weights (with instance-wise features) synthesize on onnxruntime the image tfjs makes (≤ 1e-4), with no tensor left behind", async () => {
   const model = await openModelFolder(join(ROOT, "weights/label2city_256p"), 256);
