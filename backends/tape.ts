@@ -152,7 +152,9 @@ export function lossesGrads(
     throw new Error("lossesGrads: not inside another gradient computation (use variableGrads there)");
   }
   const xss = vars.map((vs) => vs.filter((v) => v.trainable));
-  if (xss.some((xs) => xs.length === 0)) throw new Error("variableGrads: none of the variables is trainable");
+  if (xss.some((xs) => xs.length === 0)) {
+    throw new Error("lossesGrads: none of the variables of a loss is trainable");
+  }
   let ys: tf.Scalar[] = [];
   const done: Record<string, tf.Tensor>[] = [];
   try {
@@ -164,7 +166,7 @@ export function lossesGrads(
       const got = Array.isArray(ys)
         ? ys.map((y) => y instanceof tf.Tensor ? `rank ${y.rank}` : typeof y).join(", ")
         : typeof ys;
-      throw new Error(`variableGrads: f must return ${vars.length} scalar tensor(s), got ${got}`);
+      throw new Error(`lossesGrads: f must return ${vars.length} scalar tensor(s), got ${got}`);
     }
     const tape = engine.state.activeTape ?? [];
     const paths = ys.map((y, i) => nodesFromXsToY(tape, xss[i], y));

@@ -199,6 +199,7 @@ export function createConvVariant(
       ? null
       : converted.find((c) => c.memory === convArgs.find(([arg]) => arg === DNNL.arg_weights)![1])!;
     const filterCache = weights ? new FilterCache(weights.bytes) : null;
+    const beforeKeptFilter = before.filter((c) => c !== weights); // the filter's copy already holds it
     return {
       impl,
       reordersWeights,
@@ -222,7 +223,7 @@ export function createConvVariant(
             check(lib.dnnl_memory_set_data_handle(c.memory, handle), "set handle");
           }
           if (scratchpad) check(lib.dnnl_memory_set_data_handle(scratchpad, at(scratchpadAt)), "set handle");
-          run(kept && !kept.reorder ? before.filter((c) => c !== weights) : before);
+          run(kept && !kept.reorder ? beforeKeptFilter : before);
           if (kept?.reorder) filterCache!.filled(kept, filter!);
           check(lib.dnnl_primitive_execute(conv, ctx.stream, convArgs.length, args), label);
           run(after);

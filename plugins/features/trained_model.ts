@@ -43,26 +43,36 @@ export interface TrainedModel {
   dispose(): void;
 }
 
-/** Rows and columns to mirror-pad below and right of an input so both sides are multiples of `multiple`. */
-function paddingOf(input: tf.Tensor4D, multiple: number): [number, number] {
+/**
+ * The input mirror-padded below and right so both sides are multiples of `multiple` (null: they are).
+ *
+ * @throws {RangeError} when a side is shorter than the padding it needs
+ */
+function padToMultiple(input: tf.Tensor4D, multiple: number): tf.Tensor4D | null {
   const [, h, w] = input.shape;
   const padH = (multiple - (h % multiple)) % multiple, padW = (multiple - (w % multiple)) % multiple;
+  if (padH === 0 && padW === 0) return null;
   if (padH > h || padW > w) {
     throw new RangeError(
       `Cannot synthesize a ${w}×${h} image: its sides must be at least ${multiple} pixels`,
     );
   }
-  return [padH, padW];
+  return tf.mirrorPad(input, [[0, 0], [0, padH], [0, padW], [0, 0]], "symmetric");
+}
+
+/** The output of a padded input cropped back to the input's size. */
+function cropTo(y: tf.Tensor4D, input: tf.Tensor4D): tf.Tensor4D {
+  return tf.slice(y, [0, 0, 0, 0], [1, input.shape[1], input.shape[2], -1]);
 }
 
 function padded(input: tf.Tensor4D, multiple: number, run: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
-  const [, h, w] = input.shape;
-  const [padH, padW] = paddingOf(input, multiple);
-  if (padH === 0 && padW === 0) return run(input);
-  return tf.tidy(() => {
-    const x = tf.mirrorPad(input, [[0, 0], [0, padH], [0, padW], [0, 0]], "symmetric");
-    return tf.slice(run(x), [0, 0, 0, 0], [1, h, w, -1]);
-  });
+  const x = padToMultiple(input, multiple);
+  if (!x) return run(input);
+  try {
+    return tf.tidy(() => cropTo(run(x), input));
+  } finally {
+    x.dispose();
+  }
 }
 
 /**
@@ -80,14 +90,12 @@ export async function synthesizePadded(
   multiple: number,
   run: (x: tf.Tensor4D) => Promise<tf.Tensor4D>,
 ): Promise<tf.Tensor4D> {
-  const [, h, w] = input.shape;
-  const [padH, padW] = paddingOf(input, multiple);
-  if (padH === 0 && padW === 0) return await run(input);
-  const x = tf.mirrorPad(input, [[0, 0], [0, padH], [0, padW], [0, 0]], "symmetric");
+  const x = padToMultiple(input, multiple);
+  if (!x) return await run(input);
   try {
     const y = await run(x);
     try {
-      return tf.slice(y, [0, 0, 0, 0], [1, h, w, -1]);
+      return cropTo(y, input);
     } finally {
       y.dispose();
     }
