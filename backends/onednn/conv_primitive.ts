@@ -7,11 +7,13 @@
  * candidate also lets oneDNN choose the activations' layout (blocked by 16 channels), reordering x/dy
  * in and the result out on each call. oneDNN's forward `brgconv` keeps NHWC, so this is a backward
  * candidate; it wins on some layers: in training at ngf 32, 256×128, D's 256→512 4×4 backward-weights
- * pass 7.9 → 6.3 ms, VGG's 256-channel backward-data pass at 64×32 7.0 → 5.6 ms. G's 512-channel
- * residual convolutions stay on gemm: there the filter reorder of cold weights (1.4 ms) costs more
- * than the blocked kernel saves. It is offered only where x and y are small
- * (≤ {@link BLOCKED_ACTIVATIONS_MAX_BYTES} each), as its workspace holds
- * both. The first calls take turns between the candidates and keep the fastest. Each
+ * pass 7.9 → 6.3 ms, VGG's 256-channel backward-data pass at 64×32 7.0 → 5.6 ms. It is offered only
+ * where x and y are small (≤ {@link BLOCKED_ACTIVATIONS_MAX_BYTES} each), as its workspace holds both.
+ * G's 512-channel residual convolutions at 16×8 lose with the blocked kernels (the filter reorder of
+ * cold weights, 1.4 ms, costs more than they save) and run `gemm` at 123–172 GMAC/s; a fourth,
+ * backward-only candidate runs the pass as one oneDNN matmul over the patches (conv_matmul.ts): in
+ * training at ngf 32, 256×128, their backward-data passes 44 → 25 ms a step, backward-weights
+ * 35 → 23 ms, plus 5 ms of patch copies. The first calls take turns between the candidates and keep the fastest. Each
  * candidate's first call goes untimed: it pays for the first touch of its workspace (the reordered
  * filter: 9.4 MiB for 512×512×3×3) and for cold caches, which made the reordering kernels lose trials
  * they win from then on. oneDNN's reference (`ref:`) kernels are scalar loops, 100–1000× slower: never
@@ -22,6 +24,7 @@
 import { BackendError } from "../../kernel/errors.ts";
 import type { ConvSpec } from "./conv_desc.ts";
 import { type ConvVariant, createConvVariant } from "./conv_variant.ts";
+import { createMatmulConvVariant, matmulConvFits } from "./conv_matmul.ts";
 import { DNNL } from "./ffi.ts";
 import type { DnnlContext } from "./native.ts";
 import type { ReadyPrimitive } from "./owned.ts";
@@ -30,8 +33,11 @@ import type { ReadyPrimitive } from "./owned.ts";
 export const WARMUP_CALLS_PER_VARIANT = 1;
 /** Timed calls per candidate variant before the faster one is kept (the best of them counts). */
 export const TRIALS_PER_VARIANT = 2;
-/** The most candidates a convolution tries: filter reordered or in place, activations reordered. */
-export const MAX_CANDIDATES = 3;
+/**
+ * The most candidates a convolution tries: filter reordered or in place, activations reordered, and
+ * for a backward pass a matrix product over its patches (conv_matmul.ts).
+ */
+export const MAX_CANDIDATES = 4;
 /** Calls a convolution spends choosing among its candidates, at most. */
 export const TUNING_CALLS = MAX_CANDIDATES * (WARMUP_CALLS_PER_VARIANT + TRIALS_PER_VARIANT);
 /** Largest x or y (bytes) for which the candidate with reordered activations is tried. */
@@ -54,6 +60,16 @@ function activationsFit(spec: ConvSpec): boolean {
 function tryVariant(ctx: DnnlContext, spec: ConvSpec, weightsTag: number, activationsTag?: number) {
   try {
     return createConvVariant(ctx, spec, weightsTag, activationsTag);
+  } catch (err) {
+    if (!(err instanceof BackendError)) throw err;
+    return null;
+  }
+}
+
+/** The matmul candidate, or null when oneDNN has no matmul for its shapes (BackendError). */
+function tryMatmul(ctx: DnnlContext, spec: ConvSpec) {
+  try {
+    return createMatmulConvVariant(ctx, spec);
   } catch (err) {
     if (!(err instanceof BackendError)) throw err;
     return null;
@@ -119,6 +135,8 @@ export function createConvPrimitive(ctx: DnnlContext, spec: ConvSpec): ReadyPrim
   const blocked = activationsFit(spec) ? tryVariant(ctx, spec, DNNL.tag_any, DNNL.tag_any) : null;
   if (blocked?.reordersActivations) candidates.push(blocked);
   else blocked?.dispose(); // oneDNN kept NHWC: the same as the preferred variant
+  const matmul = matmulConvFits(spec) ? tryMatmul(ctx, spec) : null;
+  if (matmul) candidates.push(matmul);
   const optimized = candidates.filter((c) => !c.impl.startsWith("ref"));
   if (optimized.length > 0 && optimized.length < candidates.length) {
     candidates.filter((c) => !optimized.includes(c)).forEach((c) => c.dispose());

@@ -54,8 +54,13 @@ function mdBytes(ctx: DnnlContext, md: Deno.PointerValue): number {
 
 /**
  * Runs `body` on a workspace: the lent one, or else one oneDNN allocates for the call and frees after.
+ *
+ * @param ctx the oneDNN context
+ * @param bytes the workspace's size
+ * @param lent the caller's workspace, or null
+ * @param body what runs on it (its base pointer; null when `bytes` is 0)
  */
-function withWorkspace(
+export function withWorkspace(
   ctx: DnnlContext,
   bytes: number,
   lent: Deno.PointerValue,

@@ -104,6 +104,8 @@ export const DNNL_SYMBOLS = {
   dnnl_post_ops_append_sum: { parameters: ["pointer", "f32"], result: "i32" },
   dnnl_post_ops_append_binary: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   // desc, alg_kind, src0, src1, dst
+  // desc, src, weights, bias, dst
+  dnnl_matmul_desc_init: { parameters: ["buffer", "buffer", "buffer", "pointer", "buffer"], result: "i32" },
   dnnl_binary_desc_init: { parameters: ["buffer", "i32", "buffer", "buffer", "buffer"], result: "i32" },
   dnnl_post_ops_append_eltwise: { parameters: ["pointer", "f32", "i32", "f32", "f32"], result: "i32" },
   dnnl_primitive_desc_create: {
@@ -143,6 +145,8 @@ export const DNNL = {
   ELTWISE_DESC_BYTES: 1416,
   /** `sizeof(dnnl_binary_desc_t)`. */
   BINARY_DESC_BYTES: 2096,
+  /** `sizeof(dnnl_matmul_desc_t)`: kind, four memory descriptors, accumulation type. */
+  MATMUL_DESC_BYTES: 2800,
   /** `sizeof(dnnl_exec_arg_t)`: `{int arg; dnnl_memory_t memory;}`. */
   EXEC_ARG_BYTES: 16,
   /** `DNNL_MAX_NDIMS`: `dnnl_dims_t` is `int64_t[12]`. */

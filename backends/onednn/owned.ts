@@ -7,6 +7,7 @@
 import type { FilterIdentity } from "./filter_cache.ts";
 import { DNNL } from "./ffi.ts";
 import { check, type DnnlContext, outSlot, pointerIn } from "./native.ts";
+import { createReorderDesc, type PrimitiveAttributes } from "./primitive_desc.ts";
 
 /** A primitive (or a few) ready to run on raw pointers to the caller's buffers, in an order its builder documents. */
 export interface ReadyPrimitive {
@@ -62,12 +63,13 @@ export class Owned {
     return primitive;
   }
 
-  /** A reorder primitive between two memory descriptors. */
-  reorder(from: Deno.PointerValue, to: Deno.PointerValue): Deno.PointerObject {
-    const slot = outSlot();
-    const e = this.#ctx.engine;
-    check(this.#ctx.lib.dnnl_reorder_primitive_desc_create(slot, from, e, to, e, null), "weights reorder");
-    const pd = pointerIn(slot, "dnnl_reorder_primitive_desc_create");
+  /** A reorder primitive between two memory descriptors (attributes: e.g. a sum post-op, adding into `to`). */
+  reorder(
+    from: Deno.PointerValue,
+    to: Deno.PointerValue,
+    attributes?: PrimitiveAttributes,
+  ): Deno.PointerObject {
+    const pd = createReorderDesc(this.#ctx, from, to, attributes);
     try {
       return this.primitive(pd);
     } finally {

@@ -99,3 +99,33 @@ export function createPrimitiveDesc(
     if (attr) lib.dnnl_primitive_attr_destroy(attr);
   }
 }
+
+/**
+ * Creates the primitive descriptor of a reorder between two memory descriptors (the caller destroys
+ * it with `dnnl_primitive_desc_destroy`).
+ *
+ * @param ctx the oneDNN context
+ * @param from the source's descriptor
+ * @param to the destination's descriptor
+ * @param attributes post-ops (a sum: add into the destination) and scales; none: a plain copy
+ * @returns the primitive descriptor
+ * @throws {BackendError} when oneDNN has no reorder between the two
+ */
+export function createReorderDesc(
+  ctx: DnnlContext,
+  from: Deno.PointerValue,
+  to: Deno.PointerValue,
+  attributes: PrimitiveAttributes = {},
+): Deno.PointerObject {
+  const { lib, engine } = ctx;
+  const needed = (attributes.scales?.some(([, s]) => s !== 1) ?? false) ||
+    (attributes.postOps?.length ?? 0) > 0;
+  const attr = needed ? createAttributes(ctx, attributes) : null;
+  try {
+    const slot = outSlot();
+    check(lib.dnnl_reorder_primitive_desc_create(slot, from, engine, to, engine, attr), "reorder");
+    return pointerIn(slot, "dnnl_reorder_primitive_desc_create");
+  } finally {
+    if (attr) lib.dnnl_primitive_attr_destroy(attr);
+  }
+}
