@@ -1,6 +1,7 @@
 /**
  * The gradient of reflect/symmetric padding of NHWC tensors (pixels padded, not batch or channels) as
- * one pass on the wasm heap: every dy pixel's channel row is added onto the x pixel it was copied from.
+ * one pass on the wasm heap: dy's interior is copied to x a row at a time, then every border pixel's
+ * channel row is added onto the x pixel it was copied from.
  * backends/gradients.ts otherwise folds the borders back with slices, reversals, pads and adds (about ten
  * kernels a padding, each with its own tensor); pix2pixHD pads before most of its convolutions.
  *
@@ -41,13 +42,21 @@ export const mirrorPadGradConfig: tf.KernelConfig = {
     const dx = backend.makeOutput([batch, h, w, channels], "float32");
     // views after the allocation: the heap may have grown for it
     const src = heapFloats(backend, dy), out = heapFloats(backend, dx);
-    out.fill(0);
     const reflect = mode === "reflect";
     const rows = sourceIndex(h, top, ph, reflect), cols = sourceIndex(w, left, pw, reflect);
+    const rowFloats = w * channels;
     for (let n = 0; n < batch; n++) {
+      // the interior is x itself: one copy a row; then the borders are added onto it
+      for (let r = 0; r < h; r++) {
+        const from = ((n * ph + r + top) * pw + left) * channels;
+        out.set(src.subarray(from, from + rowFloats), (n * h + r) * rowFloats);
+      }
       for (let i = 0; i < ph; i++) {
         const xRow = (n * h + rows[i]) * w, dyRow = (n * ph + i) * pw;
+        const border = i < top || i >= top + h;
         for (let j = 0; j < pw; j++) {
+          if (!border && j === left) j += w; // skip the interior
+          if (j >= pw) break;
           const to = (xRow + cols[j]) * channels, from = (dyRow + j) * channels;
           for (let c = 0; c < channels; c++) out[to + c] += src[from + c];
         }
