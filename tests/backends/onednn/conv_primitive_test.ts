@@ -174,6 +174,25 @@ Deno.test({
 });
 
 Deno.test({
+  name: "onednn backward passes also try the matmul over their patches; forward passes do not",
+  ignore: !ONEDNN.ok,
+  fn: () => {
+    for (const [name, s] of SPECS) {
+      const primitive = createConvPrimitive(ctx(), s);
+      try {
+        assert.equal(
+          primitive.impl.includes("patches+matmul"),
+          s.kind !== "forward",
+          `${name}: ${primitive.impl}`,
+        );
+      } finally {
+        primitive.dispose();
+      }
+    }
+  },
+});
+
+Deno.test({
   name: "onednn primitive times its variants on the first calls, then keeps one, with the same results",
   ignore: !ONEDNN.ok,
   fn: () => {
