@@ -154,14 +154,14 @@ export const PYTORCH_REFERENCE: DatedReference = {
   date: "2026-12-02",
   where: "official pix2pixHD on PyTorch 1.13.1, 2 threads, 2-core AMD EPYC (AVX-512), side by side with ours",
   seconds: {
-    "global-512x256": 1.04,
-    "global-1024x512": 4.12,
-    "local-1024x512": 2.03,
-    "local-2048x1024": 11.54,
-    "ngf32-256x128": 0.81,
-    "ngf32-512x256": 3.59,
-    "ngf64-256x128": 3.32,
-    "ngf64-512x256": 6.48,
+    "global-512x256": 1.16,
+    "global-1024x512": 5.46,
+    "local-1024x512": 2.52,
+    "local-2048x1024": 12.39,
+    "ngf32-256x128": 1.01,
+    "ngf32-512x256": 3.92,
+    "ngf64-256x128": 3.53,
+    "ngf64-512x256": 7.08,
   },
 };
 
