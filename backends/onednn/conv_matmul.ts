@@ -216,6 +216,7 @@ export function createMatmulConvVariant(ctx: DnnlContext, spec: ConvSpec): ConvV
     const scratchpad = scratchpadBytes > 0 ? owned.memory(scratchpadMd, null) : null;
     const patchBytes = 4 * m * k;
     const scratchpadAt = Math.ceil(patchBytes / WORKSPACE_ALIGN) * WORKSPACE_ALIGN;
+    const workspaceBytes = scratchpadAt + scratchpadBytes;
     const args = execArgs([
       [DNNL.arg_src, src],
       [DNNL.arg_weights, weights],
@@ -259,7 +260,7 @@ export function createMatmulConvVariant(ctx: DnnlContext, spec: ConvSpec): ConvV
       impl,
       reordersWeights: false,
       reordersActivations: false,
-      workspaceBytes: scratchpadAt + scratchpadBytes,
+      workspaceBytes,
       execute(pointers) {
         if (
           (pointers.length !== 3 && pointers.length !== 4) || pointers.slice(0, 3).some((p) => p === null)
@@ -270,7 +271,7 @@ export function createMatmulConvVariant(ctx: DnnlContext, spec: ConvSpec): ConvV
           );
         }
         const [a, b, c] = pointers as Deno.PointerObject[];
-        withWorkspace(ctx, this.workspaceBytes, pointers[3] ?? null, (lent) => {
+        withWorkspace(ctx, workspaceBytes, pointers[3] ?? null, (lent) => {
           const base = lent as Deno.PointerObject;
           if (backwardData) { // a: dy, b: filter, c: dx
             multiply(b, a, base, base);
