@@ -200,7 +200,7 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
   const { opts, dir, resume } = start;
   const changed = diffFromDefaults(trainSchema, opts);
   log.info(
-    `training "${opts.name}" on ${tf.getBackend()}; options other than the defaults: ${
+    `training "${opts.name}" on ${activeBackendName()}; options other than the defaults: ${
       JSON.stringify(changed)
     }`,
   );
@@ -231,7 +231,7 @@ export async function train(given: Record<string, unknown>, hooks: TrainHooks = 
         total_steps: p.totalSteps,
         epoch_seed: p.epochSeed,
         lr: session.lr,
-        backend: tf.getBackend(),
+        backend: activeBackendName(),
         saved_at: new Date().toISOString(),
       };
       await saveCheckpoint(dir, which, { networks, state: state.tensors, trainer, config: opts }, writer);

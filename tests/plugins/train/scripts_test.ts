@@ -5,17 +5,18 @@ import { createLogger, type Logger } from "../../../kernel/log.ts";
 import { loadCheckpoint } from "../../../plugins/train/checkpoint.ts";
 import { recipeSchema, recipeStages, runStages } from "../../../scripts/train_1024p.ts";
 import { tinyOptions, trainingBackend, writeTinyDataset } from "./_fixtures.ts";
+import { loadOneDnn } from "../../../backends/onednn/mod.ts";
 
 const backend = await trainingBackend();
 const quiet: Logger = createLogger("silent");
 const root = await writeTinyDataset(1);
 
-function cli(args: string[]): Deno.ChildProcess {
+function cli(args: string[], backendName = backend): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-check", "scripts/train.ts", ...args],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", P2PHD_BACKEND: backend },
+    env: { NO_COLOR: "1", P2PHD_BACKEND: backendName },
   }).spawn();
 }
 
@@ -142,4 +143,20 @@ Deno.test(`train_1024p runs 512p then the local enhancer from it, the global par
   }
   assert.equal(await runStages(recipeStages({ ...options, continue_train: true }), quiet), "finished");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test({
+  name:
+    "scripts/train.ts on oneDNN says so in its log and its checkpoint (its kernels serve the wasm backend)",
+  ignore: !loadOneDnn().ok,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const out = await cli(flags(tinyOptions(root, dir)), "onednn").output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    assert.match(stderr, /training "tiny" on onednn;/);
+    const saved = await loadCheckpoint(join(dir, "tiny"), "latest");
+    assert.equal(saved.trainer.backend, "onednn");
+    await Deno.remove(dir, { recursive: true });
+  },
 });
