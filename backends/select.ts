@@ -2,7 +2,7 @@
  * Backend selection. `auto` tries, in order: TensorFlow's native library through
  * `@tensorflow/tfjs-node-gpu` then `@tensorflow/tfjs-node`, WebGPU on a real GPU adapter (not a
  * software fallback), oneDNN (wasm with oneDNN convolutions through FFI) when `libdnnl.so.2` loads,
- * then wasm, then cpu — and says which it picked and why. Naming a backend that cannot load is a
+ * ort (wasm with onnxruntime-node's convolutions) when its native library loads, then wasm, then cpu — and says which it picked and why. Naming a backend that cannot load is a
  * `BackendError` that says how to get it. All backend quirks live in this file.
  *
  * @module
@@ -19,17 +19,18 @@ import {
   wasmThreadCount,
 } from "./wasm/mod.ts";
 import type { DeviceRequest } from "../kernel/device_flags.ts";
+import { disableOrtKernels, enableOrtKernels, loadOrt, ORT_THREADS, ortKernelsEnabled } from "./ort/mod.ts";
 
 noteKernels("wasm", registerWasmTrainingKernels());
 
 /** Backends a user can ask for. */
-export const BACKENDS = ["auto", "tensorflow", "onednn", "webgpu", "wasm", "cpu"] as const;
+export const BACKENDS = ["auto", "tensorflow", "onednn", "webgpu", "ort", "wasm", "cpu"] as const;
 /** A backend name. */
 export type BackendName = typeof BACKENDS[number];
 
 /** What was picked, and why. */
 export interface BackendChoice {
-  /** The tfjs backend now active ("tensorflow", "webgpu", "wasm", "cpu"); onednn runs as "wasm". */
+  /** The backend now active by our names; onednn and ort run as tfjs's "wasm" with their kernels. */
   name: Exclude<BackendName, "auto">;
   /** One line on why this one (and why not the ones before it, for `auto`). */
   reason: string;
@@ -164,6 +165,14 @@ async function loadOneDnnBackend(): Promise<string> {
   return `oneDNN ${probe.version} convolutions and Adam on the wasm backend (${probe.threads} threads, ${probe.wait})`;
 }
 
+async function loadOrtBackend(): Promise<string> {
+  const probe = loadOrt();
+  if (!probe.ok) throw new BackendError("ort", probe.reason);
+  await setPlain("wasm", 1);
+  noteKernels("ort", enableOrtKernels());
+  return `onnxruntime ${probe.version} (npm onnxruntime-node) convolutions on the wasm backend (${ORT_THREADS} threads)`;
+}
+
 /** Whether this runtime can run wasm threads: shared wasm memory and at least two cores. */
 function canRunWasmThreads(): boolean {
   if (typeof SharedArrayBuffer !== "function" || (navigator.hardwareConcurrency ?? 1) < 2) return false;
@@ -227,6 +236,7 @@ function wasmThreadsNote(): string {
  */
 async function setPlain(name: "wasm" | "cpu", wasmThreads = 2): Promise<void> {
   disableOneDnnKernels();
+  disableOrtKernels();
   if (name === "wasm") startWasmThreads(wasmThreads);
   let ok = false;
   try {
@@ -312,6 +322,8 @@ async function selectFor(wanted: BackendName, device: DeviceRequest): Promise<Ba
       return { name: "webgpu", reason: `asked for; adapter ${await loadWebGpu(true)}` };
     case "onednn":
       return { name: "onednn", reason: `asked for; ${await loadOneDnnBackend()}` };
+    case "ort":
+      return { name: "ort", reason: `asked for; ${await loadOrtBackend()}` };
     case "wasm":
       await setPlain(wanted);
       return { name: wanted, reason: `asked for; ${wasmThreadsNote()}` };
@@ -352,6 +364,12 @@ async function selectAuto(cpuOnly: boolean): Promise<BackendChoice> {
     skipped.push(`onednn: ${message(error).replace(/^Cannot use backend "onednn": /, "")}`);
   }
   try {
+    const what = await loadOrtBackend();
+    return { name: "ort", reason: `auto: ${what} (${skipped.join("; ")})` };
+  } catch (error) {
+    skipped.push(`ort: ${message(error).replace(/^Cannot use backend "ort": /, "")}`);
+  }
+  try {
     await setPlain("wasm");
     return { name: "wasm", reason: `auto: wasm, ${wasmThreadsNote()} (${skipped.join("; ")})` };
   } catch (error) {
@@ -362,12 +380,13 @@ async function selectAuto(cpuOnly: boolean): Promise<BackendChoice> {
 }
 
 /**
- * The active backend by our names: "onednn" when the oneDNN kernels serve the wasm backend, else
- * TensorFlow.js's name ("wasm", "cpu", "webgpu", "tensorflow").
+ * The active backend by our names: "onednn" or "ort" when the oneDNN or onnxruntime kernels serve
+ * the wasm backend, else TensorFlow.js's name ("wasm", "cpu", "webgpu", "tensorflow").
  *
  * @returns the name
  */
 export function activeBackendName(): string {
   const name = tf.getBackend();
-  return name === "wasm" && oneDnnKernelsEnabled() ? "onednn" : name;
+  if (name !== "wasm") return name;
+  return oneDnnKernelsEnabled() ? "onednn" : ortKernelsEnabled() ? "ort" : name;
 }

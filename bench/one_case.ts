@@ -15,6 +15,7 @@
 import { selectBackend } from "../backends/select.ts";
 import { createLogger } from "../kernel/log.ts";
 import { loadOneDnn } from "../backends/onednn/mod.ts";
+import { ORT_THREADS } from "../backends/ort/mod.ts";
 import { wasmThreadCount } from "../backends/wasm/mod.ts";
 import { type BenchKind, parseForwardCase, parseTrainCase } from "./cases.ts";
 import { measureForward } from "./nets.ts";
@@ -28,6 +29,7 @@ function threadsOf(backend: string): number {
     return status.ok ? status.threads : 1;
   }
   if (backend === "wasm") return wasmThreadCount();
+  if (backend === "ort") return ORT_THREADS;
   return 1;
 }
 

@@ -21,7 +21,12 @@ import { TUNING_CALLS } from "../backends/onednn/conv_primitive.ts";
 
 /** Options of {@link profileTrainStep}. */
 export const profileSchema = defineSchema({
-  backend: { type: "enum", default: "onednn", choices: ["onednn", "wasm", "cpu"], doc: "backend to profile" },
+  backend: {
+    type: "enum",
+    default: "onednn",
+    choices: ["onednn", "ort", "wasm", "cpu"],
+    doc: "backend to profile",
+  },
   width: { type: "int", default: 256, min: 16, doc: "image width" },
   height: { type: "int", default: 128, min: 16, doc: "image height" },
   ngf: { type: "int", default: 32, min: 1, doc: "generator filters in the first conv layer" },

@@ -83,7 +83,7 @@ export async function measureTrain(
   );
   const memoryGiB = memory.total / 2 ** 30;
   const heapBytes = memory.total - memory.offHeap;
-  if ((backend === "wasm" || backend === "onednn") && heapBytes > WASM_HEAP_BYTES) {
+  if ((backend === "wasm" || backend === "onednn" || backend === "ort") && heapBytes > WASM_HEAP_BYTES) {
     session.dispose();
     const gib = (heapBytes / 2 ** 30).toFixed(1);
     return {
@@ -145,7 +145,7 @@ export async function benchTrain(
   });
   if (opts.profile) {
     for (const backend of report.backends) {
-      if (backend !== "cpu" && backend !== "wasm" && backend !== "onednn") continue;
+      if (backend !== "cpu" && backend !== "wasm" && backend !== "onednn" && backend !== "ort") continue;
       await selectBackend(backend);
       await profileTrainStep({
         backend,

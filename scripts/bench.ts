@@ -24,7 +24,7 @@ import {
 } from "../bench/cases.ts";
 import { type PeerConfig, PeerError } from "../bench/peer.ts";
 import { formatReport, type SideBySideReport } from "../bench/side_by_side.ts";
-import { profileSchema, profileTrainStep } from "../bench/profile.ts";
+import { type ProfileOptions, profileSchema, profileTrainStep } from "../bench/profile.ts";
 import { benchStudio } from "../bench/studio.ts";
 import { benchFullSize } from "../bench/full_size.ts";
 
@@ -216,7 +216,9 @@ const profile = defineCommand({
   schema: profileOptions,
   json: true,
   async run(ctx) {
-    const backend = ctx.backend?.name === "onednn" || ctx.backend?.name === "cpu" ? ctx.backend.name : "wasm";
+    const profiled = profileSchema.backend.choices as readonly string[];
+    const name = ctx.backend?.name ?? "wasm";
+    const backend = (profiled.includes(name) ? name : "wasm") as ProfileOptions["backend"];
     await profileTrainStep({ ...ctx.options, backend, json: ctx.json });
   },
 });

@@ -28,7 +28,7 @@ import {
   sequential,
   tanh,
 } from "./onnx_layers.ts";
-import { encodeOnnxModel, type OnnxModel, type OnnxValueInfo } from "./onnx_proto.ts";
+import { encodeOnnxModel, type OnnxModel, type OnnxValueInfo } from "../../formats/onnx_proto.ts";
 
 /** The opset the exported models use. */
 export const OPSET = 17;

@@ -8,7 +8,7 @@
  */
 import { CheckpointError } from "../../kernel/errors.ts";
 import { elementCount, type NdArray, toFloat32 } from "../../formats/ndarray.ts";
-import type { OnnxAttribute, OnnxNode, OnnxTensor } from "./onnx_proto.ts";
+import type { OnnxAttribute, OnnxNode, OnnxTensor } from "../../formats/onnx_proto.ts";
 
 /** A state_dict in PyTorch layout, by official parameter name. */
 export type StateDict = ReadonlyMap<string, NdArray>;

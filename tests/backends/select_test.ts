@@ -39,7 +39,7 @@ Deno.test("selectBackend() makes wasm and cpu active on request", async () => {
 Deno.test("an unknown backend name lists the valid ones", () => {
   assert.throws(
     () => requestedBackend("cuda"),
-    /Cannot use backend "cuda": unknown backend; choose one of auto, tensorflow, onednn, webgpu, wasm, cpu/,
+    /Cannot use backend "cuda": unknown backend; choose one of auto, tensorflow, onednn, webgpu, ort, wasm, cpu/,
   );
 });
 

@@ -18,6 +18,7 @@ Deno.test("doctor --json reports versions, backends, our kernels and a passing c
     "tensorflow",
     "onednn",
     "webgpu",
+    "ort",
     "wasm",
     "cpu",
   ]);
@@ -26,6 +27,18 @@ Deno.test("doctor --json reports versions, backends, our kernels and a passing c
   assert.equal(report.chosen.name, "wasm");
   const threads = Deno.env.get("P2PHD_WASM_THREADS") ?? (navigator.hardwareConcurrency >= 2 ? "2" : "1");
   assert.equal(report.wasmThreads, Number(threads));
+  assert.ok(report.check.ok, report.check.detail);
+  assert.equal(code, 0);
+});
+
+Deno.test("doctor checks the ort backend (onnxruntime's convolutions) against cpu where it loads", async () => {
+  const { code, text } = await doctor("--backend", "ort", "--json");
+  const report = JSON.parse(text);
+  const ort = report.backends.find((b: { name: string }) => b.name === "ort");
+  assert.equal(ort.loads, true, ort.detail);
+  assert.match(ort.detail, /onnxruntime .* convolutions on the wasm backend/);
+  assert.equal(report.chosen.name, "ort");
+  assert.ok(report.registeredKernels.ort.includes("Conv2DBackpropFilter"));
   assert.ok(report.check.ok, report.check.detail);
   assert.equal(code, 0);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ProtoWriter } from "../../../plugins/export/protobuf.ts";
+import { ProtoWriter } from "../../formats/protobuf.ts";
 
 const hex = (w: ProtoWriter) => [...w.finish()].map((b) => b.toString(16).padStart(2, "0")).join(" ");
 

@@ -1,0 +1,274 @@
+/**
+ * TensorFlow.js kernels for the wasm backend that run convolutions on onnxruntime's CPU library:
+ * `Conv2D`, `FusedConv2D` (bias and a linear, ReLU, leaky ReLU, sigmoid or ELU activation),
+ * `Conv2DBackpropInput` (also `conv2dTranspose`'s forward) and `Conv2DBackpropFilter`. They read and
+ * write the tensors in the wasm heap through typed-array views (onnxruntime-node wraps them without
+ * copying); the filter is permuted to ONNX's layout (filter_layout.ts). Other cases (NCHW,
+ * non-float32, `prelu`/`relu6`, a bias that is not per channel, empty tensors) go to the kernel that
+ * was registered before.
+ *
+ * @module
+ */
+import { BackendError } from "../../kernel/errors.ts";
+import { tf } from "../tf.ts";
+import { elementCount } from "../../formats/ndarray.ts";
+import { heapPointers, isWasmBackend, type WasmBackendLike } from "../onednn/wasm_heap.ts";
+import {
+  type ConvGeometry,
+  type ConvPass,
+  filterLayout,
+  type ForwardExtras,
+  ORT_ACTIVATIONS,
+  type OrtActivation,
+  outputPadding,
+  PASS_OUTPUT,
+  passInputs,
+  passShapes,
+} from "./conv_graphs.ts";
+import type { ConvSessions } from "./sessions.ts";
+import type { FilterLayouts } from "./filter_layout.ts";
+
+/** The kernels this module provides. */
+export const ORT_KERNEL_NAMES = [
+  "Conv2D",
+  "FusedConv2D",
+  "Conv2DBackpropInput",
+  "Conv2DBackpropFilter",
+] as const;
+
+/** A kernel name this module provides. */
+export type OrtKernelName = typeof ORT_KERNEL_NAMES[number];
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+
+/** What the kernels share: the sessions and the permuted filters. */
+export interface OrtKernelState {
+  sessions: ConvSessions;
+  /** Filters in ONNX's layout. */
+  filters: FilterLayouts;
+  /** Adjoint filters, for stride-1 input gradients. */
+  adjoints: FilterLayouts;
+}
+
+function delegate(kernel: string, fallback: Fallback | undefined, args: KernelArgs) {
+  if (fallback) return fallback(args);
+  throw new BackendError(
+    "ort",
+    `${kernel} on onnxruntime needs float32 NHWC tensors on the wasm backend, and no other ${kernel} kernel ` +
+      `is registered for backend "${tf.getBackend()}"`,
+  );
+}
+
+function usable(backend: unknown, tensors: readonly tf.TensorInfo[], attrs: { dataFormat?: string }) {
+  return isWasmBackend(backend) && (attrs.dataFormat ?? "NHWC") === "NHWC" &&
+    tensors.every((t) => t.dtype === "float32" && elementCount(t.shape) > 0);
+}
+
+function geometryOf(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: {
+    strides: number | [number, number];
+    pad: tf.Conv2DAttrs["pad"];
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  },
+  dilations: number | [number, number] = 1,
+): ConvGeometry {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padBottom: info.padInfo.bottom,
+    padLeft: info.padInfo.left,
+    padRight: info.padInfo.right,
+  };
+}
+
+function checkShape(
+  kernel: string,
+  name: string,
+  actual: readonly number[],
+  expected: readonly number[],
+): void {
+  if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
+    throw new BackendError(
+      "ort",
+      `${kernel}: ${name} has shape [${actual}] but the convolution makes [${expected}]`,
+    );
+  }
+}
+
+/** A float32 view of a tensor's data in the wasm heap (valid until the heap next grows). */
+function heapFloats(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
+  const offset = backend.dataIdMap.get(t.dataId)?.memoryOffset;
+  if (offset == null) throw new BackendError("ort", "a convolution input has no data in the wasm heap");
+  return new Float32Array(backend.wasm.HEAPU8.buffer, offset, elementCount(t.shape));
+}
+
+/**
+ * Runs one pass: allocates the output, permutes the filter (or finds it kept), then takes the heap
+ * pointers (after the allocation, which may grow the heap) and runs the session on them.
+ */
+function runPass(
+  state: OrtKernelState,
+  backend: WasmBackendLike,
+  pass: ConvPass,
+  g: ConvGeometry,
+  inputs: Record<string, tf.TensorInfo>,
+  filter: tf.TensorInfo | null,
+  extras?: ForwardExtras,
+): tf.TensorInfo {
+  const session = state.sessions.get(pass, g, extras);
+  const out = backend.makeOutput(passShapes(pass, g, extras?.bias)[PASS_OUTPUT[pass]], "float32");
+  const layout = filter ? filterLayout(pass, g) : "tfjs";
+  const permuted = filter && layout !== "tfjs"
+    ? (layout === "adjoint" ? state.adjoints : state.filters).get(
+      filter.dataId,
+      () => heapFloats(backend, filter),
+      filter.shape,
+      (id) => backend.dataIdMap.has(id),
+    )
+    : null;
+  const names = passInputs(pass, extras?.bias);
+  const tensors = names.map((n) => n === "w" ? filter! : inputs[n]);
+  const [outPointer, ...pointers] = heapPointers(
+    backend,
+    [out, ...tensors.filter((_t, i) => !(permuted && names[i] === "w"))].map((t) => t.dataId),
+  );
+  const ordered = names.map((n) =>
+    permuted && n === "w" ? Deno.UnsafePointer.of(permuted) : pointers.shift()!
+  );
+  session.run(ordered, outPointer);
+  return out;
+}
+
+function conv2d(state: OrtKernelState, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x, filter } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DAttrs;
+    if (!usable(args.backend, [x, filter], attrs)) return delegate("Conv2D", fallback, args);
+    const g = geometryOf(x.shape, filter.shape, attrs, attrs.dilations);
+    return runPass(state, args.backend as WasmBackendLike, "forward", g, { x }, filter, {
+      bias: false,
+      activation: "linear",
+      leakyreluAlpha: 0,
+    });
+  };
+}
+
+function fusedConv2d(state: OrtKernelState, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x, filter, bias } = args.inputs as unknown as {
+      x: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      bias?: tf.TensorInfo;
+    };
+    const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+    const activation = attrs.activation ?? "linear";
+    const outChannels = filter.shape[3];
+    const supported = usable(args.backend, bias ? [x, filter, bias] : [x, filter], attrs) &&
+      (ORT_ACTIVATIONS as readonly string[]).includes(activation) &&
+      (bias == null || (elementCount(bias.shape) === outChannels && bias.shape.at(-1) === outChannels));
+    if (!supported) return delegate("FusedConv2D", fallback, args);
+    const g = geometryOf(x.shape, filter.shape, attrs, attrs.dilations);
+    return runPass(
+      state,
+      args.backend as WasmBackendLike,
+      "forward",
+      g,
+      bias ? { x, b: bias } : { x },
+      filter,
+      {
+        bias: bias != null,
+        activation: activation as OrtActivation,
+        leakyreluAlpha: attrs.leakyreluAlpha ?? 0.2,
+      },
+    );
+  };
+}
+
+function conv2dBackpropInput(state: OrtKernelState, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    if (!usable(args.backend, [dy, filter], attrs) || elementCount(attrs.inputShape) === 0) {
+      return delegate("Conv2DBackpropInput", fallback, args);
+    }
+    const g = geometryOf(attrs.inputShape, filter.shape, attrs);
+    checkShape("Conv2DBackpropInput", "dy", dy.shape, passShapes("backward_data", g).dy);
+    const [rows, columns] = outputPadding(g);
+    // ConvTranspose takes an output padding below the stride (or dilation) only
+    const fits = (pad: number, stride: number, dilation: number) =>
+      pad >= 0 && pad < Math.max(stride, dilation);
+    if (!fits(rows, g.strideHeight, g.dilationHeight) || !fits(columns, g.strideWidth, g.dilationWidth)) {
+      return delegate("Conv2DBackpropInput", fallback, args);
+    }
+    return runPass(state, args.backend as WasmBackendLike, "backward_data", g, { dy }, filter);
+  };
+}
+
+function conv2dBackpropFilter(state: OrtKernelState, fallback: Fallback | undefined) {
+  return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { x, dy } = args.inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    if (!usable(args.backend, [x, dy], attrs) || elementCount(attrs.filterShape) === 0) {
+      return delegate("Conv2DBackpropFilter", fallback, args);
+    }
+    const g = geometryOf(x.shape, attrs.filterShape, attrs);
+    checkShape("Conv2DBackpropFilter", "dy", dy.shape, passShapes("backward_filter", g).dy);
+    return runPass(state, args.backend as WasmBackendLike, "backward_filter", g, { x, dy }, null);
+  };
+}
+
+/**
+ * The kernel configs for the wasm backend. Each one keeps the config it replaces as its fallback and
+ * that config's `setupFunc`, so the replaced kernel stays usable for the cases handed back.
+ *
+ * @param state onnxruntime, its sessions and the permuted filters
+ * @param previous the configs registered before, by kernel name
+ * @returns one config per name in {@link ORT_KERNEL_NAMES}
+ */
+export function ortKernelConfigs(
+  state: OrtKernelState,
+  previous: ReadonlyMap<string, tf.KernelConfig>,
+): tf.KernelConfig[] {
+  const factories: Record<OrtKernelName, (s: OrtKernelState, f: Fallback | undefined) => Fallback> = {
+    Conv2D: conv2d,
+    FusedConv2D: fusedConv2d,
+    Conv2DBackpropInput: conv2dBackpropInput,
+    Conv2DBackpropFilter: conv2dBackpropFilter,
+  };
+  return ORT_KERNEL_NAMES.map((kernelName) => {
+    const before = previous.get(kernelName);
+    const fallback = before ? (args: KernelArgs) => before.kernelFunc(args) : undefined;
+    return {
+      kernelName,
+      backendName: "wasm",
+      kernelFunc: factories[kernelName](state, fallback) as tf.KernelFunc,
+      setupFunc: before?.setupFunc,
+      disposeFunc: before?.disposeFunc,
+    };
+  });
+}
