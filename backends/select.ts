@@ -169,6 +169,7 @@ async function loadOrtBackend(): Promise<string> {
   const probe = loadOrt();
   if (!probe.ok) throw new BackendError("ort", probe.reason);
   await setPlain("wasm", 1);
+  installHeapArena(tf.backend() as unknown as { wasm: EmscriptenAllocator });
   noteKernels("ort", enableOrtKernels());
   return `onnxruntime ${probe.version} (npm onnxruntime-node) convolutions on the wasm backend (${ORT_THREADS} threads)`;
 }

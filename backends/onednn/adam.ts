@@ -12,7 +12,7 @@
  * which is PyTorch's `p - lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps)` up to float rounding. Adam is
  * memory-bound: the passes move 10 floats a parameter (an earlier fourth pass, writing the
  * denominator and reading it back, moved 12), and run chunk by chunk ({@link ADAM_CHUNK}) so that
- * the re-read ones come from the cache. The moments
+ * the re-read ones come from the cache (backends/native_adam.ts). The moments
  * live in JS memory (off the wasm heap): a 182 M-parameter generator's Adam state (1.4 GiB) no longer
  * counts against wasm's 4 GiB.
  *
@@ -25,30 +25,7 @@ import { DNNL } from "./ffi.ts";
 import type { DnnlContext } from "./native.ts";
 import { heapPointers, isWasmBackend } from "./wasm_heap.ts";
 import { floatsOn } from "./kernel_support.ts";
-
-/** Adam's constant hyper-parameters. */
-export interface AdamConstants {
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
-
-/**
- * Elements a parameter is updated in at a time: all three passes run over one chunk before the next,
- * so what the later passes re-read (the gradient, the new moments: 2 MiB each) is still in the cache
- * (32 MiB of L3 on the machines we measure on) instead of coming from memory again. Adam for the 51 M
- * parameters of training at ngf 32 (G's 18 residual filters are 9.4 MB an array), timed alone in
- * alternating runs on a noisy 2-core machine: 45–50 ms a step in whole-parameter passes, 28–47 ms
- * (median about 34) in these chunks.
- */
-export const ADAM_CHUNK = 2 ** 19;
-
-/** The chunk lengths a parameter of `size` elements is updated in: full chunks, then the rest. */
-function chunkLengths(size: number): number[] {
-  return size >= ADAM_CHUNK && size % ADAM_CHUNK !== 0
-    ? [ADAM_CHUNK, size % ADAM_CHUNK]
-    : [Math.min(size, ADAM_CHUNK)];
-}
+import { ADAM_CHUNK, type AdamConstants, chunkLengths, type NativeAdam } from "../native_adam.ts";
 
 /** The three primitives of one chunk length. */
 interface AdamPasses {
@@ -95,7 +72,7 @@ function passes(ctx: DnnlContext, n: number, c: AdamConstants): AdamPasses {
 }
 
 /** Adam's moments of named parameters and their update on oneDNN. */
-export class OneDnnAdam {
+export class OneDnnAdam implements NativeAdam {
   readonly #ctx: DnnlContext;
   readonly #constants: AdamConstants;
   readonly #passes = new Map<number, AdamPasses>();

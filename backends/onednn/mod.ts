@@ -27,7 +27,8 @@ import {
 } from "./ffi.ts";
 import { ONEDNN_KERNEL_NAMES, oneDnnKernelConfigs } from "./kernels.ts";
 import { createContext, type DnnlContext } from "./native.ts";
-import { type AdamConstants, OneDnnAdam } from "./adam.ts";
+import { OneDnnAdam } from "./adam.ts";
+import type { AdamConstants } from "../native_adam.ts";
 import { isWasmBackend } from "./wasm_heap.ts";
 import { chooseWaitPolicy, type WaitPolicy } from "./wait_policy.ts";
 

@@ -121,10 +121,11 @@ export interface OrtCSession {
   /**
    * Runs the model with every tensor in place.
    *
-   * @param inputs one pointer per input, in the order of the names given at creation
-   * @param output where the output goes (its size is the shape given at creation)
+   * @param inputs one pointer per input, in the order of the specs given at creation
+   * @param outputs where the outputs go, likewise (each of its spec's size; an output may be an
+   *   input's buffer when the model reads that input before it writes the output)
    */
-  run(inputs: readonly Deno.PointerValue[], output: Deno.PointerValue): void;
+  run(inputs: readonly Deno.PointerValue[], outputs: readonly Deno.PointerValue[]): void;
   /** Frees the session. */
   release(): void;
 }
@@ -205,15 +206,15 @@ export class OrtC {
   }
 
   /**
-   * Compiles a model whose inputs and output are float32 tensors of fixed shapes.
+   * Compiles a model whose inputs and outputs are float32 tensors of fixed shapes.
    *
    * @param model the `.onnx` bytes
    * @param inputs the inputs, in the order `run` takes their pointers
-   * @param output the output
+   * @param outputs the outputs, likewise
    * @returns the session
    * @throws {BackendError} when onnxruntime rejects the model
    */
-  session(model: Uint8Array, inputs: readonly TensorSpec[], output: TensorSpec): OrtCSession {
+  session(model: Uint8Array, inputs: readonly TensorSpec[], outputs: readonly TensorSpec[]): OrtCSession {
     const handle = this.#out((out) =>
       this.#fn.CreateSessionFromArray(
         this.#env,
@@ -223,7 +224,7 @@ export class OrtC {
         out,
       )
     );
-    const tensors = [...inputs, output];
+    const tensors = [...inputs, ...outputs];
     const names = tensors.map((t) => cString(t.name));
     const shapes = tensors.map((t) => new BigInt64Array(t.shape.map(BigInt)));
     const bytes = tensors.map((t) => BigInt(4 * t.shape.reduce((a, b) => a * b, 1)));
@@ -231,20 +232,20 @@ export class OrtC {
       names.map((n) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(n)))),
     );
     const inputNames = Deno.UnsafePointer.of(namePointers);
-    const outputName = Deno.UnsafePointer.offset(inputNames!, 8 * inputs.length);
+    const outputNames = Deno.UnsafePointer.offset(inputNames!, 8 * inputs.length);
     const values = new BigUint64Array(tensors.length);
     const valuesPointer = Deno.UnsafePointer.of(values);
-    const outputValue = Deno.UnsafePointer.offset(valuesPointer!, 8 * inputs.length);
+    const outputValues = Deno.UnsafePointer.offset(valuesPointer!, 8 * inputs.length);
     const slot = new BigUint64Array(1);
     const slotPointer = Deno.UnsafePointer.of(slot);
     const fn = this.#fn;
     const memory = this.#memory;
-    const inputCount = BigInt(inputs.length);
+    const [inputCount, outputCount] = [BigInt(inputs.length), BigInt(outputs.length)];
     let released = false;
     return {
-      run: (pointers, out) => {
+      run: (pointers, outs) => {
         if (released) throw new BackendError("ort", "a released onnxruntime session was run");
-        const all = [...pointers, out];
+        const all = [...pointers, ...outs];
         values.fill(0n);
         try {
           for (let i = 0; i < all.length; i++) {
@@ -261,7 +262,16 @@ export class OrtC {
             values[i] = slot[0];
           }
           this.#check(
-            fn.Run(handle, null, inputNames, valuesPointer, inputCount, outputName, 1n, outputValue),
+            fn.Run(
+              handle,
+              null,
+              inputNames,
+              valuesPointer,
+              inputCount,
+              outputNames,
+              outputCount,
+              outputValues,
+            ),
           );
         } finally {
           for (const value of values) if (value !== 0n) fn.ReleaseValue(Deno.UnsafePointer.create(value));

@@ -160,7 +160,7 @@ function runPass(
   const ordered = names.map((n) =>
     permuted && n === "w" ? Deno.UnsafePointer.of(permuted) : pointers.shift()!
   );
-  session.run(ordered, outPointer);
+  session.run(ordered, [outPointer]);
   return out;
 }
 

@@ -15,6 +15,9 @@
 import { BackendError } from "../../kernel/errors.ts";
 import { tf } from "../tf.ts";
 import { OrtC, ortLibraryPath } from "./capi.ts";
+import { OrtAdam } from "./adam.ts";
+import { isWasmBackend } from "../onednn/wasm_heap.ts";
+import type { AdamConstants } from "../native_adam.ts";
 import { ORT_KERNEL_NAMES, ortKernelConfigs, type OrtKernelState } from "./kernels.ts";
 import { ConvSessions } from "./sessions.ts";
 import { FilterLayouts, toAdjointOnnxFilter, toOnnxFilter } from "./filter_layout.ts";
@@ -25,7 +28,7 @@ export const ORT_THREADS = navigator.hardwareConcurrency ?? 1;
 /** The result of {@link loadOrt}. */
 export type OrtStatus = { ok: true; version: string; kernels: string[] } | { ok: false; reason: string };
 
-let loaded: (OrtKernelState & { version: string }) | { reason: string } | null = null;
+let loaded: (OrtKernelState & { ort: OrtC; version: string }) | { reason: string } | null = null;
 
 /** How the library is found: onnxruntime-node's entry file; tests pass one that does not exist. */
 export type OrtPackageResolver = () => string;
@@ -45,6 +48,7 @@ export function loadOrt(resolve: OrtPackageResolver = resolvePackage): OrtStatus
     try {
       const ort = new OrtC(ortLibraryPath(resolve()), ORT_THREADS);
       loaded = {
+        ort,
         sessions: new ConvSessions(ort),
         filters: new FilterLayouts(toOnnxFilter),
         adjoints: new FilterLayouts(toAdjointOnnxFilter),
@@ -128,4 +132,24 @@ export function ortInfo(): { created: number; sessions: number; filterBytes: num
   if (loaded === null || "reason" in loaded) return { created: 0, sessions: 0, filterBytes: 0 };
   const filterBytes = loaded.filters.bytes + loaded.adjoints.bytes;
   return { created: loaded.sessions.created, sessions: loaded.sessions.size, filterBytes };
+}
+
+/**
+ * Adam's update on onnxruntime (moments off the wasm heap), when the onnxruntime kernels serve the
+ * current backend; null otherwise (the caller keeps TensorFlow.js's ops), also when onnxruntime rejects
+ * the model (said on stderr).
+ *
+ * @param constants β1, β2, eps
+ * @param sizes element count per parameter name
+ * @returns the optimizer core, or null
+ */
+export function createOrtAdam(constants: AdamConstants, sizes: ReadonlyMap<string, number>): OrtAdam | null {
+  if (!replaced || loaded === null || "reason" in loaded || !isWasmBackend(tf.backend())) return null;
+  try {
+    return new OrtAdam(loaded.ort, constants, sizes);
+  } catch (err) {
+    if (!(err instanceof BackendError)) throw err;
+    console.warn(`Adam stays on TensorFlow.js ops: ${err.message}`);
+    return null;
+  }
 }

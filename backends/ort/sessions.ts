@@ -63,7 +63,7 @@ export class ConvSessions {
     const session = this.#ort.session(
       convPassModel(pass, g, extras),
       passInputs(pass, extras?.bias).map((name) => ({ name, shape: shapes[name] })),
-      { name: output, shape: shapes[output] },
+      [{ name: output, shape: shapes[output] }],
     );
     this.created++;
     if (this.#kept.size >= this.#capacity) {

@@ -4,8 +4,8 @@
  * The learning rate can change between steps (the linear decay schedule), and the whole state
  * (step, moments) can be read and restored, so a resumed run continues bit for bit.
  *
- * With the oneDNN kernels on, the update runs on oneDNN in four fused passes per parameter and the
- * moments live outside the wasm heap (backends/onednn/adam.ts); elsewhere it runs on TensorFlow.js ops.
+ * With the oneDNN or onnxruntime kernels on, the update runs there, chunk by chunk, and the moments
+ * live outside the wasm heap (backends/native_adam.ts); elsewhere it runs on TensorFlow.js ops.
  *
  * @module
  */
@@ -14,7 +14,8 @@ import { defineSchema, type OptionsOf, resolveOptions } from "../../kernel/optio
 import { definePlugin } from "../../kernel/plugin.ts";
 import { type NdArray, toFloat32 } from "../../formats/ndarray.ts";
 import { createOneDnnAdam } from "../../backends/onednn/mod.ts";
-import type { OneDnnAdam } from "../../backends/onednn/adam.ts";
+import { createOrtAdam } from "../../backends/ort/mod.ts";
+import type { NativeAdam } from "../../backends/native_adam.ts";
 
 /** Adam's options, with the pix2pixHD defaults (lr 2e-4, betas (0.5, 0.999)). */
 export const adamSchema = defineSchema({
@@ -46,7 +47,7 @@ export class Adam {
   readonly #params: Map<string, tf.Variable>;
   readonly #m = new Map<string, tf.Variable>();
   readonly #v = new Map<string, tf.Variable>();
-  readonly #native: OneDnnAdam | null;
+  readonly #native: NativeAdam | null;
   readonly #id = ++optimizerCount;
   #step = 0;
 
@@ -61,7 +62,8 @@ export class Adam {
     this.#params = new Map(params);
     const { beta1, beta2, eps } = this.#o;
     const sizes = new Map([...this.#params].map(([name, p]) => [name, p.size]));
-    this.#native = createOneDnnAdam({ beta1, beta2, eps }, sizes);
+    this.#native = createOneDnnAdam({ beta1, beta2, eps }, sizes) ??
+      createOrtAdam({ beta1, beta2, eps }, sizes);
     if (this.#native) return;
     for (const [name, p] of this.#params) {
       this.#m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adam${this.#id}/m/${name}`)));

@@ -22,7 +22,7 @@ export interface MemoryEstimate {
   activations: number;
   /** The sum. */
   total: number;
-  /** The part of `total` outside the backend's tensor memory (the wasm heap's 4 GiB): Adam on oneDNN. */
+  /** The part of `total` outside the backend's tensor memory (the wasm heap's 4 GiB): Adam on oneDNN or onnxruntime. */
   offHeap: number;
 }
 
@@ -35,7 +35,7 @@ export interface MemoryEstimate {
  * 256×128; oneDNN at ngf 32, 256×128 (3.5 measured → 6; 8 since the convolutions' workspaces are lent
  * in the heap when it has room: backends/onednn/heap_arena.ts) and ngf 64, 512×256 (2.7 GiB heap).
  */
-export const TENSORS_PER_NETWORK_ELEMENT = { wasm: 20, onednn: 8 } as const;
+export const TENSORS_PER_NETWORK_ELEMENT = { wasm: 20, onednn: 8, ort: 8 } as const;
 /**
  * The same for VGG19's fused conv+ReLU outputs of the generated image (the real image's pass runs
  * before the tape and keeps only its five outputs).
@@ -109,7 +109,7 @@ function vggElements(h: number, w: number): number {
  * @param opts the run's options
  * @param paramCounts trained weights per network ("G", "D", "E"), as built
  * @param size the training image size (after load-time scaling and cropping)
- * @param backend the backend it runs on ("onednn": its kernels and Adam; anything else: as wasm)
+ * @param backend the backend it runs on ("onednn" or "ort": their kernels and Adam; anything else: as wasm)
  * @returns bytes by part (float32)
  */
 export function estimateTrainingMemory(
@@ -118,7 +118,7 @@ export function estimateTrainingMemory(
   size: { height: number; width: number },
   backend = "wasm",
 ): MemoryEstimate {
-  const onednn = backend === "onednn";
+  const native = backend === "onednn" || backend === "ort";
   const frozenParams = opts.no_vgg_loss ? 0 : VGG19_PARAMS;
   const all = Object.values(paramCounts).reduce((a, b) => a + b, 0);
   const { height: h, width: w } = size;
@@ -127,7 +127,7 @@ export function estimateTrainingMemory(
   const networks = generatorElements(opts, h, w) + encoder + 2 * discriminatorElements(opts, h, w);
   const vgg = opts.no_vgg_loss ? 0 : vggElements(h, w);
   const activations = 4 * opts.batchSize *
-    (TENSORS_PER_NETWORK_ELEMENT[onednn ? "onednn" : "wasm"] * networks + TENSORS_PER_VGG_ELEMENT * vgg);
+    (TENSORS_PER_NETWORK_ELEMENT[native ? backend : "wasm"] * networks + TENSORS_PER_VGG_ELEMENT * vgg);
   const params = 4 * (all + frozenParams), gradients = 4 * all, optimizer = 8 * all;
   return {
     params,
@@ -135,7 +135,7 @@ export function estimateTrainingMemory(
     optimizer,
     activations,
     total: params + gradients + optimizer + activations,
-    offHeap: onednn ? optimizer : 0,
+    offHeap: native ? optimizer : 0,
   };
 }
 

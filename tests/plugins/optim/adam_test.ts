@@ -2,11 +2,16 @@ import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { selectBackend } from "../../../backends/select.ts";
 import { loadOneDnn } from "../../../backends/onednn/mod.ts";
-import { ADAM_CHUNK } from "../../../backends/onednn/adam.ts";
+import { loadOrt } from "../../../backends/ort/mod.ts";
+import { ADAM_CHUNK } from "../../../backends/native_adam.ts";
 import { Adam } from "../../../plugins/optim/adam.ts";
 
-/** TensorFlow.js's ops (cpu), and oneDNN's fused passes with the moments off the wasm heap. */
-const BACKENDS = ["cpu", ...(loadOneDnn().ok ? ["onednn" as const] : [])] as const;
+/** TensorFlow.js's ops (cpu), and oneDNN's or onnxruntime's passes with the moments off the wasm heap. */
+const BACKENDS = [
+  "cpu",
+  ...(loadOneDnn().ok ? ["onednn" as const] : []),
+  ...(loadOrt().ok ? ["ort" as const] : []),
+] as const;
 
 const GRADS = [[0.3, -2, 1e-3], [0.1, 0.5, -1e-3], [-0.2, 0, 4]];
 
@@ -154,3 +159,16 @@ Deno.test({
     tf.dispose([...params.values()]);
   },
 });
+
+for (const backend of BACKENDS.filter((b) => b !== "cpu")) {
+  Deno.test(`on ${backend} Adam keeps its moments off the wasm heap: no state tensors`, async () => {
+    await selectBackend(backend);
+    const params = new Map([["w", tf.variable(tf.ones([3, 3]))]]);
+    const before = tf.memory().numTensors;
+    const adam = new Adam(params);
+    assert.equal(tf.memory().numTensors, before);
+    assert.deepEqual(Array.from(adam.state().m.get("w")!.data as Float32Array), new Array(9).fill(0));
+    adam.dispose();
+    tf.dispose([...params.values()]);
+  });
+}

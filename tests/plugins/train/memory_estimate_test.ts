@@ -6,6 +6,7 @@ import {
   VGG19_PARAMS,
 } from "../../../plugins/train/memory_estimate.ts";
 import { loadOneDnn } from "../../../backends/onednn/mod.ts";
+import { loadOrt } from "../../../backends/ort/mod.ts";
 
 /** Trains three iterations in a fresh process (a wasm heap never shrinks) and reads the heap size. */
 async function probe(backend: string, ngf: number, width: number, height: number) {
@@ -20,11 +21,11 @@ async function probe(backend: string, ngf: number, width: number, height: number
   return JSON.parse(text) as { startHeap: number; heap: number; estimate: number };
 }
 
-for (const [backend, ngf] of [["wasm", 16], ["onednn", 32]] as const) {
+for (const [backend, ngf] of [["wasm", 16], ["onednn", 32], ["ort", 32]] as const) {
   Deno.test({
     name:
       `estimateTrainingMemory() bounds the wasm heap of training iterations from above, within 2× (${backend}, ngf ${ngf}, 256×128)`,
-    ignore: backend === "onednn" && !loadOneDnn().ok,
+    ignore: (backend === "onednn" && !loadOneDnn().ok) || (backend === "ort" && !loadOrt().ok),
     fn: async () => {
       const { heap, estimate } = await probe(backend, ngf, 256, 128);
       const ratio = estimate / heap;
