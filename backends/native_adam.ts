@@ -18,18 +18,6 @@ import type { tf } from "./tf.ts";
  */
 export const ADAM_CHUNK = 2 ** 19;
 
-/**
- * The chunk lengths a parameter of `size` elements is updated in: full chunks, then the rest.
- *
- * @param size elements
- * @returns the distinct lengths
- */
-export function chunkLengths(size: number): number[] {
-  return size >= ADAM_CHUNK && size % ADAM_CHUNK !== 0
-    ? [ADAM_CHUNK, size % ADAM_CHUNK]
-    : [Math.min(size, ADAM_CHUNK)];
-}
-
 /** Adam's constant hyper-parameters. */
 export interface AdamConstants {
   beta1: number;

@@ -25,7 +25,14 @@ import { DNNL } from "./ffi.ts";
 import type { DnnlContext } from "./native.ts";
 import { heapPointers, isWasmBackend } from "./wasm_heap.ts";
 import { floatsOn } from "./kernel_support.ts";
-import { ADAM_CHUNK, type AdamConstants, chunkLengths, type NativeAdam } from "../native_adam.ts";
+import { ADAM_CHUNK, type AdamConstants, type NativeAdam } from "../native_adam.ts";
+
+/** The chunk lengths a parameter of `size` elements is updated in: full chunks, then the rest (a primitive each). */
+function chunkLengths(size: number): number[] {
+  return size >= ADAM_CHUNK && size % ADAM_CHUNK !== 0
+    ? [ADAM_CHUNK, size % ADAM_CHUNK]
+    : [Math.min(size, ADAM_CHUNK)];
+}
 
 /** The three primitives of one chunk length. */
 interface AdamPasses {

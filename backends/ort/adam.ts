@@ -1,6 +1,6 @@
 /**
- * Adam's update on onnxruntime, with the moments outside the wasm heap: one session per chunk length
- * runs TensorFlow.js's own sequence of float32 operations (plugins/optim/adam.ts),
+ * Adam's update on onnxruntime, with the moments outside the wasm heap: one session (its vectors of
+ * any length) runs TensorFlow.js's own sequence of float32 operations (plugins/optim/adam.ts),
  *
  *   m ← m·β1 + g·(1-β1)
  *   v ← v·β2 + (g·g)·(1-β2)
@@ -18,7 +18,7 @@ import { tf } from "../tf.ts";
 import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from "../../formats/onnx_proto.ts";
 import { heapPointers, isWasmBackend } from "../onednn/wasm_heap.ts";
 import { floatsOn } from "../onednn/kernel_support.ts";
-import { ADAM_CHUNK, type AdamConstants, chunkLengths, type NativeAdam } from "../native_adam.ts";
+import { ADAM_CHUNK, type AdamConstants, type NativeAdam } from "../native_adam.ts";
 import type { OrtC, OrtCSession } from "./capi.ts";
 
 const scalar = (name: string, value: number): OnnxTensor => ({
@@ -29,14 +29,13 @@ const scalar = (name: string, value: number): OnnxTensor => ({
 });
 
 /**
- * The update of `n` elements as an ONNX model: inputs p, g, m, v and the step's √(1-β2^t) and
- * lr/(1-β1^t); outputs the new p, m and v.
+ * The update as an ONNX model over vectors of any length `n`: inputs p, g, m, v and the step's
+ * √(1-β2^t) and lr/(1-β1^t); outputs the new p, m and v.
  *
- * @param n elements
  * @param c β1, β2, eps
  * @returns the `.onnx` bytes
  */
-export function adamModel(n: number, c: AdamConstants): Uint8Array {
+export function adamModel(c: AdamConstants): Uint8Array {
   const nodes: OnnxNode[] = [];
   const op = (kind: string, inputs: string[], output: string) => {
     nodes.push({ op: kind, name: output, inputs, outputs: [output], attributes: [] });
@@ -51,7 +50,7 @@ export function adamModel(n: number, c: AdamConstants): Uint8Array {
     "denom",
   );
   op("Sub", ["p", op("Mul", [op("Div", ["m2", denom], "ratio"), "step_size"], "delta")], "p2");
-  const vector = (name: string) => ({ name, type: "float" as const, shape: [n] });
+  const vector = (name: string) => ({ name, type: "float" as const, shape: ["n"] });
   return encodeOnnxModel({
     opset: 17,
     producer: "pix2pixhd-deno",
@@ -78,7 +77,8 @@ export function adamModel(n: number, c: AdamConstants): Uint8Array {
 
 /** Adam's moments of named parameters and their update on onnxruntime. */
 export class OrtAdam implements NativeAdam {
-  readonly #sessions = new Map<number, OrtCSession>();
+  /** One session for every chunk length (the model's vectors have a free length). */
+  readonly #session: OrtCSession;
   readonly #m = new Map<string, Float32Array<ArrayBuffer>>();
   readonly #v = new Map<string, Float32Array<ArrayBuffer>>();
   /** √(1-β2^t) and lr/(1-β1^t) of the current step. */
@@ -88,32 +88,21 @@ export class OrtAdam implements NativeAdam {
    * @param ort onnxruntime's C API
    * @param constants β1, β2, eps
    * @param sizes element count per parameter name (moments start at zero)
-   * @throws {BackendError} when onnxruntime rejects the model (all sessions are made here)
+   * @throws {BackendError} when onnxruntime rejects the model
    */
   constructor(ort: OrtC, constants: AdamConstants, sizes: ReadonlyMap<string, number>) {
-    try {
-      for (const [name, size] of sizes) {
-        this.#m.set(name, new Float32Array(size));
-        this.#v.set(name, new Float32Array(size));
-        for (const n of chunkLengths(size)) {
-          if (this.#sessions.has(n) || n === 0) continue;
-          const vector = (tensor: string) => ({ name: tensor, shape: [n] });
-          this.#sessions.set(
-            n,
-            ort.session(
-              adamModel(n, constants),
-              [...["p", "g", "m", "v"].map(vector), { name: "bc2_sqrt", shape: [1] }, {
-                name: "step_size",
-                shape: [1],
-              }],
-              ["p2", "m2", "v2"].map(vector),
-            ),
-          );
-        }
-      }
-    } catch (error) {
-      this.dispose();
-      throw error;
+    const vector = (name: string) => ({ name, shape: [-1] });
+    this.#session = ort.session(
+      adamModel(constants),
+      [...["p", "g", "m", "v"].map(vector), { name: "bc2_sqrt", shape: [1] }, {
+        name: "step_size",
+        shape: [1],
+      }],
+      ["p2", "m2", "v2"].map(vector),
+    );
+    for (const [name, size] of sizes) {
+      this.#m.set(name, new Float32Array(size));
+      this.#v.set(name, new Float32Array(size));
     }
   }
 
@@ -163,9 +152,8 @@ export class OrtAdam implements NativeAdam {
       const bc2Sqrt = Deno.UnsafePointer.of(this.#scalars);
       const step = floatsOn(bc2Sqrt, 1);
       for (let start = 0; start < n; start += ADAM_CHUNK) {
-        const session = this.#sessions.get(Math.min(ADAM_CHUNK, n - start))!;
         const [p, g, mAt, vAt, o] = [pPtr, gPtr, mPtr, vPtr, outPtr].map((x) => floatsOn(x, start));
-        session.run([p, g, mAt, vAt, bc2Sqrt, step], [o, mAt, vAt]);
+        this.#session.run([p, g, mAt, vAt, bc2Sqrt, step], [o, mAt, vAt], Math.min(ADAM_CHUNK, n - start));
       }
     }
     const updated = tf.engine().makeTensorFromTensorInfo(out);
@@ -173,9 +161,8 @@ export class OrtAdam implements NativeAdam {
     updated.dispose();
   }
 
-  /** Frees the sessions (the moments are garbage-collected). */
+  /** Frees the session (the moments are garbage-collected). */
   dispose(): void {
-    for (const session of this.#sessions.values()) session.release();
-    this.#sessions.clear();
+    this.#session.release();
   }
 }

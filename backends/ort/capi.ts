@@ -10,6 +10,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BackendError } from "../../kernel/errors.ts";
+import { encodeOnnxModel } from "../../formats/onnx_proto.ts";
 
 /** The API version asked for: every function used here exists from it on. */
 const API_VERSION = 13;
@@ -25,9 +26,7 @@ export const ORT_API_SLOTS = {
   SetInterOpNumThreads: 25,
   CreateTensorWithDataAsOrtValue: 49,
   CreateCpuMemoryInfo: 69,
-  ReleaseEnv: 92,
   ReleaseStatus: 93,
-  ReleaseMemoryInfo: 94,
   ReleaseSession: 95,
   ReleaseValue: 96,
   ReleaseSessionOptions: 100,
@@ -53,9 +52,7 @@ const SIGNATURES = {
   SetInterOpNumThreads: { parameters: [P, "i32"], result: P },
   CreateTensorWithDataAsOrtValue: { parameters: [P, P, "usize", P, "usize", "i32", P], result: P },
   CreateCpuMemoryInfo: { parameters: ["i32", "i32", P], result: P },
-  ReleaseEnv: { parameters: [P], result: "void" },
   ReleaseStatus: { parameters: [P], result: "void" },
-  ReleaseMemoryInfo: { parameters: [P], result: "void" },
   ReleaseSession: { parameters: [P], result: "void" },
   ReleaseValue: { parameters: [P], result: "void" },
   ReleaseSessionOptions: { parameters: [P], result: "void" },
@@ -110,6 +107,20 @@ export function ortLibraryPath(packageEntry: string): string {
   return join(folder, library);
 }
 
+/** One ReLU: a session made at start-up tells whether the environment's shared threads exist. */
+const PROBE_MODEL = encodeOnnxModel({
+  opset: 17,
+  producer: "pix2pixhd-deno",
+  producerVersion: "1",
+  doc: "probe",
+  graphName: "probe",
+  nodes: [{ op: "Relu", name: "relu", inputs: ["x"], outputs: ["y"], attributes: [] }],
+  initializers: [],
+  inputs: [{ name: "x", type: "float", shape: [1] }],
+  outputs: [{ name: "y", type: "float", shape: [1] }],
+  metadata: {},
+});
+
 const encoder = new TextEncoder();
 /** A NUL-terminated C string (keep the array alive while its pointer is used). */
 function cString(text: string): Uint8Array<ArrayBuffer> {
@@ -124,13 +135,14 @@ export interface OrtCSession {
    * @param inputs one pointer per input, in the order of the specs given at creation
    * @param outputs where the outputs go, likewise (each of its spec's size; an output may be an
    *   input's buffer when the model reads that input before it writes the output)
+   * @param length the length of the specs' `-1` axes in this run
    */
-  run(inputs: readonly Deno.PointerValue[], outputs: readonly Deno.PointerValue[]): void;
+  run(inputs: readonly Deno.PointerValue[], outputs: readonly Deno.PointerValue[], length?: number): void;
   /** Frees the session. */
   release(): void;
 }
 
-/** One tensor of a session: its name and shape. */
+/** One tensor of a session: its name and shape (-1: the axis whose length each run gives). */
 export interface TensorSpec {
   name: string;
   shape: readonly number[];
@@ -142,7 +154,7 @@ export class OrtC {
   readonly #fn: OrtFunctions;
   readonly #env: Deno.PointerValue;
   readonly #memory: Deno.PointerValue;
-  readonly #options: Deno.PointerValue;
+  #options: Deno.PointerValue;
   /** onnxruntime's version. */
   readonly version: string;
 
@@ -192,17 +204,40 @@ export class OrtC {
     }
     this.#memory = this.#out((out) => this.#fn.CreateCpuMemoryInfo(ARENA_ALLOCATOR, MEM_TYPE_DEFAULT, out));
     this.#check(this.#fn.CreateAndRegisterAllocator(this.#env, this.#memory, null));
-    this.#options = this.#out((out) => this.#fn.CreateSessionOptions(out));
-    this.#check(this.#fn.SetSessionGraphOptimizationLevel(this.#options, ENABLE_ALL));
-    this.#check(this.#fn.DisablePerSessionThreads(this.#options));
+    this.#options = this.#sessionOptions(true, threads);
+    try {
+      this.session(PROBE_MODEL, [{ name: "x", shape: [1] }], [{ name: "y", shape: [1] }]).release();
+    } catch (error) {
+      // onnxruntime-node's own environment came first (the onnxruntime runtime, in this process), and
+      // has no shared pool: each session gets threads of its own
+      if (!(error as Error).message.includes("CreateEnvWithGlobalThreadPools")) throw error;
+      this.#fn.ReleaseSessionOptions(this.#options);
+      this.#options = this.#sessionOptions(false, threads);
+      this.sharedThreads = false;
+    }
+  }
+
+  /** Whether the sessions share the environment's threads (false: each has its own). */
+  sharedThreads = true;
+
+  /** Session options: full graph optimisation, the env's arena, threads that sleep between runs. */
+  #sessionOptions(shared: boolean, threads: number): Deno.PointerValue {
+    const options = this.#out((out) => this.#fn.CreateSessionOptions(out));
+    this.#check(this.#fn.SetSessionGraphOptimizationLevel(options, ENABLE_ALL));
+    if (shared) this.#check(this.#fn.DisablePerSessionThreads(options));
+    else {
+      this.#check(this.#fn.SetIntraOpNumThreads(options, threads));
+      this.#check(this.#fn.SetInterOpNumThreads(options, 1));
+    }
     for (
       const [key, value] of [["session.use_env_allocators", "1"], ["session.intra_op.allow_spinning", "0"]]
     ) {
       const [k, v] = [cString(key), cString(value)];
       this.#check(
-        this.#fn.AddSessionConfigEntry(this.#options, Deno.UnsafePointer.of(k), Deno.UnsafePointer.of(v)),
+        this.#fn.AddSessionConfigEntry(options, Deno.UnsafePointer.of(k), Deno.UnsafePointer.of(v)),
       );
     }
+    return options;
   }
 
   /**
@@ -227,7 +262,8 @@ export class OrtC {
     const tensors = [...inputs, ...outputs];
     const names = tensors.map((t) => cString(t.name));
     const shapes = tensors.map((t) => new BigInt64Array(t.shape.map(BigInt)));
-    const bytes = tensors.map((t) => BigInt(4 * t.shape.reduce((a, b) => a * b, 1)));
+    const dynamic = tensors.map((t) => t.shape.indexOf(-1));
+    const bytes = tensors.map((t) => 4 * t.shape.reduce((a, b) => a * Math.abs(b), 1));
     const namePointers = new BigUint64Array(
       names.map((n) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(n)))),
     );
@@ -243,16 +279,17 @@ export class OrtC {
     const [inputCount, outputCount] = [BigInt(inputs.length), BigInt(outputs.length)];
     let released = false;
     return {
-      run: (pointers, outs) => {
+      run: (pointers, outs, length = 1) => {
         if (released) throw new BackendError("ort", "a released onnxruntime session was run");
         const all = [...pointers, ...outs];
         values.fill(0n);
         try {
           for (let i = 0; i < all.length; i++) {
+            if (dynamic[i] >= 0) shapes[i][dynamic[i]] = BigInt(length);
             const status = fn.CreateTensorWithDataAsOrtValue(
               memory,
               all[i],
-              bytes[i],
+              BigInt(dynamic[i] >= 0 ? bytes[i] * length : bytes[i]),
               Deno.UnsafePointer.of(shapes[i]),
               BigInt(shapes[i].length),
               FLOAT,

@@ -37,31 +37,39 @@ const resolvePackage: OrtPackageResolver = () => import.meta.resolve("onnxruntim
 let replaced: Map<string, tf.KernelConfig> | null = null;
 
 /**
- * Opens onnxruntime's library (the one npm onnxruntime-node ships) once per process and says whether
- * its kernels can be used here.
+ * Opens onnxruntime's library (the one npm onnxruntime-node ships) and makes its environment.
  *
- * @param resolve how onnxruntime-node's entry file is found (tests pass one that fails)
+ * @param resolve how onnxruntime-node's entry file is found
+ * @returns onnxruntime's C API, or why it does not load here (with what it needs); never throws
+ */
+export function openOrt(resolve: OrtPackageResolver = resolvePackage): OrtC | { reason: string } {
+  try {
+    return new OrtC(ortLibraryPath(resolve()), ORT_THREADS);
+  } catch (error) {
+    const cause = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    return {
+      reason:
+        `onnxruntime (npm onnxruntime-node) does not load on ${Deno.build.os}-${Deno.build.arch}: ${cause}; ` +
+        "it needs --allow-ffi and the package installed (`deno install`)",
+    };
+  }
+}
+
+/**
+ * Opens onnxruntime once per process ({@link openOrt}) and says whether its kernels can be used here.
+ *
  * @returns `{ok: true, version, kernels}`, or `{ok: false, reason}`; never throws
  */
-export function loadOrt(resolve: OrtPackageResolver = resolvePackage): OrtStatus {
-  if (loaded === null || (resolve !== resolvePackage && "reason" in loaded)) {
-    try {
-      const ort = new OrtC(ortLibraryPath(resolve()), ORT_THREADS);
-      loaded = {
-        ort,
-        sessions: new ConvSessions(ort),
-        filters: new FilterLayouts(toOnnxFilter),
-        adjoints: new FilterLayouts(toAdjointOnnxFilter),
-        version: ort.version,
-      };
-    } catch (error) {
-      const cause = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-      loaded = {
-        reason:
-          `onnxruntime (npm onnxruntime-node) does not load on ${Deno.build.os}-${Deno.build.arch}: ${cause}; ` +
-          "it needs --allow-ffi and the package installed (`deno install`)",
-      };
-    }
+export function loadOrt(): OrtStatus {
+  if (loaded === null) {
+    const ort = openOrt();
+    loaded = "reason" in ort ? ort : {
+      ort,
+      sessions: new ConvSessions(ort),
+      filters: new FilterLayouts(toOnnxFilter),
+      adjoints: new FilterLayouts(toAdjointOnnxFilter),
+      version: ort.version,
+    };
   }
   if ("reason" in loaded) return { ok: false, reason: loaded.reason };
   return { ok: true, version: loaded.version, kernels: [...ORT_KERNEL_NAMES] };
