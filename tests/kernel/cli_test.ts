@@ -136,7 +136,7 @@ Deno.test("--help lists every option with its default and exits 0", async () => 
   assert.match(io.out, /--name <text>\s+experiment name \(optional\)/);
   assert.match(
     io.out,
-    /--backend <name>\s+compute backend: auto, tensorflow, onednn, webgpu, wasm, cpu \(default: auto\)/,
+    /--backend <name>\s+compute backend: auto, tensorflow, onednn, webgpu, ort, wasm, cpu \(default: auto\)/,
   );
   assert.match(io.out, /Examples:\n {2}deno task train datasets\/cityscapes --label_nc 35/);
   assert.ok(!io.out.includes("\x1b["), "no colour when the stream is not a terminal");

@@ -108,7 +108,7 @@ Deno.test("a backend that is not a choice stops the REPL before it starts, exit 
   assert.equal(out.code, 2);
   assert.equal(
     new TextDecoder().decode(out.stderr),
-    'error: unknown backend "wasn" (did you mean "wasm"?); choose one of auto, tensorflow, onednn, webgpu, wasm, cpu; ' +
+    'error: unknown backend "wasn" (did you mean "wasm"?); choose one of auto, tensorflow, onednn, webgpu, ort, wasm, cpu; ' +
       "see repl --help\n",
   );
 });
