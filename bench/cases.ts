@@ -146,22 +146,22 @@ export interface DatedReference {
 }
 
 /**
- * The official code's median seconds measured side by side with ours on 2026-12-02, 18:23–18:45 (NVIDIA/pix2pixHD
+ * The official code's median seconds measured side by side with ours on 2026-12-03, 07:17–07:51 (NVIDIA/pix2pixHD
  * 14b3b3c with CPU shims, PyTorch 1.13.1, float32, batch 1, 2 threads, on a 2-core AMD EPYC with
  * AVX-512, `bench nets|train --peer pytorch`). Another machine gives other figures: only a ratio measured in one run means much.
  */
 export const PYTORCH_REFERENCE: DatedReference = {
-  date: "2026-12-02",
+  date: "2026-12-03",
   where: "official pix2pixHD on PyTorch 1.13.1, 2 threads, 2-core AMD EPYC (AVX-512), side by side with ours",
   seconds: {
-    "global-512x256": 1.16,
-    "global-1024x512": 5.46,
-    "local-1024x512": 2.52,
-    "local-2048x1024": 12.39,
-    "ngf32-256x128": 1.01,
-    "ngf32-512x256": 3.92,
-    "ngf64-256x128": 3.53,
-    "ngf64-512x256": 7.08,
+    "global-512x256": 1.26,
+    "global-1024x512": 4.86,
+    "local-1024x512": 2.19,
+    "local-2048x1024": 14.07,
+    "ngf32-256x128": 1.08,
+    "ngf32-512x256": 3.26,
+    "ngf64-256x128": 3.78,
+    "ngf64-512x256": 7.63,
   },
 };
 

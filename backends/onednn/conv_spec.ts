@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { tf } from "../tf.ts";
+import { tf } from "../tf.ts";
 import type { ConvActivation, ConvKind, ConvSpec } from "./conv_desc.ts";
 
 /**
@@ -85,4 +85,35 @@ export function convSpecOf(
     ),
     ...fused,
   };
+}
+
+/**
+ * TensorFlow.js's geometry of a convolution on NHWC tensors.
+ *
+ * @param xShape the input's shape `[batch, height, width, channels]`
+ * @param filterShape `[kh, kw, in, out]`
+ * @param attrs strides, padding and rounding as the kernel got them
+ * @param dilations dilation (1 unless given)
+ * @returns `computeConv2DInfo`'s result
+ */
+export function nhwcConvInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: {
+    strides: number | [number, number];
+    pad: tf.Conv2DAttrs["pad"];
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  },
+  dilations: number | [number, number] = 1,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
 }

@@ -1,6 +1,7 @@
 /**
- * What the oneDNN kernel modules share: the kernel function's argument type, the kernel registered
- * before (the fallback for cases oneDNN does not cover) and the hand-back to it, and pointer offsets.
+ * What our native kernel modules (oneDNN's, onnxruntime's) share: the kernel function's argument type,
+ * the kernel registered before (the fallback for cases they do not cover) and the hand-back to it,
+ * shape checks and pointer offsets.
  *
  * @module
  */
@@ -40,4 +41,81 @@ export function delegate(kernel: string, fallback: Fallback | undefined, args: K
  */
 export function floatsOn(pointer: Deno.PointerValue, elements: number): Deno.PointerValue {
   return elements === 0 ? pointer : Deno.UnsafePointer.offset(pointer as Deno.PointerObject, 4 * elements);
+}
+
+/**
+ * Checks that a gradient kernel's input has the shape its output implies.
+ *
+ * @param backend our backend's name, for the error
+ * @param kernel the kernel name
+ * @param name the input's name
+ * @param actual its shape
+ * @param expected the shape it must have
+ * @throws {BackendError} naming the kernel and both shapes when they differ
+ */
+export function checkShape(
+  backend: string,
+  kernel: string,
+  name: string,
+  actual: readonly number[],
+  expected: readonly number[],
+): void {
+  if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
+    throw new BackendError(
+      backend,
+      `${kernel}: ${name} has shape [${actual}] but its output is [${expected}]`,
+    );
+  }
+}
+
+/** Makes a kernel function from shared state and the kernel registered before (its fallback). */
+export type KernelFactory<S> = (state: S, fallback: Fallback | undefined) => Fallback;
+
+/**
+ * Registers kernels on the wasm backend over whatever was registered for their names. Each keeps the
+ * config it replaces as its fallback, and that config's `setupFunc` and `disposeFunc`, so the replaced
+ * kernel stays usable for the cases handed back.
+ *
+ * @param factories one kernel factory per kernel name
+ * @param state what the kernels share
+ * @returns the configs replaced, by name, for {@link restoreWasmKernels}
+ */
+export function replaceWasmKernels<S>(
+  factories: Readonly<Record<string, KernelFactory<S>>>,
+  state: S,
+): Map<string, tf.KernelConfig> {
+  const previous = new Map<string, tf.KernelConfig>();
+  for (const [kernelName, factory] of Object.entries(factories)) {
+    const before = tf.getKernel(kernelName, "wasm");
+    if (before) {
+      previous.set(kernelName, before);
+      tf.unregisterKernel(kernelName, "wasm");
+    }
+    const fallback = before ? (args: KernelArgs) => before.kernelFunc(args) : undefined;
+    tf.registerKernel({
+      kernelName,
+      backendName: "wasm",
+      kernelFunc: factory(state, fallback) as tf.KernelFunc,
+      setupFunc: before?.setupFunc,
+      disposeFunc: before?.disposeFunc,
+    });
+  }
+  return previous;
+}
+
+/**
+ * Unregisters kernels registered by {@link replaceWasmKernels} and registers the ones they replaced.
+ *
+ * @param names the kernel names
+ * @param previous what {@link replaceWasmKernels} returned
+ */
+export function restoreWasmKernels(
+  names: readonly string[],
+  previous: ReadonlyMap<string, tf.KernelConfig>,
+): void {
+  for (const name of names) {
+    tf.unregisterKernel(name, "wasm");
+    const config = previous.get(name);
+    if (config) tf.registerKernel(config);
+  }
 }

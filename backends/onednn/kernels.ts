@@ -14,18 +14,24 @@
  *
  * @module
  */
-import { BackendError } from "../../kernel/errors.ts";
 import { tf } from "../tf.ts";
 import type { PrimitiveCache, PrimitiveSpec } from "./primitive_cache.ts";
 import type { EltwiseSpec } from "./eltwise.ts";
 import type { PoolSpec } from "./pool.ts";
 import { LEAKY_RELU_GRAD } from "../gradients.ts";
 import type { ConvActivation } from "./conv_desc.ts";
-import { convSpecOf } from "./conv_spec.ts";
+import { convSpecOf, nhwcConvInfo } from "./conv_spec.ts";
 import { heapPointers, isWasmBackend, lendWorkspace, type WasmBackendLike } from "./wasm_heap.ts";
 import { pixelReductionLayout } from "../wasm/pixel_reduce.ts";
 import { elementCount } from "../../formats/ndarray.ts";
-import { delegate, type Fallback, floatsOn, type KernelArgs } from "./kernel_support.ts";
+import {
+  checkShape,
+  delegate,
+  type Fallback,
+  floatsOn,
+  type KernelArgs,
+  type KernelFactory,
+} from "./kernel_support.ts";
 import { concat, padV2, slice } from "./copy_kernels.ts";
 import { CHANNEL_AFFINE } from "../channel_affine.ts";
 
@@ -106,29 +112,6 @@ function usable(backend: unknown, tensors: readonly tf.TensorInfo[], attrs: { da
     tensors.every((t) => t.dtype === "float32");
 }
 
-/** tfjs's conv geometry for NHWC tensors (dilation 1 unless given). */
-function nhwcConvInfo(
-  xShape: readonly number[],
-  filterShape: readonly number[],
-  attrs: {
-    strides: number | [number, number];
-    pad: tf.Conv2DAttrs["pad"];
-    dimRoundingMode?: "floor" | "round" | "ceil";
-  },
-  dilations: number | [number, number] = 1,
-): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-}
-
 function conv2d(cache: PrimitiveCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { x, filter } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo };
@@ -170,7 +153,7 @@ function conv2dBackpropInput(cache: PrimitiveCache, fallback: Fallback | undefin
     const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
     if (!usable(args.backend, [dy, filter], attrs)) return delegate("Conv2DBackpropInput", fallback, args);
     const info = nhwcConvInfo(attrs.inputShape, filter.shape, attrs);
-    checkShape("Conv2DBackpropInput", "dy", dy.shape, info.outShape);
+    checkShape("onednn", "Conv2DBackpropInput", "dy", dy.shape, info.outShape);
     const spec = convSpecOf("backward_data", info);
     return run(args.backend as WasmBackendLike, cache, spec, [...attrs.inputShape], [dy, filter], filter);
   };
@@ -182,7 +165,7 @@ function conv2dBackpropFilter(cache: PrimitiveCache, fallback: Fallback | undefi
     const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     if (!usable(args.backend, [x, dy], attrs)) return delegate("Conv2DBackpropFilter", fallback, args);
     const info = nhwcConvInfo(x.shape, attrs.filterShape, attrs);
-    checkShape("Conv2DBackpropFilter", "dy", dy.shape, info.outShape);
+    checkShape("onednn", "Conv2DBackpropFilter", "dy", dy.shape, info.outShape);
     const spec = convSpecOf("backward_weights", info);
     return run(args.backend as WasmBackendLike, cache, spec, [...attrs.filterShape], [x, dy]);
   };
@@ -239,7 +222,7 @@ function poolGrad(kernel: "MaxPoolGrad" | "AvgPoolGrad") {
     if ((!max && top + bottom + left + right > 0) || !usable(args.backend, [dy, input], {})) {
       return delegate(kernel, fallback, args);
     }
-    checkShape(kernel, "dy", dy.shape, info.outShape);
+    checkShape("onednn", kernel, "dy", dy.shape, info.outShape);
     const spec = poolSpecOf(max ? "max_backward" : "avg_backward", info);
     return run(args.backend as WasmBackendLike, cache, spec, [...input.shape], max ? [input, dy] : [dy]);
   };
@@ -327,7 +310,7 @@ function leakyReluGrad(cache: PrimitiveCache, fallback: Fallback | undefined) {
     if (elementCount(x.shape) === 0 || !usable(args.backend, [dy, x], {})) {
       return delegate(LEAKY_RELU_GRAD, fallback, args);
     }
-    checkShape(LEAKY_RELU_GRAD, "dy", dy.shape, x.shape);
+    checkShape("onednn", LEAKY_RELU_GRAD, "dy", dy.shape, x.shape);
     const spec = { kind: "leakyrelu_backward", length: elementCount(x.shape), alpha } as const;
     return run(args.backend as WasmBackendLike, cache, spec, [...x.shape], [x, dy]);
   };
@@ -375,58 +358,21 @@ function channelAffine(cache: PrimitiveCache, fallback: Fallback | undefined) {
   };
 }
 
-function checkShape(
-  kernel: string,
-  name: string,
-  actual: readonly number[],
-  expected: readonly number[],
-): void {
-  if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
-    throw new BackendError(
-      "onednn",
-      `${kernel}: ${name} has shape [${actual}] but its output is [${expected}]`,
-    );
-  }
-}
-
-/**
- * The kernel configs for the wasm backend. Each one keeps the config it replaces as its fallback, and
- * delegates that config's `setupFunc`, so the replaced kernel stays usable for the cases we hand back.
- *
- * @param cache the primitive cache to use
- * @param previous the configs registered before, by kernel name
- * @returns one config per name in {@link ONEDNN_KERNEL_NAMES}
- */
-export function oneDnnKernelConfigs(
-  cache: PrimitiveCache,
-  previous: ReadonlyMap<string, tf.KernelConfig>,
-): tf.KernelConfig[] {
-  const factories: Record<OneDnnKernelName, (c: PrimitiveCache, f: Fallback | undefined) => Fallback> = {
-    Conv2D: conv2d,
-    FusedConv2D: fusedConv2d,
-    Conv2DBackpropInput: conv2dBackpropInput,
-    Conv2DBackpropFilter: conv2dBackpropFilter,
-    MaxPoolGrad: poolGrad("MaxPoolGrad"),
-    AvgPoolGrad: poolGrad("AvgPoolGrad"),
-    Mean: pixelReduction("Mean"),
-    Sum: pixelReduction("Sum"),
-    LeakyRelu: forwardEltwise("LeakyRelu"),
-    [LEAKY_RELU_GRAD]: leakyReluGrad,
-    Tanh: forwardEltwise("Tanh"),
-    Concat: concat,
-    Slice: slice,
-    PadV2: padV2,
-    [CHANNEL_AFFINE]: channelAffine,
-  };
-  return ONEDNN_KERNEL_NAMES.map((kernelName) => {
-    const before = previous.get(kernelName);
-    const fallback = before ? (args: KernelArgs) => before.kernelFunc(args) : undefined;
-    return {
-      kernelName,
-      backendName: "wasm",
-      kernelFunc: factories[kernelName](cache, fallback) as tf.KernelFunc,
-      setupFunc: before?.setupFunc,
-      disposeFunc: before?.disposeFunc,
-    };
-  });
-}
+/** The kernel factories, by kernel name ({@link ONEDNN_KERNEL_NAMES}, registered in that order). */
+export const ONEDNN_KERNELS: Readonly<Record<OneDnnKernelName, KernelFactory<PrimitiveCache>>> = {
+  Conv2D: conv2d,
+  FusedConv2D: fusedConv2d,
+  Conv2DBackpropInput: conv2dBackpropInput,
+  Conv2DBackpropFilter: conv2dBackpropFilter,
+  MaxPoolGrad: poolGrad("MaxPoolGrad"),
+  AvgPoolGrad: poolGrad("AvgPoolGrad"),
+  Mean: pixelReduction("Mean"),
+  Sum: pixelReduction("Sum"),
+  LeakyRelu: forwardEltwise("LeakyRelu"),
+  [LEAKY_RELU_GRAD]: leakyReluGrad,
+  Tanh: forwardEltwise("Tanh"),
+  Concat: concat,
+  Slice: slice,
+  PadV2: padV2,
+  [CHANNEL_AFFINE]: channelAffine,
+};

@@ -25,7 +25,8 @@ import {
   openDnnl,
   openGomp,
 } from "./ffi.ts";
-import { ONEDNN_KERNEL_NAMES, oneDnnKernelConfigs } from "./kernels.ts";
+import { ONEDNN_KERNEL_NAMES, ONEDNN_KERNELS } from "./kernels.ts";
+import { replaceWasmKernels, restoreWasmKernels } from "./kernel_support.ts";
 import { createContext, type DnnlContext } from "./native.ts";
 import { OneDnnAdam } from "./adam.ts";
 import type { AdamConstants } from "../native_adam.ts";
@@ -177,17 +178,7 @@ export function enableOneDnnKernels(): string[] {
   const status = loadOneDnn();
   if (!status.ok) throw new BackendError("onednn", status.reason);
   if (replaced) return status.kernels;
-  const { cache } = loaded as Loaded;
-  const previous = new Map<string, tf.KernelConfig>();
-  for (const name of ONEDNN_KERNEL_NAMES) {
-    const config = tf.getKernel(name, "wasm");
-    if (config) {
-      previous.set(name, config);
-      tf.unregisterKernel(name, "wasm");
-    }
-  }
-  for (const config of oneDnnKernelConfigs(cache, previous)) tf.registerKernel(config);
-  replaced = previous;
+  replaced = replaceWasmKernels(ONEDNN_KERNELS, (loaded as Loaded).cache);
   return status.kernels;
 }
 
@@ -198,11 +189,7 @@ export function enableOneDnnKernels(): string[] {
  */
 export function disableOneDnnKernels(): string[] {
   if (!replaced) return [];
-  for (const name of ONEDNN_KERNEL_NAMES) {
-    tf.unregisterKernel(name, "wasm");
-    const config = replaced.get(name);
-    if (config) tf.registerKernel(config);
-  }
+  restoreWasmKernels(ONEDNN_KERNEL_NAMES, replaced);
   replaced = null;
   (loaded as Loaded).cache.clear();
   return [...ONEDNN_KERNEL_NAMES];

@@ -15,18 +15,12 @@
  */
 import { BackendError } from "../../kernel/errors.ts";
 import { tf } from "../tf.ts";
-import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from "../../formats/onnx_proto.ts";
+import { encodeOnnxModel } from "../../formats/onnx_proto.ts";
+import { OnnxGraph } from "../../formats/onnx_graph.ts";
 import { heapPointers, isWasmBackend } from "../onednn/wasm_heap.ts";
 import { floatsOn } from "../onednn/kernel_support.ts";
 import { ADAM_CHUNK, type AdamConstants, type NativeAdam } from "../native_adam.ts";
 import type { OrtC, OrtCSession } from "./capi.ts";
-
-const scalar = (name: string, value: number): OnnxTensor => ({
-  name,
-  dims: [1],
-  type: "float",
-  raw: new Uint8Array(new Float32Array([value]).buffer),
-});
 
 /**
  * The update as an ONNX model over vectors of any length `n`: inputs p, g, m, v and the step's
@@ -36,20 +30,14 @@ const scalar = (name: string, value: number): OnnxTensor => ({
  * @returns the `.onnx` bytes
  */
 export function adamModel(c: AdamConstants): Uint8Array {
-  const nodes: OnnxNode[] = [];
-  const op = (kind: string, inputs: string[], output: string) => {
-    nodes.push({ op: kind, name: output, inputs, outputs: [output], attributes: [] });
-    return output;
-  };
-  op("Add", [op("Mul", ["m", "beta1"], "m_b1"), op("Mul", ["g", "one_minus_beta1"], "g_b1")], "m2");
-  const gg = op("Mul", ["g", "g"], "gg");
-  op("Add", [op("Mul", ["v", "beta2"], "v_b2"), op("Mul", [gg, "one_minus_beta2"], "gg_b2")], "v2");
-  const denom = op(
-    "Add",
-    [op("Div", [op("Sqrt", ["v2"], "sqrt_v"), "bc2_sqrt"], "sqrt_v_bc"), "eps"],
-    "denom",
-  );
-  op("Sub", ["p", op("Mul", [op("Div", ["m2", denom], "ratio"), "step_size"], "delta")], "p2");
+  const g = new OnnxGraph();
+  const scalar = (name: string, value: number) => g.floats(name, [1], value);
+  const [beta1, beta2] = [scalar("beta1", c.beta1), scalar("beta2", c.beta2)];
+  const [rest1, rest2] = [scalar("one_minus_beta1", 1 - c.beta1), scalar("one_minus_beta2", 1 - c.beta2)];
+  g.op("Add", [g.op("Mul", ["m", beta1]), g.op("Mul", ["g", rest1])], [], "m2");
+  g.op("Add", [g.op("Mul", ["v", beta2]), g.op("Mul", [g.op("Mul", ["g", "g"]), rest2])], [], "v2");
+  const denom = g.op("Add", [g.op("Div", [g.op("Sqrt", ["v2"]), "bc2_sqrt"]), scalar("eps", c.eps)]);
+  g.op("Sub", ["p", g.op("Mul", [g.op("Div", ["m2", denom]), "step_size"])], [], "p2");
   const vector = (name: string) => ({ name, type: "float" as const, shape: ["n"] });
   return encodeOnnxModel({
     opset: 17,
@@ -57,14 +45,8 @@ export function adamModel(c: AdamConstants): Uint8Array {
     producerVersion: "1",
     doc: "Adam's update",
     graphName: "adam",
-    nodes,
-    initializers: [
-      scalar("beta1", c.beta1),
-      scalar("one_minus_beta1", 1 - c.beta1),
-      scalar("beta2", c.beta2),
-      scalar("one_minus_beta2", 1 - c.beta2),
-      scalar("eps", c.eps),
-    ],
+    nodes: g.nodes,
+    initializers: g.initializers,
     inputs: [
       ...["p", "g", "m", "v"].map(vector),
       { name: "bc2_sqrt", type: "float", shape: [1] },

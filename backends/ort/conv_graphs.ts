@@ -17,33 +17,12 @@
  *
  * @module
  */
-import {
-  encodeOnnxModel,
-  type OnnxAttribute,
-  type OnnxNode,
-  type OnnxTensor,
-} from "../../formats/onnx_proto.ts";
+import { encodeOnnxModel, type OnnxAttribute } from "../../formats/onnx_proto.ts";
+import { int, ints, OnnxGraph } from "../../formats/onnx_graph.ts";
+import type { ConvSpec } from "../onednn/conv_desc.ts";
 
-/** A convolution's geometry (TensorFlow.js's `Conv2DInfo`, NHWC). */
-export interface ConvGeometry {
-  batch: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  dilationHeight: number;
-  dilationWidth: number;
-  padTop: number;
-  padBottom: number;
-  padLeft: number;
-  padRight: number;
-}
+/** A convolution's geometry: oneDNN's spec (TensorFlow.js's `Conv2DInfo`, NHWC) without its fused parts. */
+export type ConvGeometry = Omit<ConvSpec, "kind" | "bias" | "activation" | "leakyreluAlpha">;
 
 /** The activations a forward model can apply after its bias. */
 export const ORT_ACTIVATIONS = ["linear", "relu", "leakyrelu", "sigmoid", "elu"] as const;
@@ -65,31 +44,15 @@ const OPSET = 17;
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
 
-class Graph {
-  readonly nodes: OnnxNode[] = [];
-  readonly initializers: OnnxTensor[] = [];
-  #count = 0;
-
-  op(
-    op: string,
-    inputs: readonly string[],
-    attributes: readonly OnnxAttribute[] = [],
-    output?: string,
-  ): string {
-    const out = output ?? `t${this.#count++}`;
-    this.nodes.push({ op, name: `${op}_${out}`, inputs, outputs: [out], attributes });
-    return out;
-  }
-
-  int64s(values: readonly number[]): string {
-    const name = `c${this.#count++}`;
-    const raw = new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer);
-    this.initializers.push({ name, dims: [values.length], type: "int64", raw });
-    return name;
+/** A graph whose int64 constants are named by their values (equal vectors share one). */
+class Graph extends OnnxGraph {
+  /** An int64 vector constant. */
+  vector(values: readonly number[]): string {
+    return this.int64s(`int64_${values.join("_").replaceAll("-", "m")}`, values);
   }
 }
 
-const ints = (name: string, value: readonly number[]): OnnxAttribute => ({ name, kind: "ints", value });
+const axis = (value: number): OnnxAttribute => int("axis", value);
 
 function convAttributes(g: ConvGeometry): OnnxAttribute[] {
   return [
@@ -187,16 +150,16 @@ export function filterLayout(pass: ConvPass, g: ConvGeometry): FilterLayout {
 /** The padded input's slice that each filter tap sees, `[N, Ho, Wo, Ci]` each, tap by tap. */
 function tapSlices(graph: Graph, g: ConvGeometry, x: string): string[] {
   const padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0
-    ? graph.op("Pad", [x, graph.int64s([0, g.padTop, g.padLeft, 0, 0, g.padBottom, g.padRight, 0])])
+    ? graph.op("Pad", [x, graph.vector([0, g.padTop, g.padLeft, 0, 0, g.padBottom, g.padRight, 0])])
     : x;
-  const axes = graph.int64s([1, 2]);
-  const steps = graph.int64s([g.strideHeight, g.strideWidth]);
+  const axes = graph.vector([1, 2]);
+  const steps = graph.vector([g.strideHeight, g.strideWidth]);
   const slices: string[] = [];
   for (let i = 0; i < g.filterHeight; i++) {
     for (let j = 0; j < g.filterWidth; j++) {
       const top = i * g.dilationHeight, left = j * g.dilationWidth;
-      const starts = graph.int64s([top, left]);
-      const ends = graph.int64s([
+      const starts = graph.vector([top, left]);
+      const ends = graph.vector([
         top + (g.outHeight - 1) * g.strideHeight + 1,
         left + (g.outWidth - 1) * g.strideWidth + 1,
       ]);
@@ -206,8 +169,6 @@ function tapSlices(graph: Graph, g: ConvGeometry, x: string): string[] {
   return slices;
 }
 
-const axis = (value: number): OnnxAttribute => ({ name: "axis", kind: "int", value });
-
 function forward(graph: Graph, g: ConvGeometry, extras: ForwardExtras): void {
   const [, w, ...bias] = passInputs("forward", extras.bias);
   if (filterLayout("forward", g) === "tfjs") {
@@ -215,11 +176,11 @@ function forward(graph: Graph, g: ConvGeometry, extras: ForwardExtras): void {
     const taps = g.filterHeight * g.filterWidth;
     const patches = graph.op("Reshape", [
       graph.op("Concat", tapSlices(graph, g, "x"), [axis(3)]),
-      graph.int64s([pixels, taps * g.inChannels]),
+      graph.vector([pixels, taps * g.inChannels]),
     ]);
-    const filter = graph.op("Reshape", [w, graph.int64s([taps * g.inChannels, g.outChannels])]);
+    const filter = graph.op("Reshape", [w, graph.vector([taps * g.inChannels, g.outChannels])]);
     const y2 = activation(graph, graph.op("Gemm", [patches, filter, ...bias]), extras);
-    graph.op("Reshape", [y2, graph.int64s([g.batch, g.outHeight, g.outWidth, g.outChannels])], [], "y");
+    graph.op("Reshape", [y2, graph.vector([g.batch, g.outHeight, g.outWidth, g.outChannels])], [], "y");
     return;
   }
   const xn = graph.op("Transpose", ["x"], [ints("perm", TO_NCHW)]);
@@ -234,27 +195,27 @@ function forward(graph: Graph, g: ConvGeometry, extras: ForwardExtras): void {
 function backwardDataByPatches(graph: Graph, g: ConvGeometry): void {
   const pixels = g.batch * g.outHeight * g.outWidth;
   const taps = g.filterHeight * g.filterWidth;
-  const dy = graph.op("Reshape", ["dy", graph.int64s([pixels, g.outChannels])]);
-  const filter = graph.op("Reshape", ["w", graph.int64s([taps * g.inChannels, g.outChannels])]);
+  const dy = graph.op("Reshape", ["dy", graph.vector([pixels, g.outChannels])]);
+  const filter = graph.op("Reshape", ["w", graph.vector([taps * g.inChannels, g.outChannels])]);
   const perTap = graph.op("Reshape", [
-    graph.op("Gemm", [dy, filter], [{ name: "transB", kind: "int", value: 1 }]),
-    graph.int64s([g.batch, g.outHeight, g.outWidth, taps * g.inChannels]),
+    graph.op("Gemm", [dy, filter], [int("transB", 1)]),
+    graph.vector([g.batch, g.outHeight, g.outWidth, taps * g.inChannels]),
   ]);
   const paddedHeight = g.inHeight + g.padTop + g.padBottom;
   const paddedWidth = g.inWidth + g.padLeft + g.padRight;
-  const channelAxis = graph.int64s([3]);
+  const channelAxis = graph.vector([3]);
   const placed: string[] = [];
   for (let i = 0; i < g.filterHeight; i++) {
     for (let j = 0; j < g.filterWidth; j++) {
       const t = i * g.filterWidth + j;
       const block = graph.op("Slice", [
         perTap,
-        graph.int64s([t * g.inChannels]),
-        graph.int64s([(t + 1) * g.inChannels]),
+        graph.vector([t * g.inChannels]),
+        graph.vector([(t + 1) * g.inChannels]),
         channelAxis,
       ]);
       const [bottom, right] = [paddedHeight - i - g.outHeight, paddedWidth - j - g.outWidth];
-      placed.push(graph.op("Pad", [block, graph.int64s([0, i, j, 0, 0, bottom, right, 0])]));
+      placed.push(graph.op("Pad", [block, graph.vector([0, i, j, 0, 0, bottom, right, 0])]));
     }
   }
   const sum = placed.length === 1 ? placed[0] : graph.op("Sum", placed);
@@ -262,9 +223,9 @@ function backwardDataByPatches(graph: Graph, g: ConvGeometry): void {
     "Slice",
     [
       sum,
-      graph.int64s([g.padTop, g.padLeft]),
-      graph.int64s([g.padTop + g.inHeight, g.padLeft + g.inWidth]),
-      graph.int64s([1, 2]),
+      graph.vector([g.padTop, g.padLeft]),
+      graph.vector([g.padTop + g.inHeight, g.padLeft + g.inWidth]),
+      graph.vector([1, 2]),
     ],
     [],
     "dx",
@@ -287,17 +248,17 @@ function backwardData(graph: Graph, g: ConvGeometry): void {
 
 function backwardFilter(graph: Graph, g: ConvGeometry): void {
   const pixels = g.batch * g.outHeight * g.outWidth;
-  const dy = graph.op("Reshape", ["dy", graph.int64s([pixels, g.outChannels])]);
-  const rows = graph.int64s([pixels, g.inChannels]);
+  const dy = graph.op("Reshape", ["dy", graph.vector([pixels, g.outChannels])]);
+  const rows = graph.vector([pixels, g.inChannels]);
   const taps = tapSlices(graph, g, "x").map((slice) =>
-    graph.op("Gemm", [graph.op("Reshape", [slice, rows]), dy], [{ name: "transA", kind: "int", value: 1 }])
+    graph.op("Gemm", [graph.op("Reshape", [slice, rows]), dy], [int("transA", 1)])
   );
   const stacked = taps.length === 1 ? taps[0] : graph.op("Concat", taps, [axis(0)]);
   graph.op(
     "Reshape",
     [
       stacked,
-      graph.int64s([g.filterHeight, g.filterWidth, g.inChannels, g.outChannels]),
+      graph.vector([g.filterHeight, g.filterWidth, g.inChannels, g.outChannels]),
     ],
     [],
     "dw",

@@ -1,11 +1,12 @@
 /**
  * TensorFlow.js kernels for the wasm backend that run convolutions on onnxruntime's CPU library:
  * `Conv2D`, `FusedConv2D` (bias and a linear, ReLU, leaky ReLU, sigmoid or ELU activation),
- * `Conv2DBackpropInput` (also `conv2dTranspose`'s forward) and `Conv2DBackpropFilter`. They read and
- * write the tensors in the wasm heap through typed-array views (onnxruntime-node wraps them without
- * copying); the filter is permuted to ONNX's layout (filter_layout.ts). Other cases (NCHW,
- * non-float32, `prelu`/`relu6`, a bias that is not per channel, empty tensors) go to the kernel that
- * was registered before.
+ * `Conv2DBackpropInput` (also `conv2dTranspose`'s forward) and `Conv2DBackpropFilter`. Each runs one
+ * pass's session (conv_graphs.ts) on pointers to the tensors in the wasm heap, so nothing is copied;
+ * the filter is permuted to the layout the pass takes (filter_layout.ts) unless it takes TensorFlow.js's
+ * own. Other cases (NCHW, non-float32, `prelu`/`relu6`, a bias that is not per channel, empty
+ * tensors, an input gradient whose output padding ConvTranspose refuses) go to the kernel that was
+ * registered before.
  *
  * @module
  */
@@ -13,6 +14,8 @@ import { BackendError } from "../../kernel/errors.ts";
 import { tf } from "../tf.ts";
 import { elementCount } from "../../formats/ndarray.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "../onednn/wasm_heap.ts";
+import { checkShape, type Fallback, type KernelArgs, type KernelFactory } from "../onednn/kernel_support.ts";
+import { convSpecOf, nhwcConvInfo } from "../onednn/conv_spec.ts";
 import {
   type ConvGeometry,
   type ConvPass,
@@ -39,9 +42,6 @@ export const ORT_KERNEL_NAMES = [
 /** A kernel name this module provides. */
 export type OrtKernelName = typeof ORT_KERNEL_NAMES[number];
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
-
 /** What the kernels share: the sessions and the permuted filters. */
 export interface OrtKernelState {
   sessions: ConvSessions;
@@ -65,59 +65,16 @@ function usable(backend: unknown, tensors: readonly tf.TensorInfo[], attrs: { da
     tensors.every((t) => t.dtype === "float32" && elementCount(t.shape) > 0);
 }
 
-function geometryOf(
-  xShape: readonly number[],
-  filterShape: readonly number[],
-  attrs: {
-    strides: number | [number, number];
-    pad: tf.Conv2DAttrs["pad"];
-    dimRoundingMode?: "floor" | "round" | "ceil";
-  },
-  dilations: number | [number, number] = 1,
-): ConvGeometry {
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
+/**
+ * A pass's geometry, or null when onnxruntime's output size would differ from TensorFlow.js's (a
+ * padding that TensorFlow.js's rounding leaves negative on the far side).
+ */
+function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry | null {
+  const { kind: _kind, bias: _bias, activation: _activation, leakyreluAlpha: _alpha, ...g } = convSpecOf(
+    "forward",
+    info,
   );
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padBottom: info.padInfo.bottom,
-    padLeft: info.padInfo.left,
-    padRight: info.padInfo.right,
-  };
-}
-
-function checkShape(
-  kernel: string,
-  name: string,
-  actual: readonly number[],
-  expected: readonly number[],
-): void {
-  if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
-    throw new BackendError(
-      "ort",
-      `${kernel}: ${name} has shape [${actual}] but the convolution makes [${expected}]`,
-    );
-  }
+  return g.padBottom >= 0 && g.padRight >= 0 ? g : null;
 }
 
 /** A float32 view of a tensor's data in the wasm heap (valid until the heap next grows). */
@@ -168,8 +125,9 @@ function conv2d(state: OrtKernelState, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { x, filter } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo };
     const attrs = args.attrs as unknown as tf.Conv2DAttrs;
-    if (!usable(args.backend, [x, filter], attrs)) return delegate("Conv2D", fallback, args);
-    const g = geometryOf(x.shape, filter.shape, attrs, attrs.dilations);
+    const g = usable(args.backend, [x, filter], attrs) &&
+      geometryOf(nhwcConvInfo(x.shape, filter.shape, attrs, attrs.dilations));
+    if (!g) return delegate("Conv2D", fallback, args);
     return runPass(state, args.backend as WasmBackendLike, "forward", g, { x }, filter, {
       bias: false,
       activation: "linear",
@@ -191,8 +149,8 @@ function fusedConv2d(state: OrtKernelState, fallback: Fallback | undefined) {
     const supported = usable(args.backend, bias ? [x, filter, bias] : [x, filter], attrs) &&
       (ORT_ACTIVATIONS as readonly string[]).includes(activation) &&
       (bias == null || (elementCount(bias.shape) === outChannels && bias.shape.at(-1) === outChannels));
-    if (!supported) return delegate("FusedConv2D", fallback, args);
-    const g = geometryOf(x.shape, filter.shape, attrs, attrs.dilations);
+    const g = supported && geometryOf(nhwcConvInfo(x.shape, filter.shape, attrs, attrs.dilations));
+    if (!g) return delegate("FusedConv2D", fallback, args);
     return runPass(
       state,
       args.backend as WasmBackendLike,
@@ -216,13 +174,16 @@ function conv2dBackpropInput(state: OrtKernelState, fallback: Fallback | undefin
     if (!usable(args.backend, [dy, filter], attrs) || elementCount(attrs.inputShape) === 0) {
       return delegate("Conv2DBackpropInput", fallback, args);
     }
-    const g = geometryOf(attrs.inputShape, filter.shape, attrs);
-    checkShape("Conv2DBackpropInput", "dy", dy.shape, passShapes("backward_data", g).dy);
-    const [rows, columns] = outputPadding(g);
+    const info = nhwcConvInfo(attrs.inputShape, filter.shape, attrs);
+    checkShape("ort", "Conv2DBackpropInput", "dy", dy.shape, info.outShape);
+    const g = geometryOf(info);
     // ConvTranspose takes an output padding below the stride (or dilation) only
     const fits = (pad: number, stride: number, dilation: number) =>
       pad >= 0 && pad < Math.max(stride, dilation);
-    if (!fits(rows, g.strideHeight, g.dilationHeight) || !fits(columns, g.strideWidth, g.dilationWidth)) {
+    const [rows, columns] = g ? outputPadding(g) : [-1, -1];
+    if (
+      !g || !fits(rows, g.strideHeight, g.dilationHeight) || !fits(columns, g.strideWidth, g.dilationWidth)
+    ) {
       return delegate("Conv2DBackpropInput", fallback, args);
     }
     return runPass(state, args.backend as WasmBackendLike, "backward_data", g, { dy }, filter);
@@ -236,39 +197,18 @@ function conv2dBackpropFilter(state: OrtKernelState, fallback: Fallback | undefi
     if (!usable(args.backend, [x, dy], attrs) || elementCount(attrs.filterShape) === 0) {
       return delegate("Conv2DBackpropFilter", fallback, args);
     }
-    const g = geometryOf(x.shape, attrs.filterShape, attrs);
-    checkShape("Conv2DBackpropFilter", "dy", dy.shape, passShapes("backward_filter", g).dy);
+    const info = nhwcConvInfo(x.shape, attrs.filterShape, attrs);
+    checkShape("ort", "Conv2DBackpropFilter", "dy", dy.shape, info.outShape);
+    const g = geometryOf(info);
+    if (!g) return delegate("Conv2DBackpropFilter", fallback, args);
     return runPass(state, args.backend as WasmBackendLike, "backward_filter", g, { x, dy }, null);
   };
 }
 
-/**
- * The kernel configs for the wasm backend. Each one keeps the config it replaces as its fallback and
- * that config's `setupFunc`, so the replaced kernel stays usable for the cases handed back.
- *
- * @param state onnxruntime, its sessions and the permuted filters
- * @param previous the configs registered before, by kernel name
- * @returns one config per name in {@link ORT_KERNEL_NAMES}
- */
-export function ortKernelConfigs(
-  state: OrtKernelState,
-  previous: ReadonlyMap<string, tf.KernelConfig>,
-): tf.KernelConfig[] {
-  const factories: Record<OrtKernelName, (s: OrtKernelState, f: Fallback | undefined) => Fallback> = {
-    Conv2D: conv2d,
-    FusedConv2D: fusedConv2d,
-    Conv2DBackpropInput: conv2dBackpropInput,
-    Conv2DBackpropFilter: conv2dBackpropFilter,
-  };
-  return ORT_KERNEL_NAMES.map((kernelName) => {
-    const before = previous.get(kernelName);
-    const fallback = before ? (args: KernelArgs) => before.kernelFunc(args) : undefined;
-    return {
-      kernelName,
-      backendName: "wasm",
-      kernelFunc: factories[kernelName](state, fallback) as tf.KernelFunc,
-      setupFunc: before?.setupFunc,
-      disposeFunc: before?.disposeFunc,
-    };
-  });
-}
+/** The kernel factories, by kernel name ({@link ORT_KERNEL_NAMES}). */
+export const ORT_KERNELS: Readonly<Record<OrtKernelName, KernelFactory<OrtKernelState>>> = {
+  Conv2D: conv2d,
+  FusedConv2D: fusedConv2d,
+  Conv2DBackpropInput: conv2dBackpropInput,
+  Conv2DBackpropFilter: conv2dBackpropFilter,
+};

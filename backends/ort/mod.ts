@@ -18,7 +18,8 @@ import { OrtC, ortLibraryPath } from "./capi.ts";
 import { OrtAdam } from "./adam.ts";
 import { isWasmBackend } from "../onednn/wasm_heap.ts";
 import type { AdamConstants } from "../native_adam.ts";
-import { ORT_KERNEL_NAMES, ortKernelConfigs, type OrtKernelState } from "./kernels.ts";
+import { ORT_KERNEL_NAMES, ORT_KERNELS, type OrtKernelState } from "./kernels.ts";
+import { replaceWasmKernels, restoreWasmKernels } from "../onednn/kernel_support.ts";
 import { ConvSessions } from "./sessions.ts";
 import { FilterLayouts, toAdjointOnnxFilter, toOnnxFilter } from "./filter_layout.ts";
 
@@ -88,17 +89,7 @@ export function enableOrtKernels(): string[] {
   if (!status.ok || loaded === null || "reason" in loaded) {
     throw new BackendError("ort", status.ok ? "onnxruntime is not loaded" : status.reason);
   }
-  if (replaced) return [...ORT_KERNEL_NAMES];
-  const previous = new Map<string, tf.KernelConfig>();
-  for (const name of ORT_KERNEL_NAMES) {
-    const config = tf.getKernel(name, "wasm");
-    if (config) {
-      previous.set(name, config);
-      tf.unregisterKernel(name, "wasm");
-    }
-  }
-  for (const config of ortKernelConfigs(loaded, previous)) tf.registerKernel(config);
-  replaced = previous;
+  if (!replaced) replaced = replaceWasmKernels(ORT_KERNELS, loaded);
   return [...ORT_KERNEL_NAMES];
 }
 
@@ -110,11 +101,7 @@ export function enableOrtKernels(): string[] {
  */
 export function disableOrtKernels(): string[] {
   if (!replaced || loaded === null || "reason" in loaded) return [];
-  for (const name of ORT_KERNEL_NAMES) {
-    tf.unregisterKernel(name, "wasm");
-    const config = replaced.get(name);
-    if (config) tf.registerKernel(config);
-  }
+  restoreWasmKernels(ORT_KERNEL_NAMES, replaced);
   replaced = null;
   loaded.sessions.clear();
   loaded.filters.clear();

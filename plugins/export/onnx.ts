@@ -15,7 +15,8 @@
 import type { InferredGenerator } from "../networks/infer.ts";
 import { encoderLayout, type EncoderOptions } from "../networks/encoder.ts";
 import type { GlobalLayersConfig } from "../networks/global_generator.ts";
-import { int, OnnxGraphBuilder, type StateDict } from "./onnx_graph.ts";
+import { OnnxGraphBuilder, type StateDict } from "./onnx_graph.ts";
+import { int } from "../../formats/onnx_graph.ts";
 import {
   conv2d,
   convTranspose2d,

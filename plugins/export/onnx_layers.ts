@@ -14,7 +14,8 @@
  */
 import type { NormType } from "../networks/_layers/norm.ts";
 import type { PaddingType } from "../networks/_layers/pad.ts";
-import { int, ints, type OnnxGraphBuilder } from "./onnx_graph.ts";
+import type { OnnxGraphBuilder } from "./onnx_graph.ts";
+import { int, ints } from "../../formats/onnx_graph.ts";
 
 /** A layer: adds its nodes for input `x` under the official name `name`, returns its output. */
 export type OnnxLayer = (g: OnnxGraphBuilder, x: string, name: string) => string;

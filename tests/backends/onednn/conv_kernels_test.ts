@@ -1,49 +1,15 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { enableOneDnnKernels, oneDnnInfo } from "../../../backends/onednn/mod.ts";
-import { assertClose, assertMatchesCpu, ONEDNN, seeded, valuesOn } from "./conv_helpers.ts";
-
-type Pad = "same" | "valid" | number | [
-  [number, number],
-  [number, number],
-  [number, number],
-  [number, number],
-];
-
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  k: number;
-  outC: number;
-  stride: number;
-  pad: Pad;
-  dilation?: number;
-}
-
-const CASES: Case[] = [
-  { name: "3x3 s1 same", x: [2, 9, 11, 5], k: 3, outC: 6, stride: 1, pad: "same" },
-  { name: "3x3 s2 same", x: [2, 9, 11, 5], k: 3, outC: 6, stride: 2, pad: "same" },
-  { name: "3x3 s1 valid", x: [1, 9, 11, 5], k: 3, outC: 4, stride: 1, pad: "valid" },
-  {
-    name: "3x3 s2 valid (last row and column dropped)",
-    x: [1, 10, 12, 5],
-    k: 3,
-    outC: 4,
-    stride: 2,
-    pad: "valid",
-  },
-  { name: "4x4 s2 explicit pad 2 (pix2pixHD D)", x: [1, 12, 16, 9], k: 4, outC: 8, stride: 2, pad: 2 },
-  { name: "4x4 s1 explicit pad 2 (pix2pixHD D tail)", x: [1, 5, 6, 8], k: 4, outC: 1, stride: 1, pad: 2 },
-  { name: "7x7 s1 valid (after reflect pad 3)", x: [1, 14, 16, 6], k: 7, outC: 4, stride: 1, pad: "valid" },
-  {
-    name: "7x7 s2 asymmetric explicit pads",
-    x: [1, 13, 15, 3],
-    k: 7,
-    outC: 5,
-    stride: 2,
-    pad: [[0, 0], [1, 2], [3, 0], [0, 0]],
-  },
-];
+import {
+  assertClose,
+  assertMatchesCpu,
+  CONV_CASES as CASES,
+  type ConvCase as Case,
+  ONEDNN,
+  seeded,
+  valuesOn,
+} from "./conv_helpers.ts";
 
 function filterOf(c: Case): tf.Tensor4D {
   const shape: [number, number, number, number] = [c.k, c.k, c.x[3], c.outC];

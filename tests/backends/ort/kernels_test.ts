@@ -1,56 +1,12 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { disableOrtKernels, enableOrtKernels, loadOrt, ortInfo } from "../../../backends/ort/mod.ts";
-import { assertClose, seeded } from "../onednn/conv_helpers.ts";
+import { assertClose, CONV_CASES, type ConvCase, seeded } from "../onednn/conv_helpers.ts";
 
 const ORT = loadOrt();
 
-type Pad = "same" | "valid" | number | [
-  [number, number],
-  [number, number],
-  [number, number],
-  [number, number],
-];
-
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  k: number;
-  outC: number;
-  stride: number;
-  pad: Pad;
-  dilation?: number;
-}
-
-const CASES: Case[] = [
-  { name: "3x3 s1 same, batch 2", x: [2, 9, 11, 5], k: 3, outC: 6, stride: 1, pad: "same" },
-  { name: "3x3 s2 same", x: [2, 9, 11, 5], k: 3, outC: 6, stride: 2, pad: "same" },
-  {
-    name: "3x3 s2 valid (last row and column dropped)",
-    x: [1, 10, 12, 5],
-    k: 3,
-    outC: 4,
-    stride: 2,
-    pad: "valid",
-  },
-  { name: "4x4 s2 explicit pad 2 (pix2pixHD D)", x: [1, 12, 16, 9], k: 4, outC: 8, stride: 2, pad: 2 },
-  {
-    name: "4x4 s1 explicit pad 2, one output channel (D's tail)",
-    x: [1, 5, 6, 8],
-    k: 4,
-    outC: 1,
-    stride: 1,
-    pad: 2,
-  },
-  { name: "7x7 s1 valid (after reflect pad 3)", x: [1, 14, 16, 6], k: 7, outC: 4, stride: 1, pad: "valid" },
-  {
-    name: "7x7 s2 asymmetric explicit pads",
-    x: [1, 13, 15, 3],
-    k: 7,
-    outC: 5,
-    stride: 2,
-    pad: [[0, 0], [1, 2], [3, 0], [0, 0]],
-  },
+const CASES: ConvCase[] = [
+  ...CONV_CASES,
   { name: "3x3 dilation 2 same", x: [1, 11, 12, 4], k: 3, outC: 3, stride: 1, pad: "same", dilation: 2 },
   // few pixels, many channels: through the patches on TensorFlow.js's filter (conv_graphs.ts patchesPay)
   { name: "patches: 3x3 s1 same", x: [1, 4, 5, 6], k: 3, outC: 24, stride: 1, pad: "same" },
@@ -70,13 +26,13 @@ const tensor = (shape: number[], seed: number) =>
   tf.tensor(seeded(shape.reduce((a, b) => a * b), seed), shape);
 
 /** Forward and fused forward of one case, then both gradients (tfjs has none for dilated convolutions). */
-function compute(c: Case): tf.Tensor[] {
+function compute(c: ConvCase): tf.Tensor[] {
   const x = tensor(c.x, 3 + c.x[1]) as tf.Tensor4D;
   const w = tensor([c.k, c.k, c.x[3], c.outC], 7 + c.k) as tf.Tensor4D;
   const bias = tensor([c.outC], 11) as tf.Tensor1D;
   const conv = (a: tf.Tensor4D, f: tf.Tensor4D) => tf.conv2d(a, f, c.stride, c.pad, "NHWC", c.dilation ?? 1);
   const y = conv(x, w);
-  const fused = [
+  const fused = (["relu", "leakyrelu"] as const).map((activation) =>
     tf.fused.conv2d({
       x,
       filter: w,
@@ -84,19 +40,10 @@ function compute(c: Case): tf.Tensor[] {
       pad: c.pad,
       dilations: c.dilation ?? 1,
       bias,
-      activation: "relu",
-    }),
-    tf.fused.conv2d({
-      x,
-      filter: w,
-      strides: c.stride,
-      pad: c.pad,
-      dilations: c.dilation ?? 1,
-      bias,
-      activation: "leakyrelu",
+      activation,
       leakyreluAlpha: 0.2,
-    }),
-  ];
+    })
+  );
   if (c.dilation) return [y, ...fused];
   const probe = tensor(y.shape, 13);
   const loss = (a: tf.Tensor, f: tf.Tensor) =>
