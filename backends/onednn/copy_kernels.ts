@@ -9,9 +9,11 @@
 import { tf } from "../tf.ts";
 import { denseStrides, elementCount } from "../../formats/ndarray.ts";
 import type { CopySpec } from "./copy.ts";
-import { delegate, type Fallback, floatsOn, type KernelArgs } from "./kernel_support.ts";
+import { delegateTo, type Fallback, floatsOn, type KernelArgs } from "./kernel_support.ts";
 import type { PrimitiveCache } from "./primitive_cache.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
+
+const delegate = delegateTo("onednn", "oneDNN");
 
 /** Outputs smaller than this (elements) are copied by the kernel registered before: a call costs more. */
 export const MIN_COPY_ELEMENTS = 32768;

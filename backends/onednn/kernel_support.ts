@@ -7,6 +7,7 @@
  */
 import { BackendError } from "../../kernel/errors.ts";
 import { tf } from "../tf.ts";
+import { elementCount } from "../../formats/ndarray.ts";
 
 /** A kernel function's argument. */
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -14,22 +15,67 @@ export type KernelArgs = Parameters<tf.KernelFunc>[0];
 /** The kernel that was registered before ours, called for the cases we hand back. */
 export type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
+/** Runs the kernel registered before ours, or says why none can run. */
+export type Delegate = (
+  kernel: string,
+  fallback: Fallback | undefined,
+  args: KernelArgs,
+) => tf.TensorInfo | tf.TensorInfo[];
+
 /**
- * Runs the kernel registered before ours, or says why none can run.
+ * The hand-back of one of our backends: it runs the kernel registered before ours, and where none is
+ * registered it throws a {@link BackendError} naming the kernel, the library and what the library needs.
  *
- * @param kernel the kernel name
- * @param fallback the kernel registered before, if any
- * @param args the call's arguments
- * @returns what the fallback returns
- * @throws {BackendError} when no other kernel is registered
+ * @param backend our backend's name (`onednn`, `ort`)
+ * @param library the library's name in the error (`oneDNN`, `onnxruntime`)
+ * @returns the backend's {@link Delegate}
  */
-export function delegate(kernel: string, fallback: Fallback | undefined, args: KernelArgs) {
-  if (fallback) return fallback(args);
-  throw new BackendError(
-    "onednn",
-    `${kernel} on oneDNN needs float32 NHWC tensors on the wasm backend, and no other ${kernel} kernel ` +
-      `is registered for backend "${tf.getBackend()}"`,
-  );
+export function delegateTo(backend: string, library: string): Delegate {
+  return (kernel, fallback, args) => {
+    if (fallback) return fallback(args);
+    throw new BackendError(
+      backend,
+      `${kernel} on ${library} needs float32 NHWC tensors on the wasm backend, and no other ${kernel} kernel ` +
+        `is registered for backend "${tf.getBackend()}"`,
+    );
+  };
+}
+
+/** A FusedConv2D call's inputs and attributes. */
+export interface FusedConv2dCall {
+  x: tf.TensorInfo;
+  filter: tf.TensorInfo;
+  bias?: tf.TensorInfo;
+  attrs: tf.FusedConv2DAttrs;
+  /** The call's tensors: `[x, filter]`, and the bias where there is one. */
+  tensors: tf.TensorInfo[];
+  /** Whether the bias is absent or one value per output channel (the only bias our kernels add). */
+  biasPerChannel: boolean;
+}
+
+/**
+ * Reads a FusedConv2D call.
+ *
+ * @param args the kernel's argument
+ * @returns its inputs, attributes and whether its bias is per channel
+ */
+export function fusedConv2dCall(args: KernelArgs): FusedConv2dCall {
+  const { x, filter, bias } = args.inputs as unknown as {
+    x: tf.TensorInfo;
+    filter: tf.TensorInfo;
+    bias?: tf.TensorInfo;
+  };
+  const outChannels = filter.shape[3];
+  const biasPerChannel = bias == null ||
+    (elementCount(bias.shape) === outChannels && bias.shape.at(-1) === outChannels);
+  return {
+    x,
+    filter,
+    bias,
+    attrs: args.attrs as unknown as tf.FusedConv2DAttrs,
+    tensors: bias ? [x, filter, bias] : [x, filter],
+    biasPerChannel,
+  };
 }
 
 /**

@@ -26,14 +26,17 @@ import { pixelReductionLayout } from "../wasm/pixel_reduce.ts";
 import { elementCount } from "../../formats/ndarray.ts";
 import {
   checkShape,
-  delegate,
+  delegateTo,
   type Fallback,
   floatsOn,
+  fusedConv2dCall,
   type KernelArgs,
   type KernelFactory,
 } from "./kernel_support.ts";
 import { concat, padV2, slice } from "./copy_kernels.ts";
 import { CHANNEL_AFFINE } from "../channel_affine.ts";
+
+const delegate = delegateTo("onednn", "oneDNN");
 
 /** The kernels this module provides, in registration order. */
 export const ONEDNN_KERNEL_NAMES = [
@@ -125,25 +128,18 @@ function conv2d(cache: PrimitiveCache, fallback: Fallback | undefined) {
 
 function fusedConv2d(cache: PrimitiveCache, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
-    const { x, filter, bias } = args.inputs as unknown as {
-      x: tf.TensorInfo;
-      filter: tf.TensorInfo;
-      bias?: tf.TensorInfo;
-    };
-    const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
-    const outChannels = filter.shape[3];
-    const supported = usable(args.backend, bias ? [x, filter, bias] : [x, filter], attrs) &&
-      FUSED_ACTIVATIONS.has(attrs.activation ?? "linear") &&
-      (bias == null || (elementCount(bias.shape) === outChannels && bias.shape.at(-1) === outChannels));
+    const { x, filter, bias, attrs, tensors, biasPerChannel } = fusedConv2dCall(args);
+    const activation = attrs.activation ?? "linear";
+    const supported = usable(args.backend, tensors, attrs) && FUSED_ACTIVATIONS.has(activation) &&
+      biasPerChannel;
     if (!supported) return delegate("FusedConv2D", fallback, args);
     const info = nhwcConvInfo(x.shape, filter.shape, attrs, attrs.dilations);
     const spec = convSpecOf("forward", info, {
       bias: bias != null,
-      activation: (attrs.activation ?? "linear") as ConvActivation,
+      activation: activation as ConvActivation,
       leakyreluAlpha: attrs.leakyreluAlpha ?? 0.2,
     });
-    const inputs = bias ? [x, filter, bias] : [x, filter];
-    return run(args.backend as WasmBackendLike, cache, spec, info.outShape, inputs, filter);
+    return run(args.backend as WasmBackendLike, cache, spec, info.outShape, tensors, filter);
   };
 }
 

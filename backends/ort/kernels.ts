@@ -11,10 +11,17 @@
  * @module
  */
 import { BackendError } from "../../kernel/errors.ts";
-import { tf } from "../tf.ts";
+import type { tf } from "../tf.ts";
 import { elementCount } from "../../formats/ndarray.ts";
 import { heapPointers, isWasmBackend, type WasmBackendLike } from "../onednn/wasm_heap.ts";
-import { checkShape, type Fallback, type KernelArgs, type KernelFactory } from "../onednn/kernel_support.ts";
+import {
+  checkShape,
+  delegateTo,
+  type Fallback,
+  fusedConv2dCall,
+  type KernelArgs,
+  type KernelFactory,
+} from "../onednn/kernel_support.ts";
 import { convSpecOf, nhwcConvInfo } from "../onednn/conv_spec.ts";
 import {
   type ConvGeometry,
@@ -51,14 +58,7 @@ export interface OrtKernelState {
   adjoints: FilterLayouts;
 }
 
-function delegate(kernel: string, fallback: Fallback | undefined, args: KernelArgs) {
-  if (fallback) return fallback(args);
-  throw new BackendError(
-    "ort",
-    `${kernel} on onnxruntime needs float32 NHWC tensors on the wasm backend, and no other ${kernel} kernel ` +
-      `is registered for backend "${tf.getBackend()}"`,
-  );
-}
+const delegate = delegateTo("ort", "onnxruntime");
 
 function usable(backend: unknown, tensors: readonly tf.TensorInfo[], attrs: { dataFormat?: string }) {
   return isWasmBackend(backend) && (attrs.dataFormat ?? "NHWC") === "NHWC" &&
@@ -138,17 +138,10 @@ function conv2d(state: OrtKernelState, fallback: Fallback | undefined) {
 
 function fusedConv2d(state: OrtKernelState, fallback: Fallback | undefined) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
-    const { x, filter, bias } = args.inputs as unknown as {
-      x: tf.TensorInfo;
-      filter: tf.TensorInfo;
-      bias?: tf.TensorInfo;
-    };
-    const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+    const { x, filter, bias, attrs, tensors, biasPerChannel } = fusedConv2dCall(args);
     const activation = attrs.activation ?? "linear";
-    const outChannels = filter.shape[3];
-    const supported = usable(args.backend, bias ? [x, filter, bias] : [x, filter], attrs) &&
-      (ORT_ACTIVATIONS as readonly string[]).includes(activation) &&
-      (bias == null || (elementCount(bias.shape) === outChannels && bias.shape.at(-1) === outChannels));
+    const supported = usable(args.backend, tensors, attrs) &&
+      (ORT_ACTIVATIONS as readonly string[]).includes(activation) && biasPerChannel;
     const g = supported && geometryOf(nhwcConvInfo(x.shape, filter.shape, attrs, attrs.dilations));
     if (!g) return delegate("FusedConv2D", fallback, args);
     return runPass(
