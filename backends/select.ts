@@ -10,7 +10,7 @@
 import { tf } from "./tf.ts";
 import { BackendError } from "../kernel/errors.ts";
 import { disableOneDnnKernels, enableOneDnnKernels, loadOneDnn, oneDnnKernelsEnabled } from "./onednn/mod.ts";
-import { type EmscriptenAllocator, installHeapArena } from "./onednn/heap_arena.ts";
+import { type EmscriptenAllocator, installHeapArena } from "./wasm/heap_arena.ts";
 import { noteKernels } from "./doctor_notes.ts";
 import {
   enableWasmThreads,

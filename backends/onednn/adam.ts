@@ -23,8 +23,8 @@ import { tf } from "../tf.ts";
 import { type BinaryPrimitive, createBinaryPrimitive } from "./binary.ts";
 import { DNNL } from "./ffi.ts";
 import type { DnnlContext } from "./native.ts";
-import { heapPointers, isWasmBackend } from "./wasm_heap.ts";
-import { floatsOn } from "./kernel_support.ts";
+import { heapPointers, isWasmBackend } from "../wasm/heap.ts";
+import { floatsOn } from "../wasm/kernel_support.ts";
 import { ADAM_CHUNK, type AdamConstants, type NativeAdam } from "../native_adam.ts";
 
 /** The chunk lengths a parameter of `size` elements is updated in: full chunks, then the rest (a primitive each). */

@@ -9,9 +9,9 @@
 import { tf } from "../tf.ts";
 import { denseStrides, elementCount } from "../../formats/ndarray.ts";
 import type { CopySpec } from "./copy.ts";
-import { delegateTo, type Fallback, floatsOn, type KernelArgs } from "./kernel_support.ts";
+import { delegateTo, type Fallback, floatsOn, type KernelArgs } from "../wasm/kernel_support.ts";
 import type { PrimitiveCache } from "./primitive_cache.ts";
-import { heapPointers, isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
+import { heapPointers, isWasmBackend, type WasmBackendLike } from "../wasm/heap.ts";
 
 const delegate = delegateTo("onednn", "oneDNN");
 

@@ -21,7 +21,7 @@ import type { PoolSpec } from "./pool.ts";
 import { LEAKY_RELU_GRAD } from "../gradients.ts";
 import type { ConvActivation } from "./conv_desc.ts";
 import { convSpecOf, nhwcConvInfo } from "./conv_spec.ts";
-import { heapPointers, isWasmBackend, lendWorkspace, type WasmBackendLike } from "./wasm_heap.ts";
+import { heapPointers, isWasmBackend, lendWorkspace, type WasmBackendLike } from "../wasm/heap.ts";
 import { pixelReductionLayout } from "../wasm/pixel_reduce.ts";
 import { elementCount } from "../../formats/ndarray.ts";
 import {
@@ -32,7 +32,7 @@ import {
   fusedConv2dCall,
   type KernelArgs,
   type KernelFactory,
-} from "./kernel_support.ts";
+} from "../wasm/kernel_support.ts";
 import { concat, padV2, slice } from "./copy_kernels.ts";
 import { CHANNEL_AFFINE } from "../channel_affine.ts";
 

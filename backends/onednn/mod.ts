@@ -26,11 +26,11 @@ import {
   openGomp,
 } from "./ffi.ts";
 import { ONEDNN_KERNEL_NAMES, ONEDNN_KERNELS } from "./kernels.ts";
-import { replaceWasmKernels, restoreWasmKernels } from "./kernel_support.ts";
+import { replaceWasmKernels, restoreWasmKernels } from "../wasm/kernel_support.ts";
 import { createContext, type DnnlContext } from "./native.ts";
 import { OneDnnAdam } from "./adam.ts";
 import type { AdamConstants } from "../native_adam.ts";
-import { isWasmBackend } from "./wasm_heap.ts";
+import { isWasmBackend } from "../wasm/heap.ts";
 import { chooseWaitPolicy, type WaitPolicy } from "./wait_policy.ts";
 
 /** The result of {@link loadOneDnn}. */

@@ -17,8 +17,8 @@ import { BackendError } from "../../kernel/errors.ts";
 import { tf } from "../tf.ts";
 import { encodeOnnxModel } from "../../formats/onnx_proto.ts";
 import { OnnxGraph } from "../../formats/onnx_graph.ts";
-import { heapPointers, isWasmBackend } from "../onednn/wasm_heap.ts";
-import { floatsOn } from "../onednn/kernel_support.ts";
+import { heapPointers, isWasmBackend } from "../wasm/heap.ts";
+import { floatsOn } from "../wasm/kernel_support.ts";
 import { ADAM_CHUNK, type AdamConstants, type NativeAdam } from "../native_adam.ts";
 import type { OrtC, OrtCSession } from "./capi.ts";
 

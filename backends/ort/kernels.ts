@@ -13,7 +13,7 @@
 import { BackendError } from "../../kernel/errors.ts";
 import type { tf } from "../tf.ts";
 import { elementCount } from "../../formats/ndarray.ts";
-import { heapPointers, isWasmBackend, type WasmBackendLike } from "../onednn/wasm_heap.ts";
+import { heapPointers, isWasmBackend, type WasmBackendLike } from "../wasm/heap.ts";
 import {
   checkShape,
   delegateTo,
@@ -21,7 +21,7 @@ import {
   fusedConv2dCall,
   type KernelArgs,
   type KernelFactory,
-} from "../onednn/kernel_support.ts";
+} from "../wasm/kernel_support.ts";
 import { convSpecOf, nhwcConvInfo } from "../onednn/conv_spec.ts";
 import {
   type ConvGeometry,

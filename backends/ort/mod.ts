@@ -16,10 +16,10 @@ import { BackendError } from "../../kernel/errors.ts";
 import { tf } from "../tf.ts";
 import { OrtC, ortLibraryPath } from "./capi.ts";
 import { OrtAdam } from "./adam.ts";
-import { isWasmBackend } from "../onednn/wasm_heap.ts";
+import { isWasmBackend } from "../wasm/heap.ts";
 import type { AdamConstants } from "../native_adam.ts";
 import { ORT_KERNEL_NAMES, ORT_KERNELS, type OrtKernelState } from "./kernels.ts";
-import { replaceWasmKernels, restoreWasmKernels } from "../onednn/kernel_support.ts";
+import { replaceWasmKernels, restoreWasmKernels } from "../wasm/kernel_support.ts";
 import { ConvSessions } from "./sessions.ts";
 import { FilterLayouts, toAdjointOnnxFilter, toOnnxFilter } from "./filter_layout.ts";
 

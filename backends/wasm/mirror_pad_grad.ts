@@ -8,7 +8,7 @@
  * @module
  */
 import type { tf } from "../tfjs.ts";
-import { isWasmBackend, type WasmBackendLike } from "../onednn/wasm_heap.ts";
+import { isWasmBackend, type WasmBackendLike } from "./heap.ts";
 import { MIRROR_PAD_GRAD } from "../gradients.ts";
 
 /** For each padded coordinate along one axis, the source coordinate in x. */

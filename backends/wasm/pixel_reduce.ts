@@ -9,7 +9,7 @@
  * @module
  */
 import { tf } from "../tfjs.ts";
-import { isWasmBackend, type WasmBackendLike } from "../onednn/wasm_heap.ts";
+import { isWasmBackend, type WasmBackendLike } from "./heap.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 

@@ -33,7 +33,7 @@ export interface MemoryEstimate {
  * wasm backend's convolution gradients add im2col-sized temporaries. Calibrated on the wasm heap's
  * size after three iterations in a fresh process (tests/plugins/train/_heap_probe.ts): wasm at ngf 16,
  * 256×128; oneDNN at ngf 32, 256×128 (3.5 measured → 6; 8 since the convolutions' workspaces are lent
- * in the heap when it has room: backends/onednn/heap_arena.ts) and ngf 64, 512×256 (2.7 GiB heap).
+ * in the heap when it has room: backends/wasm/heap_arena.ts) and ngf 64, 512×256 (2.7 GiB heap).
  */
 export const TENSORS_PER_NETWORK_ELEMENT = { wasm: 20, onednn: 8, ort: 8 } as const;
 /**

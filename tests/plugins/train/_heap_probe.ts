@@ -13,7 +13,7 @@ import { randomVgg19StateDict, Vgg19Features } from "../../../plugins/losses/vgg
 import { resolveTrainOptions } from "../../../plugins/train/options.ts";
 import { TrainingSession } from "../../../plugins/train/session.ts";
 import { estimateTrainingMemory } from "../../../plugins/train/memory_estimate.ts";
-import { heapArenaOf } from "../../../backends/onednn/heap_arena.ts";
+import { heapArenaOf } from "../../../backends/wasm/heap_arena.ts";
 
 const backend = Deno.args[0];
 const [ngf, width, height] = Deno.args.slice(1).map(Number);

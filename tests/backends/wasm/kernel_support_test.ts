@@ -5,7 +5,7 @@ import {
   delegateTo,
   fusedConv2dCall,
   type KernelArgs,
-} from "../../../backends/onednn/kernel_support.ts";
+} from "../../../backends/wasm/kernel_support.ts";
 import { BackendError } from "../../../kernel/errors.ts";
 
 const info = (shape: number[]) => ({ shape, dtype: "float32", dataId: {} }) as unknown as tf.TensorInfo;

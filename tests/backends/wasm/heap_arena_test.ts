@@ -5,9 +5,9 @@ import {
   HeapArena,
   heapArenaOf,
   installHeapArena,
-} from "../../../backends/onednn/heap_arena.ts";
+} from "../../../backends/wasm/heap_arena.ts";
 import { selectBackend } from "../../../backends/select.ts";
-import { ONEDNN } from "./conv_helpers.ts";
+import { ONEDNN } from "../onednn/conv_helpers.ts";
 
 const MiB = 2 ** 20;
 
