@@ -171,7 +171,7 @@ async function loadOrtBackend(): Promise<string> {
   await setPlain("wasm", 1);
   installHeapArena(tf.backend() as unknown as { wasm: EmscriptenAllocator });
   noteKernels("ort", enableOrtKernels());
-  return `onnxruntime ${probe.version} (npm onnxruntime-node) convolutions on the wasm backend (${ORT_THREADS} threads)`;
+  return `onnxruntime ${probe.version} (npm onnxruntime-node) convolutions and Adam on the wasm backend (${ORT_THREADS} threads)`;
 }
 
 /** Whether this runtime can run wasm threads: shared wasm memory and at least two cores. */

@@ -36,7 +36,7 @@ Deno.test("doctor checks the ort backend (onnxruntime's convolutions) against cp
   const report = JSON.parse(text);
   const ort = report.backends.find((b: { name: string }) => b.name === "ort");
   assert.equal(ort.loads, true, ort.detail);
-  assert.match(ort.detail, /onnxruntime .* convolutions on the wasm backend/);
+  assert.match(ort.detail, /onnxruntime .* convolutions and Adam on the wasm backend/);
   assert.equal(report.chosen.name, "ort");
   assert.ok(report.registeredKernels.ort.includes("Conv2DBackpropFilter"));
   assert.ok(report.check.ok, report.check.detail);
