@@ -10,10 +10,9 @@
  *
  * @module
  */
-import { BackendError } from "../../kernel/errors.ts";
 import type { tf } from "../tf.ts";
 import { elementCount } from "../../formats/ndarray.ts";
-import { heapPointers, isWasmBackend, type WasmBackendLike } from "../wasm/heap.ts";
+import { heapFloats, heapPointers, isWasmBackend, type WasmBackendLike } from "../wasm/heap.ts";
 import {
   checkShape,
   delegateTo,
@@ -75,13 +74,6 @@ function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry | null {
     info,
   );
   return g.padBottom >= 0 && g.padRight >= 0 ? g : null;
-}
-
-/** A float32 view of a tensor's data in the wasm heap (valid until the heap next grows). */
-function heapFloats(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
-  const offset = backend.dataIdMap.get(t.dataId)?.memoryOffset;
-  if (offset == null) throw new BackendError("ort", "a convolution input has no data in the wasm heap");
-  return new Float32Array(backend.wasm.HEAPU8.buffer, offset, elementCount(t.shape));
 }
 
 /**

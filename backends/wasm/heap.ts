@@ -38,6 +38,23 @@ export function isWasmBackend(backend: unknown): backend is WasmBackendLike {
 }
 
 /**
+ * A float32 view of a tensor's data in the wasm heap.
+ *
+ * @param backend the wasm backend
+ * @param t the tensor
+ * @returns the view, valid until the heap next grows (take it after every allocation)
+ * @throws {BackendError} when the tensor has no data in the heap
+ */
+export function heapFloats(
+  backend: WasmBackendLike,
+  t: { dataId: object; shape: readonly number[] },
+): Float32Array {
+  const offset = backend.dataIdMap.get(t.dataId)?.memoryOffset;
+  if (offset == null) throw new BackendError("wasm", "a kernel input has no data in the wasm heap");
+  return new Float32Array(backend.wasm.HEAPU8.buffer, offset, t.shape.reduce((a, b) => a * b, 1));
+}
+
+/**
  * Pointers to the data of tensors living in the wasm heap.
  *
  * @param backend the wasm backend
@@ -50,7 +67,7 @@ export function heapPointers(backend: WasmBackendLike, dataIds: readonly object[
   const base = Deno.UnsafePointer.of(heap);
   return dataIds.map((dataId) => {
     const offset = backend.dataIdMap.get(dataId)?.memoryOffset;
-    if (offset == null) throw new BackendError("onednn", "a convolution input has no data in the wasm heap");
+    if (offset == null) throw new BackendError("wasm", "a kernel input has no data in the wasm heap");
     return Deno.UnsafePointer.offset(base as Deno.PointerObject, offset);
   });
 }

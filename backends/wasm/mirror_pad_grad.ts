@@ -8,7 +8,7 @@
  * @module
  */
 import type { tf } from "../tfjs.ts";
-import { isWasmBackend, type WasmBackendLike } from "./heap.ts";
+import { heapFloats, isWasmBackend } from "./heap.ts";
 import { MIRROR_PAD_GRAD } from "../gradients.ts";
 
 /** For each padded coordinate along one axis, the source coordinate in x. */
@@ -21,11 +21,6 @@ function sourceIndex(n: number, before: number, padded: number, reflect: boolean
     out[i] = j;
   }
   return out;
-}
-
-function heapFloats(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
-  const offset = backend.dataIdMap.get(t.dataId)!.memoryOffset!;
-  return new Float32Array(backend.wasm.HEAPU8.buffer, offset, t.shape.reduce((a, b) => a * b, 1));
 }
 
 /** Kernel config: our `MirrorPadGrad` (inputs `dy`; attrs `paddings`, `mode`) on the wasm backend. */

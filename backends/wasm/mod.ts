@@ -2,8 +2,10 @@
  * Training kernels for the TensorFlow.js wasm backend. tfjs-backend-wasm 4.22 cannot train a conv net
  * (it has no Conv2DBackpropFilter) and its Conv2DBackpropInput, which also runs conv2dTranspose, is ~10×
  * slower than its forward conv. Importing this module registers kernels built from the backend's fast
- * XNNPACK convs and matMuls, a zero-copy `Identity`, the reflection padding's gradient in one pass, and
- * `Mean`/`Sum` over the pixels accumulated in float64 (the backend's float32 sums drift at 2048×1024).
+ * XNNPACK convs and matMuls, a zero-copy `Identity`, the reflection padding's gradient in one pass,
+ * `Mean`/`Sum` over the pixels accumulated in float64 (the backend's float32 sums drift at 2048×1024),
+ * and the pooling gradients as gathers over channel rows (the backend's loop over every tap of every
+ * value).
  *
  * @example
  * ```ts
@@ -19,6 +21,7 @@ import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { identityConfig } from "./identity.ts";
 import { mirrorPadGradConfig } from "./mirror_pad_grad.ts";
 import { pixelReduceConfig } from "./pixel_reduce.ts";
+import { poolGradConfig } from "./pool_grad.ts";
 
 export { conv2dFilterGradient } from "./conv2d_backprop_filter.ts";
 export {
@@ -37,6 +40,8 @@ const TRAINING_KERNELS: ((previous?: tf.KernelConfig) => tf.KernelConfig)[] = [
   () => mirrorPadGradConfig,
   (previous) => pixelReduceConfig("Mean", previous),
   (previous) => pixelReduceConfig("Sum", previous),
+  (previous) => poolGradConfig("MaxPoolGrad", previous),
+  (previous) => poolGradConfig("AvgPoolGrad", previous),
 ];
 
 let registered = false;

@@ -9,7 +9,7 @@
  * @module
  */
 import { tf } from "../tfjs.ts";
-import { isWasmBackend, type WasmBackendLike } from "./heap.ts";
+import { heapFloats, isWasmBackend } from "./heap.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -59,11 +59,6 @@ export function sumPixels(
     for (let c = 0; c < channels; c++) out[n * channels + c] = mean ? acc[c] / pixels : acc[c];
   }
   return out;
-}
-
-function heapFloats(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
-  const offset = backend.dataIdMap.get(t.dataId)!.memoryOffset!;
-  return new Float32Array(backend.wasm.HEAPU8.buffer, offset, t.shape.reduce((a, b) => a * b, 1));
 }
 
 /**

@@ -11,9 +11,11 @@ const OUR_KERNELS = [
   "MirrorPadGrad",
   "Mean",
   "Sum",
+  "MaxPoolGrad",
+  "AvgPoolGrad",
 ];
 
-Deno.test("registerWasmTrainingKernels() registers the conv gradients, a zero-copy Identity and float64 pixel sums on wasm", () => {
+Deno.test("registerWasmTrainingKernels() registers the conv gradients, a zero-copy Identity, float64 pixel sums and the pooling gradients on wasm", () => {
   const names = registerWasmTrainingKernels();
   assert.deepEqual(names, OUR_KERNELS);
   for (const name of names) assert.ok(tf.getKernel(name, "wasm"), `${name} must be registered for wasm`);
