@@ -104,7 +104,7 @@ function disjoint(g: PoolGeometry): boolean {
  * @param x the pooled input
  * @param g the geometry
  * @param scatter the output's gradient and where to write the input's, or null
- * @returns one index per output value
+ * @returns one index per output value (with `scatter`, only the last window's: one per channel)
  */
 export function maxPositions(
   x: Float32Array,
