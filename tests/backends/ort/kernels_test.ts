@@ -12,6 +12,19 @@ const CASES: ConvCase[] = [
   { name: "patches: 3x3 s1 same", x: [1, 4, 5, 6], k: 3, outC: 24, stride: 1, pad: "same" },
   { name: "patches: 3x3 s1 explicit pad 1, batch 2", x: [2, 3, 3, 4], k: 3, outC: 20, stride: 1, pad: 1 },
   { name: "patches: 3x3 s2 same", x: [1, 6, 7, 5], k: 3, outC: 16, stride: 2, pad: "same" },
+  // strided input gradients (ConvTranspose on onnxruntime), the pads and strides past pix2pixHD's
+  {
+    name: "strided: 3x3 s2 explicit pad 1 (pix2pixHD G)",
+    x: [1, 8, 12, 4],
+    k: 3,
+    outC: 6,
+    stride: 2,
+    pad: 1,
+  },
+  { name: "strided: 2x2 s2 valid", x: [2, 8, 6, 3], k: 2, outC: 4, stride: 2, pad: "valid" },
+  { name: "strided: 5x5 s3 explicit pad 2", x: [1, 10, 11, 3], k: 5, outC: 4, stride: 3, pad: 2 },
+  { name: "strided: 1x1 s2 valid", x: [1, 7, 8, 4], k: 1, outC: 5, stride: 2, pad: "valid" },
+  { name: "strided: 3x3 s2 explicit pad 4", x: [1, 9, 10, 3], k: 3, outC: 4, stride: 2, pad: 4 },
   {
     name: "patches: 4x4 s1 asymmetric pads",
     x: [1, 3, 4, 3],
