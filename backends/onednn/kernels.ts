@@ -18,6 +18,7 @@ import { tf } from "../tf.ts";
 import type { PrimitiveCache, PrimitiveSpec } from "./primitive_cache.ts";
 import type { EltwiseSpec } from "./eltwise.ts";
 import type { PoolSpec } from "./pool.ts";
+import { poolGeometry, type PoolGradAttrs } from "../wasm/pool_grad.ts";
 import { LEAKY_RELU_GRAD } from "../gradients.ts";
 import type { ConvActivation } from "./conv_desc.ts";
 import { convSpecOf, nhwcConvInfo } from "./conv_spec.ts";
@@ -167,44 +168,6 @@ function conv2dBackpropFilter(cache: PrimitiveCache, fallback: Fallback | undefi
   };
 }
 
-type PoolGradAttrs = {
-  filterSize: number | [number, number];
-  strides: number | [number, number];
-  pad: tf.Conv2DAttrs["pad"];
-  dimRoundingMode?: "floor" | "round" | "ceil";
-};
-
-function poolSpecOf(kind: PoolSpec["kind"], info: tf.backend_util.Conv2DInfo): PoolSpec {
-  return {
-    kind,
-    batch: info.batchSize,
-    channels: info.inChannels,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    padTop: info.padInfo.top,
-    padBottom: info.padInfo.bottom,
-    padLeft: info.padInfo.left,
-    padRight: info.padInfo.right,
-  };
-}
-
-function poolInfo(inputShape: readonly number[], attrs: PoolGradAttrs): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computePool2DInfo(
-    inputShape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-}
-
 /**
  * `MaxPoolGrad` or `AvgPoolGrad` on oneDNN. Padded average pooling goes back: tfjs's own gradient
  * spreads 1/(filter area) also over padded borders, oneDNN's would not.
@@ -212,14 +175,15 @@ function poolInfo(inputShape: readonly number[], attrs: PoolGradAttrs): tf.backe
 function poolGrad(kernel: "MaxPoolGrad" | "AvgPoolGrad") {
   return (cache: PrimitiveCache, fallback: Fallback | undefined) => (args: KernelArgs) => {
     const { dy, input } = args.inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
-    const info = poolInfo(input.shape, args.attrs as unknown as PoolGradAttrs);
-    const { top, bottom, left, right } = info.padInfo;
+    const g = poolGeometry(input.shape, args.attrs as unknown as PoolGradAttrs);
     const max = kernel === "MaxPoolGrad";
-    if ((!max && top + bottom + left + right > 0) || !usable(args.backend, [dy, input], {})) {
+    if (
+      (!max && g.padTop + g.padBottom + g.padLeft + g.padRight > 0) || !usable(args.backend, [dy, input], {})
+    ) {
       return delegate(kernel, fallback, args);
     }
-    checkShape("onednn", kernel, "dy", dy.shape, info.outShape);
-    const spec = poolSpecOf(max ? "max_backward" : "avg_backward", info);
+    checkShape("onednn", kernel, "dy", dy.shape, [g.batch, g.outHeight, g.outWidth, g.channels]);
+    const spec: PoolSpec = { kind: max ? "max_backward" : "avg_backward", ...g };
     return run(args.backend as WasmBackendLike, cache, spec, [...input.shape], max ? [input, dy] : [dy]);
   };
 }

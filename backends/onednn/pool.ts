@@ -12,24 +12,11 @@ import { DNNL } from "./ffi.ts";
 import { check, type DnnlContext, dnnlDims, implName, memoryDesc } from "./native.ts";
 import { buildOwned, execArgs, MEMORY_ALLOCATE, type ReadyPrimitive } from "./owned.ts";
 import { createPrimitiveDesc } from "./primitive_desc.ts";
+import type { PoolGeometry } from "../wasm/pool_grad.ts";
 
-/** The geometry of a 2-D pooling gradient, NHWC. */
-export interface PoolSpec {
+/** The geometry of a 2-D pooling gradient, NHWC, and which gradient. */
+export interface PoolSpec extends PoolGeometry {
   kind: "max_backward" | "avg_backward";
-  batch: number;
-  channels: number;
-  inHeight: number;
-  inWidth: number;
-  outHeight: number;
-  outWidth: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padTop: number;
-  padBottom: number;
-  padLeft: number;
-  padRight: number;
 }
 
 /**

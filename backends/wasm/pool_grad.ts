@@ -22,14 +22,14 @@ export type PoolGradKernel = "MaxPoolGrad" | "AvgPoolGrad";
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** The attributes both pooling gradients take. */
-interface PoolGradAttrs {
+export interface PoolGradAttrs {
   filterSize: number | [number, number];
   strides: number | [number, number];
   pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
   dimRoundingMode?: "floor" | "round" | "ceil";
 }
 
-/** The pooling geometry the gradients read. */
+/** A pooling's geometry, NHWC, as TensorFlow.js computes it (also oneDNN's pooling gradients' spec). */
 export interface PoolGeometry {
   batch: number;
   inHeight: number;
@@ -42,7 +42,9 @@ export interface PoolGeometry {
   strideHeight: number;
   strideWidth: number;
   padTop: number;
+  padBottom: number;
   padLeft: number;
+  padRight: number;
 }
 
 /**
@@ -73,7 +75,9 @@ export function poolGeometry(inShape: readonly number[], attrs: PoolGradAttrs): 
     strideHeight: info.strideHeight,
     strideWidth: info.strideWidth,
     padTop: info.padInfo.top,
+    padBottom: info.padInfo.bottom,
     padLeft: info.padInfo.left,
+    padRight: info.padInfo.right,
   };
 }
 
