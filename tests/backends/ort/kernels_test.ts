@@ -12,6 +12,14 @@ const CASES: ConvCase[] = [
   { name: "patches: 3x3 s1 same", x: [1, 4, 5, 6], k: 3, outC: 24, stride: 1, pad: "same" },
   { name: "patches: 3x3 s1 explicit pad 1, batch 2", x: [2, 3, 3, 4], k: 3, outC: 20, stride: 1, pad: 1 },
   { name: "patches: 3x3 s2 same", x: [1, 6, 7, 5], k: 3, outC: 16, stride: 2, pad: "same" },
+  {
+    name: "patches: 3x3 s1, twice as many pixels as channels",
+    x: [1, 4, 8, 5],
+    k: 3,
+    outC: 16,
+    stride: 1,
+    pad: "same",
+  },
   // strided input gradients (ConvTranspose on onnxruntime), the pads and strides past pix2pixHD's
   {
     name: "strided: 3x3 s2 explicit pad 1 (pix2pixHD G)",
@@ -142,6 +150,27 @@ Deno.test({
       assert.equal(ortInfo().created, created, "no new sessions for the same geometry");
       assert.equal(tf.memory().numTensors, tensors);
       tf.dispose([x, w]);
+    } finally {
+      disableOrtKernels();
+    }
+  },
+});
+
+Deno.test({
+  name: "ort keeps no permuted filter for a layer with up to twice as many pixels as channels",
+  ignore: !ORT.ok,
+  async fn() {
+    await tf.setBackend("wasm");
+    enableOrtKernels();
+    try {
+      const w = tensor([3, 3, 5, 16], 2) as tf.Tensor4D;
+      const keptAfter = (rows: number, columns: number) => {
+        tf.tidy(() => tf.conv2d(tensor([1, rows, columns, 5], 1) as tf.Tensor4D, w, 1, "same").dataSync());
+        return ortInfo().filterBytes;
+      };
+      assert.equal(keptAfter(4, 8), 0, "32 pixels, 16 channels: through the patches");
+      assert.equal(keptAfter(4, 9), 3 * 3 * 5 * 16 * 4, "36 pixels: the filter permuted and kept");
+      w.dispose();
     } finally {
       disableOrtKernels();
     }
